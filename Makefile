@@ -1,0 +1,38 @@
+# Two commands for a fresh Debian/Ubuntu machine with Python 3.11+:
+#   make run    install into .venv, load the sample workspace, open the app
+#   make test   install into .venv (with test tools) and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test lint install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python requirements.txt pyproject.toml
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+
+test: install-dev
+	$(BIN)/ruff check src tests benchmarks app.py pages
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: install-dev
+	$(BIN)/ruff check src tests benchmarks app.py pages
+	$(BIN)/ruff format --check src tests benchmarks app.py pages
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+from stockcycle.cli import main
+
+raise SystemExit(main())

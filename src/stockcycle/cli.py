@@ -1,0 +1,48 @@
+"""The ``stockcycle`` command: everything the app computes, scriptable and schedulable.
+
+Each verb lives in a module of ``stockcycle.commands`` that exposes ``register(subparsers)``;
+the verb's handler takes the parsed arguments and returns an exit status. Bad input
+(``InputError``) prints one line on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from stockcycle import __version__
+from stockcycle.commands import data
+from stockcycle.errors import InputError
+
+COMMAND_MODULES = [data]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stockcycle",
+        description="Life-cycle inventory planning for Amazon sellers.",
+    )
+    parser.add_argument("--version", action="version", version=f"stockcycle {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except InputError as err:
+        print(f"stockcycle: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stockcycle: interrupted; the workspace is unchanged by the unfinished step",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,171 @@
+"""Data verbs: sample, import, info, export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from stockcycle.errors import InputError
+from stockcycle.schema import TABLES
+from stockcycle.store import Workspace
+
+
+def add_workspace_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workspace", "-w", required=True, type=Path, metavar="DIR",
+                   help="workspace folder (created by the first import)")
+
+
+def open_existing(path: Path) -> Workspace:
+    return Workspace.open(path, create=False)
+
+
+def _parse_date(text: str, what: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{what} '{text}' is not a date", expected="YYYY-MM-DD") from None
+
+
+def parse_mapping(text: str | None) -> dict[str, str] | None:
+    """``"Order Date=date,Item=sku,Qty=units"`` (or a JSON object, or a file holding either)
+    -> ``{"Order Date": "date", ...}``: source column on the left, stockcycle column on the
+    right."""
+    if not text:
+        return None
+    path = Path(text)
+    if path.is_file():
+        text = path.read_text(encoding="utf-8-sig")
+    text = text.strip()
+    if text.startswith("{"):
+        try:
+            mapping = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise InputError(f"--map is not valid JSON ({err.msg})",
+                             expected='{"Source column": "stockcycle column"}') from None
+        return {str(k): str(v) for k, v in mapping.items()}
+    mapping = {}
+    for part in text.replace("\n", ",").split(","):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise InputError(f"--map entry '{part.strip()}' has no '='",
+                             expected="'Source column=stockcycle column'")
+        src, dst = part.rsplit("=", 1)
+        mapping[src.strip()] = dst.strip()
+    return mapping
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from stockcycle.sample import generate
+
+    manifest = generate(args.out, seed=args.seed)
+    print(f"wrote {len(manifest['files'])} files for {len(manifest['skus'])} SKUs to {args.out}")
+    for f in manifest["files"]:
+        print(f"  {f['name']}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from stockcycle.ingest import parse_file
+
+    mapping = parse_mapping(args.map)
+    if mapping and not args.as_table:
+        raise InputError("--map needs --as to say which table the columns go to",
+                         expected="--as " + "|".join(("sales", "inventory", "products",
+                                                      "keywords", "promotions")))
+    period = None
+    if args.period:
+        start, _, end = args.period.partition(":")
+        period = (_parse_date(start, "--period start"), _parse_date(end or start, "--period end"))
+    as_of = _parse_date(args.as_of, "--as-of") if args.as_of else None
+    # Parse every file before writing anything: one bad file leaves the workspace untouched.
+    parsed = []
+    for f in args.files:
+        progress = None
+        if sys.stderr.isatty():
+            def progress(frac: float, msg: str, _name: str = f.name) -> None:
+                print(f"\r{_name}: {msg} {frac:4.0%}", end="", file=sys.stderr, flush=True)
+        parsed.append(parse_file(f, mapping=mapping, target=args.as_table, as_of=as_of,
+                                 search=args.search, period=period, progress=progress))
+        if progress:
+            print(file=sys.stderr)
+    ws = Workspace.open(args.workspace)
+    report = ws.import_files(parsed)
+    for pf, rep in zip(parsed, report, strict=True):
+        print(pf.summary())
+        for w in pf.warnings:
+            print(f"  note: {w}")
+    if args.json:
+        print(json.dumps(report, indent=2))
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    info = open_existing(args.workspace).info()
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return 0
+    print(f"workspace {info['workspace']}")
+    print(f"  SKUs: {info['skus']}")
+    print(f"  sales from {info['sales_first_date']} to {info['sales_last_date']}")
+    for t, n in info["row_counts"].items():
+        if n:
+            print(f"  {t}: {n:,} rows")
+    for s in info["sources"]:
+        print(f"  source: {s['file']} ({s['format']}, {s['rows_loaded']:,} rows)")
+    for p in info["problems"]:
+        print(f"  problem: {p}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    df = open_existing(args.workspace).read(args.table)
+    for col, typ in TABLES[args.table].columns.items():
+        if typ == "date":
+            df[col] = df[col].dt.strftime("%Y-%m-%d")
+    if args.out:
+        df.to_csv(args.out, index=False)
+        print(f"wrote {len(df):,} {args.table} rows to {args.out}")
+    else:
+        df.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sample", help="write the sample workspace's files (real formats)")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.set_defaults(handler=cmd_sample)
+
+    p = sub.add_parser("import", help="import Amazon / Helium 10 / generic files")
+    add_workspace_arg(p)
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--map", metavar="MAPPING",
+                   help="column mapping for a file with other headers: "
+                        "'Source=stockcycle,...', a JSON object, or a file holding either")
+    p.add_argument("--as", dest="as_table", choices=["sales", "inventory", "products",
+                                                      "keywords", "promotions",
+                                                      "purchase_orders"],
+                   help="the table a mapped file fills")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="snapshot date for reports that carry none (default: today)")
+    p.add_argument("--search", metavar="TEXT",
+                   help="name of the search a Helium 10 Xray export was taken on")
+    p.add_argument("--period", metavar="START:END",
+                   help="period of a Business Report without a date column")
+    p.add_argument("--json", action="store_true", help="also print the import report as JSON")
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("info", help="what a workspace holds")
+    add_workspace_arg(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_info)
+
+    p = sub.add_parser("export", help="a normalised table as CSV")
+    add_workspace_arg(p)
+    p.add_argument("--table", required=True, choices=list(TABLES))
+    p.add_argument("--out", type=Path, metavar="FILE")
+    p.set_defaults(handler=cmd_export)

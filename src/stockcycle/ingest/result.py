@@ -1,0 +1,25 @@
+"""What a parser hands to the store: normalised tables plus what was recognised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+
+@dataclass
+class ParsedFile:
+    file_name: str
+    kind: str  # machine name of the format, e.g. "amazon_all_orders"
+    label: str  # what the seller reads, e.g. "Amazon All Orders report"
+    tables: dict[str, pd.DataFrame]  # table name (see stockcycle.schema) -> normalised rows
+    rows_read: int  # data rows in the file
+    sha256: str = ""
+    as_of: date | None = None  # snapshot date used for reports that carry none
+    warnings: list[str] = field(default_factory=list)  # data problems that did not stop import
+
+    def summary(self) -> str:
+        """One line for the CLI and the app: what the file was and what it gave."""
+        loaded = ", ".join(f"{len(df):,} {name} rows" for name, df in self.tables.items())
+        return f"{self.file_name}: {self.label}, {self.rows_read:,} lines read -> {loaded}"
