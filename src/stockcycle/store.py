@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -64,6 +65,11 @@ CREATE TABLE IF NOT EXISTS cache (
 """
 
 
+# Letters and digits (any script), then also spaces, '-' and '_'; no leading dot, no separator,
+# no trailing space (Windows drops it), so a name is always one folder inside the data dir.
+_NAME_RE = re.compile(r"[^\W_](?:[\w -]{0,98}[\w-])?")
+
+
 def home_dir() -> Path:
     """The data directory: ``$STOCKCYCLE_HOME`` or ``~/.stockcycle``."""
     return Path(os.environ.get("STOCKCYCLE_HOME") or Path.home() / ".stockcycle")
@@ -74,11 +80,12 @@ def workspaces_dir() -> Path:
 
 
 def list_workspaces() -> list[str]:
-    """Names of the workspaces in the data directory, sorted."""
+    """Names of the workspaces in the data directory that ``Workspace.named`` opens, sorted."""
     root = workspaces_dir()
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if (p / DB_FILE).is_file())
+    return sorted(p.name for p in root.iterdir()
+                  if (p / DB_FILE).is_file() and _NAME_RE.fullmatch(p.name))
 
 
 def _now() -> str:
@@ -95,28 +102,109 @@ def _table_sql(name: str) -> str:
     )
 
 
+# The range a pandas datetime64[ns] column can hold; the store reads dates back in that dtype.
+_FIRST_DATE, _LAST_DATE = pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-11")
+_EXPECTED = {"date": "a date", "int": "a whole number", "float": "a number",
+             "bool": "true or false", "text": "text"}
+
+
+def _bad_value(table: str, col: str, typ: str, s: pd.Series, bad: pd.Series) -> InputError:
+    """The error for the first value of ``s`` flagged in ``bad``.
+
+    The row is the 1-based row of the normalised table, not a line of the seller's file: the
+    parsers check the file itself, so reaching this means a parser let a bad value through.
+    """
+    i = int(bad.to_numpy().nonzero()[0][0])
+    return InputError(f"{table} table row {i + 1}: {s.iloc[i]!r} cannot be stored",
+                      column=col, expected=_EXPECTED[typ])
+
+
+def _is_bool_like(value: object) -> bool:
+    try:
+        pd.array([value], dtype="boolean")
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _to_sql_values(df: pd.DataFrame, table: str) -> list[tuple]:
-    """DataFrame -> rows of plain Python values in schema order (NA -> None, dates -> ISO)."""
+    """DataFrame -> rows of plain Python values in schema order (NA -> None, dates -> ISO).
+
+    A value that does not convert to its column's type raises ``InputError`` instead of being
+    stored as NULL, so a bad value can never quietly vanish from the seller's data.
+    """
     spec = TABLES[table].columns
+    key = TABLES[table].key
     out = pd.DataFrame(index=df.index)
     for col, typ in spec.items():
         s = df[col] if col in df.columns else pd.Series(pd.NA, index=df.index)
+        given = s.notna()
         if typ == "date":
-            s = pd.to_datetime(s, errors="coerce").dt.strftime("%Y-%m-%d")
+            conv = s if pd.api.types.is_datetime64_any_dtype(s) else pd.to_datetime(
+                s, errors="coerce", format="mixed")
+            if getattr(conv.dt, "tz", None) is not None:
+                conv = conv.dt.tz_localize(None)
+            bad = (given & conv.isna()) | (conv < _FIRST_DATE) | (conv > _LAST_DATE)
+            if col in key:
+                bad |= ~given  # a NULL in a UNIQUE key never conflicts: re-imports would add up
+            if bad.any():
+                raise _bad_value(table, col, typ, s, bad)
+            s = conv.dt.strftime("%Y-%m-%d")
         elif typ == "bool":
-            s = s.astype("boolean").astype("Int64")
-        elif typ == "float":
-            s = pd.to_numeric(s, errors="coerce")
-        elif typ == "int":
-            s = pd.to_numeric(s, errors="coerce").round().astype("Int64")
+            try:
+                s = s.astype("boolean").astype("Int64")
+            except (TypeError, ValueError):
+                bad = pd.Series([not _is_bool_like(v) for v in s], index=s.index)
+                raise _bad_value(table, col, typ, s, bad) from None
+        elif typ in ("float", "int"):
+            conv = pd.to_numeric(s, errors="coerce")
+            bad = given & conv.isna()
+            if bad.any():
+                raise _bad_value(table, col, typ, s, bad)
+            s = conv.astype("float64")
+            if typ == "int":
+                s = s.round().astype("Int64")
         else:
             s = s.astype("string")
-        if col in TABLES[table].key and typ in ("text", "bool"):
+        if col in key and typ in ("text", "bool"):
             # SQLite treats NULLs as distinct in UNIQUE keys; an empty key part must be ''.
             s = s.fillna("" if typ == "text" else 0)
         out[col] = s
     out = out.astype(object).where(out.notna(), None)
     return list(out.itertuples(index=False, name=None))
+
+
+def _frame_to_text(table: pd.DataFrame) -> tuple[str, str]:
+    """A plan or result table -> (CSV text, JSON of its column dtypes), so that dates, nullable
+    integers and text come back as they went in."""
+    dtypes = {str(c): str(t) for c, t in table.dtypes.items()}
+    return table.to_csv(index=False), json.dumps(dtypes)
+
+
+def _text_to_frame(csv_text: str, dtypes_json: str) -> pd.DataFrame:
+    """The inverse of ``_frame_to_text``; columns without a recorded dtype (or one that will
+    not convert) keep what ``read_csv`` gives."""
+    dtypes: dict[str, str] = json.loads(dtypes_json or "{}")
+    # Read recorded columns as text first: read_csv would otherwise turn the SKU "007" into 7.
+    df = pd.read_csv(io.StringIO(csv_text), dtype={c: "string" for c in dtypes},
+                     keep_default_na=False, na_values=[""])
+    for col, dtype in dtypes.items():
+        if col not in df.columns:
+            continue
+        try:
+            if dtype.startswith("datetime64"):
+                df[col] = pd.to_datetime(df[col], format="ISO8601").astype(dtype)
+            elif dtype.startswith("timedelta64"):
+                df[col] = pd.to_timedelta(df[col]).astype(dtype)
+            elif dtype in ("bool", "boolean"):
+                df[col] = df[col].map({"True": True, "False": False}).astype(dtype)
+            elif dtype == "object":
+                df[col] = df[col].astype(object).where(df[col].notna(), None)
+            else:
+                df[col] = df[col].astype(dtype)
+        except (TypeError, ValueError):
+            pass
+    return df
 
 
 class Workspace:
@@ -135,15 +223,28 @@ class Workspace:
             if not create:
                 raise InputError(f"no workspace at {ws.path}", expected="a folder made by "
                                  "'stockcycle import' or the app")
+            if ws.path.exists() and not ws.path.is_dir():
+                raise InputError(f"{ws.path} is a file, not a workspace folder",
+                                 expected="a folder (new or made by stockcycle)")
             ws.path.mkdir(parents=True, exist_ok=True)
-        with ws._connect() as con:
-            con.executescript(_META_SQL + "".join(_table_sql(n) for n in TABLES))
+        try:
+            with ws._connect() as con:
+                con.executescript(_META_SQL + "".join(_table_sql(n) for n in TABLES))
+                for table in ("plans", "results"):
+                    # Workspaces made before tables kept their column types.
+                    cols = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+                    if "dtypes" not in cols:
+                        con.execute(f"ALTER TABLE {table} ADD COLUMN dtypes TEXT NOT NULL "
+                                    "DEFAULT '{}'")
+        except sqlite3.DatabaseError as err:
+            raise InputError(f"cannot open the workspace at {ws.path} ({err})",
+                             expected=f"a {DB_FILE} written by stockcycle") from None
         return ws
 
     @classmethod
     def named(cls, name: str, create: bool = True) -> Workspace:
         """Open a workspace by name inside the data directory."""
-        if not name or any(ch in name for ch in "/\\:") or name.startswith("."):
+        if not _NAME_RE.fullmatch(name or ""):
             raise InputError(f"'{name}' is not a usable workspace name",
                              expected="letters, digits, spaces, '-' or '_'")
         return cls.open(workspaces_dir() / name, create=create)
@@ -169,7 +270,8 @@ class Workspace:
             try:
                 yield con
             except BaseException:
-                con.execute("ROLLBACK")
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
 
@@ -193,7 +295,14 @@ class Workspace:
                 )
                 source_id = cur.lastrowid
                 for table, df in pf.tables.items():
-                    self._upsert(con, table, df, source_id)
+                    if table not in TABLES:
+                        raise InputError(f"'{table}' is not a stockcycle table", file=pf.file_name,
+                                         expected=", ".join(TABLES))
+                    try:
+                        self._upsert(con, table, df, source_id)
+                    except InputError as err:
+                        raise InputError(err.message, file=pf.file_name, row=err.row,
+                                         column=err.column, expected=err.expected) from None
                 report.append({"file": pf.file_name, "kind": pf.kind, "label": pf.label,
                                "rows": loaded, "tables": {t: len(d) for t, d in
                                                           pf.tables.items()}})
@@ -234,16 +343,18 @@ class Workspace:
         cols = ", ".join(f'"{c}"' for c in spec) + (", source_id" if with_source else "")
         sql, params = f'SELECT {cols} FROM "{table}"', []
         if skus is not None and "sku" in spec:
-            skus = list(skus)
-            sql += f" WHERE sku IN ({', '.join('?' for _ in skus)})"
-            params = skus
+            # One JSON parameter, not one per SKU: SQLite caps a statement at 32,766 parameters
+            # and an agency can have more SKUs than that.
+            sql += " WHERE sku IN (SELECT value FROM json_each(?))"
+            params = [json.dumps([str(s) for s in skus])]
         if "date" in spec:
             sql += ' ORDER BY "date", sku'
         with self._connect() as con:
             df = pd.read_sql_query(sql, con, params=params)
         for col, typ in spec.items():
             if typ == "date":
-                df[col] = pd.to_datetime(df[col], errors="coerce")
+                # One dtype whatever pandas infers from the ISO text (schema.empty_frame's).
+                df[col] = pd.to_datetime(df[col], errors="coerce").astype("datetime64[ns]")
             elif typ == "text":
                 df[col] = df[col].astype("string")
             elif typ == "float":
@@ -323,11 +434,12 @@ class Workspace:
     # -- plans, alerts, results, cache ---------------------------------------------------------
     def save_plan(self, kind: str, name: str, table: pd.DataFrame,
                   params: dict[str, Any] | None = None) -> int:
+        csv_text, dtypes = _frame_to_text(table)
         with self.transaction() as con:
             cur = con.execute(
-                "INSERT INTO plans (kind, name, created_at, params, table_csv) VALUES (?,?,?,?,?)",
-                (kind, name, _now(), json.dumps(params or {}, default=str),
-                 table.to_csv(index=False)))
+                "INSERT INTO plans (kind, name, created_at, params, table_csv, dtypes) "
+                "VALUES (?,?,?,?,?,?)",
+                (kind, name, _now(), json.dumps(params or {}, default=str), csv_text, dtypes))
             return int(cur.lastrowid)
 
     def plans(self, kind: str | None = None) -> pd.DataFrame:
@@ -339,11 +451,11 @@ class Workspace:
 
     def load_plan(self, plan_id: int) -> tuple[dict[str, Any], pd.DataFrame]:
         with self._connect() as con:
-            row = con.execute("SELECT params, table_csv FROM plans WHERE id = ?",
+            row = con.execute("SELECT params, table_csv, dtypes FROM plans WHERE id = ?",
                               (plan_id,)).fetchone()
         if row is None:
             raise InputError(f"no saved plan with id {plan_id}")
-        return json.loads(row[0]), pd.read_csv(io.StringIO(row[1]))
+        return json.loads(row[0]), _text_to_frame(row[1], row[2])
 
     def log_alert(self, rule: str, sku: str | None, severity: str, message: str,
                   payload: dict[str, Any] | None = None) -> None:
@@ -360,21 +472,22 @@ class Workspace:
     def save_result(self, name: str, table: pd.DataFrame,
                     params: dict[str, Any] | None = None) -> None:
         """Store a derived table (backtest, stages, ...) under ``name``, replacing the last."""
+        csv_text, dtypes = _frame_to_text(table)
         with self.transaction() as con:
-            con.execute("INSERT INTO results VALUES (?,?,?,?) ON CONFLICT (name) DO UPDATE SET "
+            con.execute("INSERT INTO results (name, created_at, params, table_csv, dtypes) "
+                        "VALUES (?,?,?,?,?) ON CONFLICT (name) DO UPDATE SET "
                         "created_at = excluded.created_at, params = excluded.params, "
-                        "table_csv = excluded.table_csv",
-                        (name, _now(), json.dumps(params or {}, default=str),
-                         table.to_csv(index=False)))
+                        "table_csv = excluded.table_csv, dtypes = excluded.dtypes",
+                        (name, _now(), json.dumps(params or {}, default=str), csv_text, dtypes))
 
     def load_result(self, name: str) -> tuple[dict[str, Any], pd.DataFrame] | None:
         """``(params, table)`` of a stored result, or None when it was never computed."""
         with self._connect() as con:
-            row = con.execute("SELECT params, table_csv FROM results WHERE name = ?",
+            row = con.execute("SELECT params, table_csv, dtypes FROM results WHERE name = ?",
                               (name,)).fetchone()
         if row is None:
             return None
-        return json.loads(row[0]), pd.read_csv(io.StringIO(row[1]))
+        return json.loads(row[0]), _text_to_frame(row[1], row[2])
 
     def cache_get_many(self, namespace: str, keys: list[str]) -> dict[str, bytes]:
         out: dict[str, bytes] = {}

@@ -35,9 +35,12 @@ def parse_mapping(text: str | None) -> dict[str, str] | None:
     right."""
     if not text:
         return None
-    path = Path(text)
-    if path.is_file():
-        text = path.read_text(encoding="utf-8-sig")
+    try:
+        is_file = Path(text).is_file()
+    except OSError:  # a long inline mapping is "File name too long" as a path
+        is_file = False
+    if is_file:
+        text = Path(text).read_text(encoding="utf-8-sig")
     text = text.strip()
     if text.startswith("{"):
         try:
@@ -69,8 +72,6 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from stockcycle.ingest import parse_file
-
     mapping = parse_mapping(args.map)
     if mapping and not args.as_table:
         raise InputError("--map needs --as to say which table the columns go to",
@@ -81,6 +82,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         start, _, end = args.period.partition(":")
         period = (_parse_date(start, "--period start"), _parse_date(end or start, "--period end"))
     as_of = _parse_date(args.as_of, "--as-of") if args.as_of else None
+    from stockcycle.ingest import parse_file  # after the option checks, so a typo fails fast
+
     # Parse every file before writing anything: one bad file leaves the workspace untouched.
     parsed = []
     for f in args.files:
@@ -94,7 +97,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(file=sys.stderr)
     ws = Workspace.open(args.workspace)
     report = ws.import_files(parsed)
-    for pf, rep in zip(parsed, report, strict=True):
+    for pf in parsed:
         print(pf.summary())
         for w in pf.warnings:
             print(f"  note: {w}")
@@ -110,7 +113,10 @@ def cmd_info(args: argparse.Namespace) -> int:
         return 0
     print(f"workspace {info['workspace']}")
     print(f"  SKUs: {info['skus']}")
-    print(f"  sales from {info['sales_first_date']} to {info['sales_last_date']}")
+    if info["sales_first_date"]:
+        print(f"  sales from {info['sales_first_date']} to {info['sales_last_date']}")
+    else:
+        print("  no sales imported yet")
     for t, n in info["row_counts"].items():
         if n:
             print(f"  {t}: {n:,} rows")
