@@ -312,3 +312,10 @@ def test_console_script_and_python_m_entry_points(files: Path, ws_dir: Path) -> 
     assert done.returncode == 0, done.stderr
     info = json.loads(done.stdout)
     assert info["skus"] == 2 and info["row_counts"]["sales"] == 3
+
+
+def test_mappable_tables_are_the_ingest_targets():
+    from stockcycle.commands.data import MAPPABLE_TABLES
+    from stockcycle.ingest import TARGETS
+
+    assert sorted(MAPPABLE_TABLES) == sorted(TARGETS)

@@ -241,15 +241,31 @@ def test_products_merge_keeps_unit_cost_when_a_later_report_has_none(ws: Workspa
 
 def test_replace_tables_replace_the_whole_row(ws: Workspace) -> None:
     day = pd.Timestamp("2025-03-01")
-    first = pd.DataFrame({"snapshot_date": [day], "sku": ["A"], "location": ["FBA"],
-                          "available": [100.0], "inbound": [40.0]})
-    second = pd.DataFrame({"snapshot_date": [day], "sku": ["A"], "location": ["FBA"],
-                           "available": [90.0]})
-    ws.import_files([ParsedFile("inv1.csv", "k", "Inventory", {"inventory": first}, 1)])
-    ws.import_files([ParsedFile("inv2.csv", "k", "Inventory", {"inventory": second}, 1)])
+    first = pd.DataFrame({"date": [day], "sku": ["A"], "channel": ["Amazon.com"],
+                          "units": [10.0], "revenue": [99.9]})
+    second = pd.DataFrame({"date": [day], "sku": ["A"], "channel": ["Amazon.com"],
+                           "units": [12.0]})
+    ws.import_files([ParsedFile("s1.csv", "k", "Sales", {"sales": first}, 1)])
+    ws.import_files([ParsedFile("s2.csv", "k", "Sales", {"sales": second}, 1)])
+    got = ws.read("sales")
+    assert got["units"].tolist() == [12.0]
+    assert got["revenue"].isna().all()  # the newer report replaces the day as a whole
+
+
+def test_inventory_reports_of_one_day_complete_each_other(ws: Workspace) -> None:
+    # Manage FBA Inventory knows reserved; the Inventory planning report of the same day does
+    # not. Importing the planning report after it must not blank reserved.
+    day = pd.Timestamp("2025-03-01")
+    manage = pd.DataFrame({"snapshot_date": [day], "sku": ["A"], "location": ["FBA"],
+                           "available": [100.0], "inbound": [40.0], "reserved": [5.0]})
+    planning = pd.DataFrame({"snapshot_date": [day], "sku": ["A"], "location": ["FBA"],
+                             "available": [90.0]})
+    ws.import_files([ParsedFile("manage.txt", "k", "Inventory", {"inventory": manage}, 1)])
+    ws.import_files([ParsedFile("plan.csv", "k", "Inventory", {"inventory": planning}, 1)])
     got = ws.read("inventory")
     assert got["available"].tolist() == [90.0]
-    assert got["inbound"].isna().all()  # the newer snapshot says nothing about inbound
+    assert got["reserved"].tolist() == [5.0]
+    assert got["inbound"].tolist() == [40.0]
 
 
 def test_missing_text_key_parts_still_deduplicate(ws: Workspace) -> None:

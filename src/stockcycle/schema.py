@@ -75,6 +75,9 @@ TABLES: dict[str, Table] = {
             },
             key=("snapshot_date", "sku", "location"),
             description="Stock on hand per SKU and location at a snapshot date.",
+            # Two Amazon reports of the same day (Manage FBA Inventory, Inventory planning)
+            # each know some columns; neither may blank what the other filled in.
+            on_conflict="merge",
         ),
         Table(
             "aging",

@@ -12,6 +12,10 @@ from stockcycle.errors import InputError
 from stockcycle.schema import TABLES
 from stockcycle.store import Workspace
 
+# The generic tables a mapped file can fill (stockcycle.ingest.TARGETS; kept as plain names here
+# so that parsing the command line does not import the parsers).
+MAPPABLE_TABLES = ["sales", "inventory", "products", "keywords", "promotions", "purchase_orders"]
+
 
 def add_workspace_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workspace", "-w", required=True, type=Path, metavar="DIR",
@@ -75,8 +79,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     mapping = parse_mapping(args.map)
     if mapping and not args.as_table:
         raise InputError("--map needs --as to say which table the columns go to",
-                         expected="--as " + "|".join(("sales", "inventory", "products",
-                                                      "keywords", "promotions")))
+                         expected="--as " + "|".join(MAPPABLE_TABLES))
     period = None
     if args.period:
         start, _, end = args.period.partition(":")
@@ -152,9 +155,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--map", metavar="MAPPING",
                    help="column mapping for a file with other headers: "
                         "'Source=stockcycle,...', a JSON object, or a file holding either")
-    p.add_argument("--as", dest="as_table", choices=["sales", "inventory", "products",
-                                                      "keywords", "promotions",
-                                                      "purchase_orders"],
+    p.add_argument("--as", dest="as_table", choices=MAPPABLE_TABLES,
                    help="the table a mapped file fills")
     p.add_argument("--as-of", metavar="YYYY-MM-DD",
                    help="snapshot date for reports that carry none (default: today)")
