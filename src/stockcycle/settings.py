@@ -141,4 +141,23 @@ class Settings:
             ):
                 raise InputError(f"setting '{name}' is {value}", expected=f"between {lo} and {hi}")
             clean[name] = value
-        return replace(cls(), **clean)
+        out = replace(cls(), **clean)
+        # Pairs that are two ends of one range: each field is within its bounds, but a low end
+        # above its high end would make every rule using the range meaningless.
+        for low, high in _ORDERED_PAIRS:
+            a, b = getattr(out, low), getattr(out, high)
+            if a > b:
+                raise InputError(f"setting '{low}' is {a:g}, above '{high}' ({b:g})",
+                                 expected=f"{low} at most {high}")
+        return out
+
+
+_ORDERED_PAIRS = [
+    ("lead_time_min_days", "lead_time_max_days"),  # R-L4
+    ("air_days_min", "air_days_max"),  # R-L7
+    ("sea_days_min", "sea_days_max"),  # R-L7
+    ("abc_a_share", "abc_b_share"),  # R-M5
+    ("turnover_target_low", "turnover_target_high"),  # R-K1
+    ("aging_watch_days", "aging_discount_days"),  # R-K2
+    ("aging_discount_days", "aging_writedown_days"),  # R-K2
+]

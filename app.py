@@ -1,0 +1,10 @@
+"""Home: open or create a workspace, load the sample, see what is loaded.
+
+Run with ``streamlit run app.py``; the other pages live in ``pages/``.
+"""
+
+from stockcycle.ui import start_page
+from stockcycle.ui.home import main
+
+start_page("Home")
+main()

@@ -1,0 +1,213 @@
+"""The only package that imports streamlit: page setup, the open workspace, errors, navigation.
+
+Every page starts with ``ws = page_setup("Title")``. The open workspace is a path string in
+``st.session_state["workspace_path"]``; uploader values are never kept across pages (they vanish
+when the page changes), only what was parsed from them.
+
+Navigation: the app uses Streamlit's ``pages/`` folder (every ``pages/*.py`` is routable by
+URL, e.g. ``/Data``); the automatic sidebar list is hidden in ``.streamlit/config.toml`` only so
+the entry page can be called "Home" instead of "app". ``sidebar_nav`` draws the same list with
+``st.page_link`` from the files in ``pages/``, so a new page appears without touching this file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from stockcycle.errors import InputError
+from stockcycle.store import DB_FILE, Workspace
+from stockcycle.ui.shared import shared_mode
+
+__all__ = [
+    "WORKSPACE_KEY",
+    "app_dir",
+    "close_workspace",
+    "current_workspace",
+    "data_version",
+    "flash",
+    "is_shared",
+    "open_workspace",
+    "page_setup",
+    "page_files",
+    "read_table",
+    "show_error",
+    "show_flash",
+    "sidebar_nav",
+    "start_page",
+]
+
+WORKSPACE_KEY = "workspace_path"
+_FLASH_KEY = "_stockcycle_flash"
+_PAGE_ICONS = {
+    "data": ":material/upload_file:",
+    "settings": ":material/tune:",
+    "forecast": ":material/query_stats:",
+    "life cycle stages": ":material/timeline:",
+}
+log = logging.getLogger("stockcycle")
+
+
+# -- the open workspace ------------------------------------------------------------------------
+def current_workspace() -> Workspace | None:
+    """The workspace open in this browser session, or None (draws nothing).
+
+    A path whose database has gone (a deleted folder, an expired temporary directory) counts as
+    no workspace, so a page never writes a new empty database behind the seller's back.
+    """
+    path = st.session_state.get(WORKSPACE_KEY)
+    if not path:
+        return None
+    if not (Path(path) / DB_FILE).is_file():
+        st.session_state.pop(WORKSPACE_KEY, None)
+        return None
+    return Workspace(path)
+
+
+def open_workspace(ws: Workspace) -> None:
+    """Make ``ws`` the open workspace of this browser session."""
+    st.session_state[WORKSPACE_KEY] = str(ws.path)
+
+
+def close_workspace() -> None:
+    st.session_state.pop(WORKSPACE_KEY, None)
+
+
+def is_shared() -> bool:
+    """Shared-deployment mode for this server (env ``STOCKCYCLE_SHARED`` or secrets)."""
+    return shared_mode(os.environ, _secrets())
+
+
+def _secrets() -> dict:
+    # st.secrets raises when no secrets file exists; a missing file simply means no secrets.
+    try:
+        return st.secrets.to_dict()
+    except Exception:
+        return {}
+
+
+# -- messages ------------------------------------------------------------------------------------
+def show_error(err: Exception) -> None:
+    """Show an error to the seller: our ``InputError`` as written, anything else as one line
+    (the traceback goes to the server log, never on screen)."""
+    if isinstance(err, InputError):
+        st.error(str(err), icon=":material/error:")
+        return
+    log.error("unexpected error in the app", exc_info=err)
+    detail = str(err) or type(err).__name__
+    st.error(f"Something went wrong: {detail}. The details are in the server log.",
+             icon=":material/error:")
+
+
+def flash(message: str) -> None:
+    """Keep a success message for the next run (shown by ``show_flash`` after ``st.rerun``)."""
+    st.session_state[_FLASH_KEY] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(_FLASH_KEY, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+# -- pages and navigation ------------------------------------------------------------------------
+def app_dir() -> Path:
+    """The folder holding ``app.py`` and ``pages/`` (the running script's, else the cwd)."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        if ctx is not None and ctx.main_script_path:
+            return Path(ctx.main_script_path).resolve().parent
+    except Exception:  # outside a Streamlit run (plain Python): fall back to the cwd
+        pass
+    return Path.cwd()
+
+
+def page_label(file_name: str) -> str:
+    """``"4_Life_cycle_stages.py"`` -> ``"Life cycle stages"`` (Streamlit's own rule)."""
+    stem = Path(file_name).stem
+    stem = re.sub(r"^[0-9]+[_ -]*", "", stem)
+    return stem.replace("_", " ").strip() or stem
+
+
+def page_files() -> list[str]:
+    """Paths of the pages, relative to the app folder, in Streamlit's order (by number)."""
+    folder = app_dir() / "pages"
+    if not folder.is_dir():
+        return []
+
+    def order(p: Path) -> tuple[float, str]:
+        m = re.match(r"^([0-9]+)", p.stem)
+        return (float(m.group(1)) if m else float("inf"), p.stem.lower())
+
+    files = [p for p in folder.glob("*.py") if not p.name.startswith(("_", "."))]
+    return [f"pages/{p.name}" for p in sorted(files, key=order)]
+
+
+def sidebar_nav() -> None:
+    with st.sidebar:
+        st.page_link("app.py", label="Home", icon=":material/home:")
+        for path in page_files():
+            label = page_label(path)
+            st.page_link(path, label=label,
+                         icon=_PAGE_ICONS.get(label.lower(), ":material/description:"))
+
+
+def start_page(title: str) -> None:
+    """Page config and the sidebar (navigation + open workspace); the page draws its title and
+    then ``show_flash()``."""
+    st.set_page_config(page_title=f"{title} · stockcycle", page_icon=":material/inventory_2:",
+                       layout="wide")
+    sidebar_nav()
+    ws = current_workspace()
+    with st.sidebar:
+        st.divider()
+        if ws is None:
+            st.caption("No workspace open")
+        else:
+            st.markdown(f"**Workspace:** {ws.name}")
+        if is_shared():
+            st.caption("Shared server: your workspace lives only in this browser tab's "
+                       "session. Download it on Home to keep it.")
+
+
+def page_setup(title: str) -> Workspace:
+    """Set up a page and return the open workspace.
+
+    Without an open workspace it says so, links to Home and stops the script (``st.stop``),
+    so the rest of a page can assume a workspace.
+    """
+    start_page(title)
+    st.title(title)
+    show_flash()
+    ws = current_workspace()
+    if ws is None:
+        st.info("Open or create a workspace on Home first: it holds your data and settings.",
+                icon=":material/folder_open:")
+        st.page_link("app.py", label="Go to Home", icon=":material/home:")
+        st.stop()
+    return ws
+
+
+# -- cached reads --------------------------------------------------------------------------------
+def data_version(ws: Workspace) -> str:
+    """Changes whenever an import lands: the key that invalidates cached reads of ``ws``."""
+    imports = ws.imports()
+    return f"{len(imports)}:{imports['id'].max() if len(imports) else 0}"
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def read_table(path: str, table: str, version: str) -> pd.DataFrame:
+    """``Workspace(path).read(table)``, cached per workspace, table and data version.
+
+    ``version`` (from ``data_version``) is passed explicitly because hashing a large frame or a
+    workspace object would be slow or wrong.
+    """
+    del version  # part of the cache key only
+    return Workspace(path).read(table)

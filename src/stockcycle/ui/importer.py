@@ -1,0 +1,293 @@
+"""Data page parts: upload and parse files, map unknown columns, import, preview, export.
+
+Uploaded files are parsed at once and only the parsed results (plus the raw bytes, to re-read a
+file with another snapshot date or column mapping) are kept, under this module's own session
+keys: the uploader's value vanishes when the seller changes page (DESIGN.md, Streamlit notes).
+Nothing reaches the workspace until "Import into workspace": one ``ws.import_files`` call, one
+transaction, so a failed import leaves the workspace as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from stockcycle.errors import InputError
+from stockcycle.ingest.result import ParsedFile
+from stockcycle.schema import TABLES
+from stockcycle.store import Workspace
+from stockcycle.ui import data_version, flash, log, read_table, show_error
+
+PENDING_KEY = "data_pending"  # {entry id: entry dict}, in upload order
+_SEEN_KEY = "data_seen_uploads"  # uploader file ids already parsed
+_GEN_KEY = "data_uploader_generation"  # bumped to give the seller an empty uploader
+FILE_TYPES = ["csv", "txt", "tsv", "xlsx"]
+PREVIEW_ROWS = 200
+_NOT_IN_FILE = "(not in this file)"
+
+
+# -- parsing -------------------------------------------------------------------------------------
+def _with_file_name(message: str, file_name: str) -> str:
+    return message if file_name in message else f"{file_name}: {message}"
+
+
+def parse_entry(entry: dict[str, Any]) -> None:
+    """Parse ``entry["data"]`` with its options, storing the result or the error in ``entry``.
+
+    An unrecognised header keeps the file's columns so the mapping step can be offered; any
+    error stays with this file only, the other files still import.
+    """
+    from stockcycle.ingest import UnrecognisedFormat, parse_file
+
+    name = entry["name"]
+    bar = st.progress(0.0, text=f"Reading {name}…")
+
+    def progress(fraction: float, message: str) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"{name}: {message}")
+
+    try:
+        parsed = parse_file(entry["data"], name, mapping=entry["mapping"],
+                            target=entry["target"], as_of=entry["as_of"],
+                            search=entry["search"], progress=progress)
+    except UnrecognisedFormat as err:
+        columns = [str(c) for c in err.columns]
+        entry.update(parsed=None, columns=columns, detail=str(err),
+                     error=f"{name}: its headers ({', '.join(columns[:8])}"
+                           f"{', …' if len(columns) > 8 else ''}) match no known report. "
+                           "Tell stockcycle what the columns hold below.")
+    except InputError as err:
+        # A failed mapping keeps the mapping step open with the columns read before.
+        entry.update(parsed=None, error=_with_file_name(str(err), name), detail=None)
+    except Exception as err:  # a broken file must not take the page down
+        log.error("could not read %s", name, exc_info=err)
+        entry.update(parsed=None, error=f"{name}: could not be read ({err or type(err).__name__})"
+                     " (expected a CSV, TSV, TXT or XLSX report)")
+    else:
+        entry.update(parsed=parsed, error=None, detail=None)
+    finally:
+        bar.empty()
+
+
+def pending() -> dict[str, dict[str, Any]]:
+    return st.session_state.setdefault(PENDING_KEY, {})
+
+
+def take_uploads(files: list[Any]) -> None:
+    """Parse every newly uploaded file once and add it to the pending list."""
+    seen: set[str] = st.session_state.setdefault(_SEEN_KEY, set())
+    entries = pending()
+    for f in files:
+        file_id = getattr(f, "file_id", None) or f"{f.name}:{f.size}"
+        if file_id in seen:
+            continue
+        seen.add(file_id)
+        data = f.getvalue()
+        entry_id = hashlib.sha256(data + f.name.encode()).hexdigest()[:16]
+        entries[entry_id] = {
+            "id": entry_id, "name": f.name, "data": data, "parsed": None, "error": None,
+            "columns": None, "mapping": None, "target": None, "as_of": None, "search": None,
+        }
+        parse_entry(entries[entry_id])
+
+
+def reset_uploader() -> None:
+    st.session_state[_GEN_KEY] = st.session_state.get(_GEN_KEY, 0) + 1
+
+
+# -- drawing one file ----------------------------------------------------------------------------
+def _snapshot_inputs(entry: dict[str, Any]) -> None:
+    """Reports without a date of their own take an "as of" date (and Xray a search name);
+    changing either re-reads the file."""
+    pf: ParsedFile = entry["parsed"]
+    competitors = pf.tables.get("competitors")
+    has_search = competitors is not None and len(competitors) > 0
+    if pf.as_of is None and not has_search:
+        return
+    cols = st.columns(2)
+    chosen_date = pf.as_of
+    if pf.as_of is not None:
+        chosen_date = cols[0].date_input(
+            "Snapshot date (as of)", value=pf.as_of,
+            key=f"asof_{entry['id']}",
+            help="This report carries no date of its own: the day it was downloaded.")
+    chosen_search = entry["search"]
+    if has_search:
+        current = entry["search"] or str(competitors["search"].iloc[0])
+        chosen_search = cols[1].text_input(
+            "Search it was taken on", value=current, key=f"search_{entry['id']}",
+            help="The Amazon search or category this Xray export shows; snapshots of the "
+                 "same search are compared over time.").strip() or current
+        if chosen_search == current:
+            chosen_search = entry["search"]
+    if chosen_date != pf.as_of or chosen_search != entry["search"]:
+        entry.update(as_of=chosen_date, search=chosen_search)
+        parse_entry(entry)
+
+
+def _guess(column: str, columns: list[str]) -> int:
+    """Index (in the selectbox options) of the file column that plainly is ``column``."""
+    def norm(text: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", text.lower())
+
+    for i, c in enumerate(columns):
+        if norm(c) == norm(column):
+            return i + 1
+    return 0
+
+
+def _mapping_step(entry: dict[str, Any]) -> None:
+    from stockcycle.ingest import TARGETS
+
+    columns: list[str] = entry["columns"]
+    with st.container(border=True):
+        st.markdown("**Map the columns** — tell stockcycle what this file holds.")
+        targets = list(TARGETS)
+        target = st.selectbox(
+            "This file holds", targets, key=f"map_target_{entry['id']}",
+            index=targets.index(entry["target"]) if entry["target"] in targets else 0,
+            format_func=lambda t: getattr(TARGETS[t], "label", "") or t)
+        info = TARGETS[target]
+        required = list(getattr(info, "required", ()))
+        optional = list(getattr(info, "optional", ()))
+        options = [_NOT_IN_FILE, *columns]
+        chosen: dict[str, str] = {}
+        grid = st.columns(3)
+        for i, col in enumerate(required + optional):
+            src = grid[i % 3].selectbox(
+                f"{col}{' (required)' if col in required else ''}", options,
+                index=_guess(col, columns), key=f"map_{entry['id']}_{target}_{col}")
+            if src != _NOT_IN_FILE:
+                chosen[col] = src
+        if st.button("Read with this mapping", key=f"map_apply_{entry['id']}",
+                     icon=":material/swap_horiz:"):
+            entry.update(mapping={src: col for col, src in chosen.items()}, target=target)
+            parse_entry(entry)
+            st.rerun()
+
+
+def draw_entry(entry: dict[str, Any]) -> None:
+    """What one file was recognised as (rows, tables, notes), or its error."""
+    with st.container(border=True):
+        title, remove = st.columns([6, 1], vertical_alignment="center")
+        if remove.button("Remove", key=f"remove_{entry['id']}", icon=":material/delete:"):
+            pending().pop(entry["id"], None)
+            st.rerun()
+        if entry["parsed"] is not None:
+            _snapshot_inputs(entry)
+        pf: ParsedFile | None = entry["parsed"]
+        if pf is None:
+            title.markdown(f"**{entry['name']}**")
+            st.error(entry["error"], icon=":material/error:")
+            if entry.get("detail"):
+                with st.expander("Which known reports come closest"):
+                    st.text(entry["detail"])
+            if entry["columns"]:
+                _mapping_step(entry)
+            return
+        title.markdown(f"**{entry['name']}** — recognised as **{pf.label}**")
+        tables = ", ".join(f"{len(df):,} {name} row{'s' if len(df) != 1 else ''}"
+                           for name, df in pf.tables.items() if len(df)) or "no rows"
+        lines = f"{pf.rows_read:,} line{'s' if pf.rows_read != 1 else ''}"
+        st.markdown(f":material/check_circle: {lines} read → {tables}")
+        for warning in pf.warnings:
+            st.warning(warning, icon=":material/info:")
+
+
+# -- the page ------------------------------------------------------------------------------------
+def upload_section(ws: Workspace) -> None:
+    st.subheader("Add files")
+    st.caption("Amazon All Orders, Business Report, FBA inventory and inventory-age reports, "
+               "Helium 10 Xray and Cerebro exports, or your own tables of sales, inventory, "
+               "products, keywords, promotions or purchase orders (CSV, TSV, TXT or XLSX). "
+               "Files are checked here first; nothing is saved until you import them.")
+    files = st.file_uploader(
+        "Files to import", type=FILE_TYPES, accept_multiple_files=True,
+        key=f"data_upload_{st.session_state.get(_GEN_KEY, 0)}")
+    take_uploads(list(files or []))
+    entries = list(pending().values())
+    for entry in entries:
+        draw_entry(entry)
+    ready = [e for e in pending().values() if e["parsed"] is not None]
+    if not entries:
+        return
+    go, clear = st.columns([3, 1])
+    label = f"Import {len(ready)} file{'s' if len(ready) != 1 else ''} into workspace"
+    if go.button(label, type="primary", disabled=not ready, key="data_import",
+                 icon=":material/save:"):
+        try:
+            report = ws.import_files([e["parsed"] for e in ready])
+        except Exception as err:
+            show_error(err)
+            return
+        for e in ready:
+            pending().pop(e["id"], None)
+        reset_uploader()
+        rows = sum(r["rows"] for r in report)
+        flash(f"Imported {len(report)} file{'s' if len(report) != 1 else ''} "
+              f"({rows:,} rows) into “{ws.name}”.")
+        st.rerun()
+    if clear.button("Clear the list", key="data_clear", icon=":material/clear_all:"):
+        pending().clear()
+        reset_uploader()
+        st.rerun()
+
+
+def _csv_bytes(df: pd.DataFrame, table: str) -> bytes:
+    out = df.copy()
+    for col, typ in TABLES[table].columns.items():
+        if typ == "date":
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    return out.to_csv(index=False).encode("utf-8")
+
+
+def preview_section(ws: Workspace) -> None:
+    st.subheader("What is in the workspace")
+    counts = ws.row_counts()
+    tables = list(TABLES)
+    filled = [t for t in tables if counts.get(t)]
+    table = st.selectbox("Table", tables, key="data_preview_table",
+                         index=tables.index(filled[0]) if filled else 0)
+    st.caption(f"{TABLES[table].description} {counts.get(table, 0):,} rows.")
+    if not counts.get(table):
+        st.info("Nothing imported into this table yet.")
+        return
+    df = read_table(str(ws.path), table, data_version(ws))
+    dates = {c: st.column_config.DateColumn(c, format="YYYY-MM-DD")
+             for c, typ in TABLES[table].columns.items() if typ == "date"}
+    st.dataframe(df.head(PREVIEW_ROWS), hide_index=True, width="stretch", column_config=dates)
+    if len(df) > PREVIEW_ROWS:
+        st.caption(f"The first {PREVIEW_ROWS} of {len(df):,} rows; download the table for all.")
+    st.download_button(f"Download {table}.csv", data=lambda: _csv_bytes(df, table),
+                       file_name=f"{ws.name}-{table}.csv", mime="text/csv",
+                       key="data_download", on_click="ignore", icon=":material/download:")
+
+
+def import_log_section(ws: Workspace) -> None:
+    st.subheader("Import log")
+    log_df = ws.imports()
+    if log_df.empty:
+        st.caption("No files imported yet.")
+        return
+    view = pd.DataFrame({
+        "File": log_df["file_name"],
+        "Recognised as": log_df["label"],
+        "Lines read": log_df["rows_read"],
+        "Rows loaded": log_df["rows_loaded"],
+        "As of": log_df["as_of"],
+        "Imported (UTC)": log_df["imported_at"],
+        "Notes": [" · ".join(json.loads(w or "[]")) for w in log_df["warnings"]],
+    })
+    st.dataframe(view, hide_index=True, width="stretch")
+
+
+def main(ws: Workspace) -> None:
+    upload_section(ws)
+    st.divider()
+    preview_section(ws)
+    st.divider()
+    import_log_section(ws)

@@ -1,0 +1,120 @@
+"""Settings page parts: one form over ``Settings.field_info()``, grouped by rule family."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import streamlit as st
+
+from stockcycle.errors import InputError
+from stockcycle.settings import Settings
+from stockcycle.store import Workspace
+from stockcycle.ui import flash, show_error
+
+# Rule families of SPEC.md, in the order a product lives through them.
+FAMILIES = {
+    "R-L": "Launch",
+    "R-G": "Growth",
+    "R-M": "Maturity",
+    "R-D": "Decline",
+    "R-E": "Exit",
+    "R-K": "Health, cash and risk",
+    "R-A": "Automation",
+    "": "General",
+}
+
+
+def family(rule: str) -> str:
+    """``"R-L3"`` -> ``"R-L"``; settings without a rule go to ``""`` (General)."""
+    return rule.rstrip("0123456789") if rule else ""
+
+
+def grouped_fields() -> dict[str, list[dict[str, Any]]]:
+    """``Settings.field_info()`` grouped by family, families in ``FAMILIES`` order."""
+    groups: dict[str, list[dict[str, Any]]] = {f: [] for f in FAMILIES}
+    for info in Settings.field_info():
+        groups.setdefault(family(info["rule"]), []).append(info)
+    return {f: items for f, items in groups.items() if items}
+
+
+def _key(ws: Workspace, name: str) -> str:
+    # Per workspace, so switching workspaces never carries one's unsaved edits to another.
+    tag = hashlib.sha1(str(ws.path).encode()).hexdigest()[:8]
+    return f"setting_{tag}_{name}"
+
+
+def _step(maximum: float | None) -> float:
+    if maximum is None or maximum > 20:
+        return 1.0
+    return 0.01 if maximum <= 1 else 0.1
+
+
+def _input(ws: Workspace, info: dict[str, Any], value: Any) -> None:
+    name, unit, rule = info["name"], info["unit"], info["rule"]
+    label = f"{info['label']} ({unit})" if unit and unit != "x" else info["label"]
+    default = info["default"]
+    help_text = f"Rule {rule}. " if rule else ""
+    help_text += f"Default {default:g}{' ' + unit if unit else ''}." if isinstance(
+        default, int | float) else f"Default {default}."
+    lo, hi = info.get("min"), info.get("max")
+    if isinstance(default, float) and not unit and hi is not None and hi <= 1:
+        help_text += " A share: 0.05 means 5%."
+    key = _key(ws, name)
+    if isinstance(default, bool) or not isinstance(default, int | float):
+        st.text_input(label, value=str(value), key=key, help=help_text)
+    elif isinstance(default, int):
+        st.number_input(label, value=int(value), step=1, key=key, help=help_text,
+                        min_value=None if lo is None else int(lo),
+                        max_value=None if hi is None else int(hi))
+    else:
+        st.number_input(label, value=float(value), step=_step(hi), format="%g", key=key,
+                        help=help_text, min_value=None if lo is None else float(lo),
+                        max_value=None if hi is None else float(hi))
+
+
+def _clear_widgets(ws: Workspace) -> None:
+    for info in Settings.field_info():
+        st.session_state.pop(_key(ws, info["name"]), None)
+
+
+def main(ws: Workspace) -> None:
+    try:
+        current = ws.settings()
+    except InputError as err:  # a stored value from an older version out of today's bounds
+        show_error(err)
+        current = Settings()
+    values = current.to_dict()
+    changed = [i["label"] for i in Settings.field_info() if values[i["name"]] != i["default"]]
+    st.caption("Every default comes from the planning rules (R-…) in the specification. "
+               "Changes are saved in this workspace and used by every page and the command line.")
+    if changed:
+        st.markdown(f"{len(changed)} setting{'s' if len(changed) != 1 else ''} differ from the "
+                    "defaults: " + "; ".join(changed) + ".")
+
+    groups = grouped_fields()
+    with st.form("settings_form"):
+        tabs = st.tabs([FAMILIES.get(f, f) + (f" ({f})" if f else "") for f in groups])
+        for tab, items in zip(tabs, groups.values(), strict=True):
+            with tab:
+                cols = st.columns(2)
+                for i, info in enumerate(items):
+                    with cols[i % 2]:
+                        _input(ws, info, values[info["name"]])
+        saved = st.form_submit_button("Save settings", type="primary", icon=":material/save:")
+    if saved:
+        edited = {i["name"]: st.session_state[_key(ws, i["name"])]
+                  for i in Settings.field_info()}
+        try:
+            new = Settings.from_dict(edited)
+        except InputError as err:
+            show_error(err)
+        else:
+            ws.save_settings(new)
+            flash("Settings saved.")
+            st.rerun()
+    if st.button("Reset to defaults", key="settings_reset", icon=":material/restart_alt:"):
+        ws.save_settings(Settings())
+        _clear_widgets(ws)
+        flash("Settings reset to the defaults.")
+        st.rerun()

@@ -1,0 +1,66 @@
+"""Shared fixtures.
+
+- ``home`` (autouse): every test gets its own empty data directory (``STOCKCYCLE_HOME``), runs
+  in local (not shared) mode, and starts and ends with an empty ``st.cache_data`` (it persists
+  across AppTest instances in one pytest process).
+- ``sample_db``: the sample workspace loaded once per test session (skips, with the reason,
+  while the sample data or the importer is missing); ``sample_workspace`` gives each test its
+  own copy of it inside ``home``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _clear_streamlit_caches() -> None:
+    # Only when a test has imported streamlit: plain unit tests should not pay for the import.
+    if "streamlit" in sys.modules:
+        import streamlit as st
+
+        st.cache_data.clear()
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private, empty data directory for this test (``STOCKCYCLE_HOME``)."""
+    path = tmp_path / "stockcycle-home"
+    path.mkdir()
+    monkeypatch.setenv("STOCKCYCLE_HOME", str(path))
+    monkeypatch.delenv("STOCKCYCLE_SHARED", raising=False)
+    _clear_streamlit_caches()
+    yield path
+    _clear_streamlit_caches()
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Path of a ``workspace.sqlite`` holding the sample workspace, loaded once."""
+    try:
+        from stockcycle.sample import SAMPLE_DIR, load_sample
+        from stockcycle.store import Workspace
+    except ImportError as err:
+        pytest.skip(f"the sample workspace is not available yet ({err})")
+    if not (SAMPLE_DIR / "manifest.json").is_file():
+        pytest.skip(f"no sample data in {SAMPLE_DIR}: run 'stockcycle sample --out sample_data'")
+    ws = Workspace.open(tmp_path_factory.mktemp("sample") / "sample")
+    load_sample(ws)
+    return ws.db_path
+
+
+@pytest.fixture
+def sample_workspace(sample_db: Path, home: Path):
+    """A fresh copy of the sample workspace named ``sample`` in this test's data directory."""
+    from stockcycle.store import DB_FILE, Workspace, workspaces_dir
+
+    folder = workspaces_dir() / "sample"
+    folder.mkdir(parents=True)
+    shutil.copyfile(sample_db, folder / DB_FILE)
+    return Workspace.open(folder, create=False)

@@ -1,0 +1,451 @@
+"""The app through Streamlit's AppTest: Home, every page, Data import, Settings, shared mode.
+
+Each test drives the app the way a seller would (widgets, buttons) and checks what the seller
+would check: the message on screen and what landed in the workspace.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from stockcycle.errors import InputError
+from stockcycle.settings import Settings
+from stockcycle.store import DB_FILE, Workspace, list_workspaces
+from stockcycle.ui.shared import restore_workspace, shared_mode, workspace_bytes
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
+TIMEOUT = 60
+
+# A generic sales table (SPEC "Data the seller brings"), small enough to total by hand:
+# A-1 sells 3 + 5 = 8 units, B-2 sells 2.
+GOOD_SALES = (b"date,sku,units,revenue,price\n"
+              b"2026-01-01,A-1,3,30.00,10.00\n"
+              b"2026-01-02,A-1,5,50.00,10.00\n"
+              b"2026-01-01,B-2,2,40.00,20.00\n")
+# Same columns, but a quantity that is not a number on spreadsheet row 3.
+BAD_SALES = (b"date,sku,units,revenue,price\n"
+             b"2026-01-01,A-1,3,30.00,10.00\n"
+             b"2026-01-02,A-1,abc,50.00,10.00\n")
+# Headers no format knows: needs the mapping step.
+ODD_SALES = (b"Day,Item,Qty\n"
+             b"2026-02-01,C-3,4\n"
+             b"2026-02-02,C-3,6\n")
+
+
+def _needs_ingest() -> None:
+    try:
+        from stockcycle.ingest import UnrecognisedFormat, parse_file  # noqa: F401
+    except ImportError as err:
+        pytest.skip(f"the importer is not available yet ({err})")
+
+
+def new_app(workspace: Workspace | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if workspace is not None:
+        at.session_state["workspace_path"] = str(workspace.path)
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Everything written on the page, for 'is this on screen' checks."""
+    parts = [e.value for kind in ("markdown", "caption", "info", "success", "warning", "error",
+                                  "title", "subheader")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def metric(at: AppTest, label: str) -> str:
+    values = [m.value for m in at.metric if m.label == label]
+    assert values, f"no metric {label!r} on the page"
+    return values[0]
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+# -- Home --------------------------------------------------------------------------------------
+def test_home_without_workspace_offers_open_create_and_sample() -> None:
+    at = new_app().run()
+    no_exception(at)
+    assert at.title[0].value == "stockcycle"
+    labels = [b.label for b in at.button]
+    assert "Create" in labels and "Load sample workspace" in labels
+    assert "No workspaces yet" in texts(at)
+    assert "No workspace open" in "\n".join(c.value for c in at.sidebar.caption)
+
+
+def test_create_workspace_then_reopen_it_from_the_list(home: Path) -> None:
+    at = new_app().run()
+    at.text_input(key="home_new_name").set_value("my-brand")
+    at.button(key="home_create").click().run()
+    no_exception(at)
+    assert list_workspaces() == ["my-brand"]
+    assert Path(at.session_state["workspace_path"]) == home / "workspaces" / "my-brand"
+    assert "Created workspace “my-brand”" in texts(at)
+    assert "This workspace is empty" in texts(at)
+
+    second = new_app().run()  # another browser session: lists it, opens it
+    assert second.selectbox(key="home_open_name").options == ["my-brand"]
+    second.button(key="home_open").click().run()
+    assert second.session_state["workspace_path"] == at.session_state["workspace_path"]
+
+
+def test_create_workspace_with_unusable_name_shows_error() -> None:
+    at = new_app().run()
+    at.text_input(key="home_new_name").set_value("../escape")
+    at.button(key="home_create").click().run()
+    no_exception(at)
+    assert at.error and "not a usable workspace name" in at.error[0].value
+    assert list_workspaces() == []
+    assert "workspace_path" not in at.session_state
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_without_workspace_points_to_home(page: str) -> None:
+    at = new_app()
+    at.switch_page(f"pages/{page}").run()
+    no_exception(at)
+    assert "Open or create a workspace on Home first" in texts(at)
+    assert any(link.label == "Go to Home" for link in at.main.get("page_link"))
+
+
+# -- with the sample workspace ------------------------------------------------------------------
+def _manifest() -> dict:
+    from stockcycle.sample import SAMPLE_DIR
+
+    return json.loads((SAMPLE_DIR / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.usefixtures("sample_db")  # skips, with the reason, while the sample is missing
+def test_load_sample_workspace_button_shows_what_is_loaded(home: Path) -> None:
+    at = new_app().run()
+    at.button(key="home_sample").click().run(timeout=180)
+    no_exception(at)
+    assert list_workspaces() == ["sample"]
+    # The count the seller reads equals the SKUs the sample generator wrote.
+    assert metric(at, "SKUs") == f"{len(_manifest()['skus']):,}"
+    sales = Workspace.named("sample", create=False).read("sales")
+    first, last = sales["date"].min(), sales["date"].max()
+    assert metric(at, "Days of sales history") == f"{(last - first).days + 1:,}"
+    assert f"Sales from **{first:%Y-%m-%d}** to **{last:%Y-%m-%d}**" in texts(at)
+    assert "Sample workspace loaded" in texts(at)
+    # Loading it again refreshes it without doubling anything.
+    rows = Workspace.named("sample", create=False).row_counts()
+    at.button(key="home_sample").click().run(timeout=180)
+    no_exception(at)
+    assert Workspace.named("sample", create=False).row_counts() == rows
+
+
+@pytest.mark.parametrize("page", ["app.py", *PAGES])
+def test_every_page_opens_with_the_sample_workspace(page: str, sample_workspace) -> None:
+    at = new_app(sample_workspace)
+    if page != "app.py":
+        at.switch_page(f"pages/{page}")
+    at.run(timeout=300)
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert "Open or create a workspace on Home first" not in texts(at)
+
+
+def test_home_summary_lists_sources_and_problems(sample_workspace) -> None:
+    at = new_app(sample_workspace).run()
+    no_exception(at)
+    info = sample_workspace.info()
+    sources = next(df.value for df in at.dataframe if "Recognised as" in df.value.columns)
+    assert sorted(sources["File"]) == sorted(s["file"] for s in info["sources"])
+    if info["problems"]:
+        assert f"{len(info['problems'])} data problem" in texts(at)
+    else:
+        assert "No data problems found" in texts(at)
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+
+
+# -- Data page ----------------------------------------------------------------------------------
+def data_page(ws: Workspace) -> AppTest:
+    at = new_app(ws)
+    at.switch_page("pages/1_Data.py").run()
+    no_exception(at)
+    return at
+
+
+def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
+    at.file_uploader[0].set_value([(name, data, "text/csv") for name, data in files])
+    return at.run()
+
+
+def import_button(at: AppTest):
+    return at.button(key="data_import")
+
+
+def test_data_upload_good_file_then_import(home: Path) -> None:
+    _needs_ingest()
+    ws = Workspace.named("shop")
+    at = upload(data_page(ws), ("sales.csv", GOOD_SALES))
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert "**sales.csv** — recognised as" in texts(at)
+    assert ws.row_counts()["sales"] == 0  # nothing is written before "Import"
+
+    import_button(at).click().run()
+    no_exception(at)
+    sales = ws.read("sales")
+    assert sales.groupby("sku")["units"].sum().to_dict() == {"A-1": 8.0, "B-2": 2.0}
+    assert "Imported 1 file" in texts(at)
+    assert list(ws.imports()["file_name"]) == ["sales.csv"]
+    assert "sales.csv" in at.dataframe[-1].value["File"].tolist()  # the import log
+    # The preview shows the sales table and offers it as CSV.
+    assert at.selectbox(key="data_preview_table").value == "sales"
+    assert len(at.dataframe[0].value) == 3
+    assert at.download_button(key="data_download").label == "Download sales.csv"
+
+
+def test_data_bad_file_shows_error_and_workspace_is_unchanged(home: Path) -> None:
+    _needs_ingest()
+    ws = Workspace.named("shop")
+    at = upload(data_page(ws), ("broken_sales.csv", BAD_SALES))
+    no_exception(at)
+    assert at.error, "a bad file must show an error"
+    message = at.error[0].value
+    assert "broken_sales.csv" in message and "row 3" in message and "units" in message
+    assert import_button(at).disabled
+    assert ws.row_counts() == {t: 0 for t in ws.row_counts()}
+    assert ws.imports().empty
+
+
+def test_data_one_bad_file_does_not_stop_the_good_one(home: Path) -> None:
+    _needs_ingest()
+    ws = Workspace.named("shop")
+    at = upload(data_page(ws), ("sales.csv", GOOD_SALES), ("broken_sales.csv", BAD_SALES))
+    assert len(at.error) == 1 and "broken_sales.csv" in at.error[0].value
+    import_button(at).click().run()
+    no_exception(at)
+    assert ws.read("sales")["units"].sum() == 10.0
+    assert list(ws.imports()["file_name"]) == ["sales.csv"]
+    # The bad file stays on the list with its error, for the seller to fix and upload again.
+    assert len(at.error) == 1 and "broken_sales.csv" in at.error[0].value
+
+
+def test_data_unknown_headers_go_through_the_mapping_step(home: Path) -> None:
+    _needs_ingest()
+    ws = Workspace.named("shop")
+    at = upload(data_page(ws), ("odd.csv", ODD_SALES))
+    no_exception(at)
+    assert at.error and "odd.csv" in at.error[0].value
+    entry_id = next(iter(at.session_state["data_pending"]))
+    at.selectbox(key=f"map_target_{entry_id}").set_value("sales").run()
+    for column, source in {"date": "Day", "sku": "Item", "units": "Qty"}.items():
+        at.selectbox(key=f"map_{entry_id}_sales_{column}").set_value(source)
+    at.button(key=f"map_apply_{entry_id}").click().run()
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    import_button(at).click().run()
+    assert ws.read("sales").set_index("date")["units"].to_dict() == {
+        pd.Timestamp("2026-02-01"): 4.0, pd.Timestamp("2026-02-02"): 6.0}
+
+
+def test_data_snapshot_without_date_takes_the_as_of_date(home: Path) -> None:
+    _needs_ingest()
+    ws = Workspace.named("shop")
+    at = upload(data_page(ws), ("stock.csv", b"sku,available\nA-1,40\n"))
+    no_exception(at)
+    entry_id = next(iter(at.session_state["data_pending"]))
+    as_of = at.date_input(key=f"asof_{entry_id}")
+    assert as_of.value == date.today()
+    as_of.set_value(date(2026, 3, 15)).run()
+    import_button(at).click().run()
+    inventory = ws.read("inventory")
+    assert inventory["snapshot_date"].tolist() == [pd.Timestamp("2026-03-15")]
+    assert inventory["available"].tolist() == [40.0]
+
+
+# -- Settings page ------------------------------------------------------------------------------
+def settings_page(ws: Workspace) -> AppTest:
+    at = new_app(ws)
+    at.switch_page("pages/2_Settings.py").run()
+    no_exception(at)
+    return at
+
+
+def setting_input(at: AppTest, label: str):
+    found = [w for w in at.number_input if w.label.startswith(label)]
+    assert len(found) == 1, f"expected one input labelled {label!r}"
+    return found[0]
+
+
+def save(at: AppTest) -> AppTest:
+    return next(b for b in at.button if b.label == "Save settings").click().run()
+
+
+def test_settings_form_covers_every_setting_with_rule_help() -> None:
+    at = settings_page(Workspace.named("shop"))
+    numeric = [i for i in Settings.field_info() if isinstance(i["default"], int | float)]
+    assert len(at.number_input) == len(numeric)
+    cover = setting_input(at, "Days of sales the first order covers")
+    assert cover.value == Settings().launch_cover_days
+    assert "R-L3" in cover.help
+    assert [t.label for t in at.tabs][0].startswith("Launch")
+
+
+def test_settings_change_persists_in_the_workspace() -> None:
+    ws = Workspace.named("shop")
+    at = settings_page(ws)
+    setting_input(at, "Days of sales the first order covers").set_value(45)
+    setting_input(at, "Target stockout probability").set_value(0.02)
+    at = save(at)
+    no_exception(at)
+    assert "Settings saved." in texts(at)
+    assert ws.settings().launch_cover_days == 45
+    assert ws.settings().stockout_probability == pytest.approx(0.02)
+
+    reopened = settings_page(ws)  # a new browser session reads what was saved
+    assert setting_input(reopened, "Days of sales the first order covers").value == 45
+    assert "differ from the defaults" in texts(reopened)
+
+    next(b for b in reopened.button if b.label == "Reset to defaults").click().run()
+    assert ws.settings() == Settings()
+    assert setting_input(reopened, "Days of sales the first order covers").value == 30
+
+
+def test_settings_inputs_carry_the_bounds_of_each_setting() -> None:
+    at = settings_page(Workspace.named("shop"))
+    cover = setting_input(at, "Days of sales the first order covers")
+    info = next(i for i in Settings.field_info() if i["name"] == "launch_cover_days")
+    assert (cover.min, cover.max) == (info["min"], info["max"])
+
+
+def test_settings_invalid_value_shows_error_and_keeps_the_stored_one() -> None:
+    ws = Workspace.named("shop")
+    at = settings_page(ws)
+    # Each value is within its own bounds, but the short end of the lead time (R-L4) is now
+    # above the long end (60 days by default).
+    setting_input(at, "Supplier lead time, short end").set_value(70)
+    at = save(at)
+    no_exception(at)
+    assert at.error, "an inconsistent setting must show an error"
+    assert "lead_time_min_days" in at.error[0].value and "lead_time_max_days" in at.error[0].value
+    assert "Settings saved." not in texts(at)
+    assert ws.settings() == Settings()
+
+
+# -- shared deployment --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("env", "secrets", "expected"),
+    [
+        ({}, None, False),
+        ({"STOCKCYCLE_SHARED": "1"}, None, True),
+        ({"STOCKCYCLE_SHARED": "true"}, {}, True),
+        ({"STOCKCYCLE_SHARED": "0"}, None, False),
+        ({"STOCKCYCLE_SHARED": ""}, {"stockcycle": {"shared": True}}, True),
+        ({}, {"stockcycle": {"shared": "false"}}, False),
+        ({}, {"stockcycle": "shared"}, False),
+        ({}, {"other": {"shared": True}}, False),
+    ],
+)
+def test_shared_mode_from_env_or_secrets(env, secrets, expected) -> None:
+    assert shared_mode(env, secrets) is expected
+
+
+def test_shared_mode_from_secrets_file_in_the_app() -> None:
+    at = new_app()
+    at.secrets["stockcycle"] = {"shared": True}
+    at.run()
+    no_exception(at)
+    assert "This is a shared server" in texts(at)
+    assert not at.selectbox  # no list of workspaces
+
+
+def test_restore_rejects_files_that_are_not_workspaces(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not a stockcycle workspace"):
+        restore_workspace(b"date,sku\n", "notes.sqlite", tmp_path / "a")
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as con:
+        con.execute("CREATE TABLE t (x)")
+    with pytest.raises(InputError, match="other.sqlite"):
+        restore_workspace(other.read_bytes(), "other.sqlite", tmp_path / "b")
+    assert not (tmp_path / "b" / DB_FILE).exists()
+
+
+def test_download_then_restore_gives_the_same_workspace(tmp_path: Path) -> None:
+    ws = Workspace.named("shop")
+    ws.save_settings(Settings(launch_cover_days=40))
+    restored = restore_workspace(workspace_bytes(ws.db_path), "shop.sqlite", tmp_path / "r")
+    assert Workspace.open(restored.parent, create=False).settings().launch_cover_days == 40
+
+
+@pytest.mark.usefixtures("sample_db")
+def test_shared_sessions_never_see_each_other(home: Path, monkeypatch) -> None:
+    monkeypatch.setenv("STOCKCYCLE_SHARED", "1")
+    first = new_app().run()
+    first.button(key="home_sample").click().run(timeout=180)
+    no_exception(first)
+    first_path = Path(first.session_state["workspace_path"])
+    assert metric(first, "SKUs") == f"{len(_manifest()['skus']):,}"
+    # Not in the data directory, where a local session would list it.
+    assert home not in first_path.parents and list_workspaces() == []
+    assert first.download_button(key="home_download").label == "Download workspace"
+
+    second = new_app().run()
+    no_exception(second)
+    assert "workspace_path" not in second.session_state
+    assert not second.selectbox, "a shared session must not list any workspace"
+    assert str(first_path) not in texts(second) and "SKUs" not in [m.label for m in second.metric]
+    second.switch_page("pages/1_Data.py").run()
+    assert "Open or create a workspace on Home first" in texts(second)
+
+    # The second visitor's own empty workspace is a different, empty folder.
+    second.switch_page("app.py").run()
+    second.button(key="home_start").click().run()
+    second_path = Path(second.session_state["workspace_path"])
+    assert second_path != first_path and second_path.parent != first_path.parent
+    assert Workspace(second_path).row_counts()["sales"] == 0
+
+
+def test_shared_restore_opens_the_uploaded_workspace(monkeypatch) -> None:
+    monkeypatch.setenv("STOCKCYCLE_SHARED", "1")
+    original = Workspace.named("elsewhere")
+    original.save_settings(Settings(launch_cover_days=50))
+    at = new_app().run()
+    at.file_uploader(key="home_restore_file").set_value(
+        ("mine.sqlite", workspace_bytes(original.db_path), "application/octet-stream")).run()
+    at.button(key="home_restore").click().run()
+    no_exception(at)
+    restored = Workspace(at.session_state["workspace_path"])
+    assert restored.path != original.path and restored.name == "mine"
+    assert restored.settings().launch_cover_days == 50
+
+    bad = new_app().run()
+    bad.file_uploader(key="home_restore_file").set_value(
+        ("notes.sqlite", b"just text", "application/octet-stream")).run()
+    bad.button(key="home_restore").click().run()
+    assert bad.error and "notes.sqlite" in bad.error[0].value
+    assert "workspace_path" not in bad.session_state
+
+
+# -- charts -------------------------------------------------------------------------------------
+def test_daily_units_sums_skus_and_channels_and_fills_gaps_with_zero() -> None:
+    from stockcycle import charts
+
+    sales = pd.DataFrame({
+        "date": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-01-01", "2026-01-04"]),
+        "sku": ["A", "A", "B", "A"],
+        "channel": ["Amazon.com", "Walmart", "Amazon.com", "Amazon.com"],
+        "units": [2.0, 1.0, 4.0, 5.0],
+    })
+    daily = charts.daily_units_frame(sales)
+    # 1 Jan: 2 + 1 + 4; nothing sold on 2 and 3 Jan; 4 Jan: 5.
+    assert daily["units"].tolist() == [7.0, 0.0, 0.0, 5.0]
+    assert daily["date"].dt.strftime("%m-%d").tolist() == ["01-01", "01-02", "01-03", "01-04"]
+    spec = charts.daily_units_chart(daily).to_dict()
+    assert spec["mark"]["type"] == "line"
+    assert spec["encoding"]["x"]["field"] == "date" and spec["encoding"]["y"]["field"] == "units"
+    assert charts.daily_units_frame(sales.iloc[0:0]).empty
