@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from stockcycle import __version__
-from stockcycle.commands import data
+from stockcycle.commands import data, forecast, stages
 from stockcycle.errors import InputError
 
-COMMAND_MODULES = [data]
+COMMAND_MODULES = [data, forecast, stages]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +37,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except InputError as err:
         print(f"stockcycle: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        # A missing input file or an unwritable --out is the seller's to fix, not a crash.
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"stockcycle: {where}{err.strerror or err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("stockcycle: interrupted; the workspace is unchanged by the unfinished step",

@@ -1,0 +1,61 @@
+"""Forecast quality: run the batch forecast and backtest, per-SKU accuracy, model and why."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from stockcycle import charts
+from stockcycle.forecast import backtest_workspace, run_batch, sku_series
+from stockcycle.forecast.core import lead_time_quantiles
+from stockcycle.forecast.demand import demand_panel
+from stockcycle.ui import page_setup, show_error
+
+ws = page_setup("Forecast")
+settings = ws.settings()
+horizon = st.slider("Horizon (days)", 7, 365, int(settings.forecast_horizon_days))
+left, right = st.columns(2)
+if left.button("Run forecast", type="primary"):
+    bar = st.progress(0.0, text="starting")
+    try:
+        batch = run_batch(ws, horizon=horizon, progress=lambda f, m: bar.progress(f, text=m))
+        st.session_state["forecast_batch"] = batch
+        bar.progress(1.0, text=f"{batch.computed:,} computed, {batch.cached:,} from the cache")
+    except Exception as err:  # noqa: BLE001 - shown to the seller, never a traceback
+        show_error(err)
+if right.button("Run backtest"):
+    bar = st.progress(0.0, text="starting")
+    try:
+        backtest_workspace(ws, horizon=settings.backtest_horizon_days,
+                           origins=settings.backtest_origins,
+                           progress=lambda f, m: bar.progress(f, text=m))
+    except Exception as err:  # noqa: BLE001
+        show_error(err)
+
+stored = ws.load_result("backtest")
+if stored is not None:
+    params, per_sku = stored
+    st.subheader("Accuracy (rolling-origin backtest)")
+    overall = pd.DataFrame(params.get("overall", {})).T
+    st.dataframe(overall, use_container_width=True)
+    st.dataframe(per_sku, use_container_width=True, hide_index=True)
+
+batch = st.session_state.get("forecast_batch")
+if batch is None:
+    st.info("Run the forecast to see each SKU's model, why it was chosen, and its chart.")
+    st.stop()
+st.subheader("Model per SKU")
+st.dataframe(batch.summary[["sku", "model_label", "reason"]], use_container_width=True,
+             hide_index=True)
+sku = st.selectbox("SKU", list(batch.results))
+result = batch.results[sku]
+st.caption(result.reason)
+panel = demand_panel(ws.read("sales", skus=[sku]), ws.read("inventory"))
+history = sku_series(panel, sku).tail(365)
+st.altair_chart(charts.forecast_chart(history[["date", "demand"]], result.frame()),
+                use_container_width=True)
+lts = np.unique(np.linspace(1, batch.horizon, 30).astype(int))
+bands = pd.DataFrame([{"lead_time_days": int(lt), "forecast": float(result.forecast[:lt].sum()),
+                       **{f"p{round(q * 100)}": v for q, v in
+                          lead_time_quantiles(result, int(lt), (0.5, 0.9, 0.99)).items()}}
+                      for lt in lts])
+st.altair_chart(charts.lead_time_band_chart(bands), use_container_width=True)
