@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"store import: {t_store:.1f} s ({ws.row_counts()['sales']:,} sales rows)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
     print(f"total {t_parse + t_store:.1f} s, peak RSS {peak:,.0f} MB")
-    return 0 if t_parse < 30 and peak < 3072 else 1
+    return 0 if t_parse + t_store < 30 and peak < 3072 else 1
 
 
 if __name__ == "__main__":

@@ -206,6 +206,67 @@ def test_a_very_long_inline_map_is_not_mistaken_for_a_path(files: Path, ws_dir: 
     assert "File name too long" not in err and "Unused column" in err  # ...and it says so
 
 
+def test_map_only_the_columns_whose_names_differ(files: Path, ws_dir: Path, capsys) -> None:
+    # 'date' and 'sku' are already stockcycle's names: they map to themselves.
+    f = write(files, "qty.csv", "date,sku,qty,comment\n2025-03-01,A,4,x\n2025-03-02,A,6,\n")
+    code, out, err = run(["import", "-w", ws_dir, f, "--map", "qty=units", "--as", "sales"],
+                         capsys)
+    assert code == 0, err
+    assert units_by_sku(Workspace.open(ws_dir, create=False)) == {"A": 10.0}
+
+
+def test_a_mapping_missing_a_required_column_names_the_candidates(files: Path, ws_dir: Path,
+                                                                  capsys) -> None:
+    code, _, err = run(["import", "-w", ws_dir, files / "orders.csv", "--map",
+                        "Order Date=date,Item=sku", "--as", "sales"], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "leaves out the required column(s) 'units' of sales" in err
+    assert "the file's columns not used yet: 'Qty'" in err
+
+
+def test_import_prints_notes_apart_from_problems(files: Path, ws_dir: Path, capsys) -> None:
+    # Row 3 repeats row 2 exactly (a problem: a dropped duplicate); row 4 is a return (a note).
+    f = write(files, "returns.csv", "date,sku,units\n2025-03-01,A,3\n2025-03-01,A,3\n"
+              "2025-03-02,A,-1\n")
+    code, out, err = run(["import", "-w", ws_dir, f], capsys)
+    assert code == 0, err
+    lines = [line.strip() for line in out.splitlines()]
+    assert "note: 1 rows with negative units counted as returns" in lines
+    assert "problem: 1 duplicated rows dropped (first at row 3)" in lines
+    code, out, _ = run(["info", "-w", ws_dir], capsys)
+    lines = [line.strip() for line in out.splitlines()]
+    assert "note: returns.csv: 1 rows with negative units counted as returns" in lines
+    assert "problem: returns.csv: 1 duplicated rows dropped (first at row 3)" in lines
+    info = json.loads(run(["info", "-w", ws_dir, "--json"], capsys)[1])
+    assert info["notes"] == ["returns.csv: 1 rows with negative units counted as returns"]
+    assert info["problems"] == ["returns.csv: 1 duplicated rows dropped (first at row 3)"]
+
+
+XRAY = ("Product Details,ASIN,BSR,Price  $,ASIN Sales,ASIN Revenue\n"
+        "Silicone mat,B0AAA00001,1234,$12.99,3000,\"$38,970.00\"\n")
+
+
+def test_an_xray_export_needs_the_search_it_was_taken_on(files: Path, ws_dir: Path,
+                                                         capsys) -> None:
+    f = write(files, "Xray.csv", XRAY)
+    code, out, err = run(["import", "-w", ws_dir, f, "--as-of", "2026-10-31"], capsys)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert ("Xray.csv: Helium 10 Xray export: say which search it was taken on (--search in "
+            "the command line, 'Search' on the Data page)") in err
+    code, _, err = run(["import", "-w", ws_dir, f, "--as-of", "2026-10-31", "--search",
+                        "silicone baking mat"], capsys)
+    assert code == 0, err
+    comp = Workspace.open(ws_dir, create=False).read("competitors")
+    assert comp["search"].tolist() == ["silicone baking mat"]
+
+
+def test_import_help_says_xray_needs_search(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["import", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--search TEXT" in out and "required for Xray files" in out
+
+
 # -- info --------------------------------------------------------------------------------------
 
 def test_info_json_gives_skus_dates_sources_and_counts(files: Path, ws_dir: Path,
@@ -269,6 +330,20 @@ def test_export_writes_a_csv_that_reimports_to_the_same_rows(files: Path, ws_dir
     original = Workspace.open(ws_dir, create=False).read("sales")
     again = Workspace.open(copy_dir, create=False).read("sales")
     pd.testing.assert_frame_equal(again, original)
+
+
+def test_export_writes_whole_numbers_without_a_decimal_point(files: Path, ws_dir: Path,
+                                                             capsys) -> None:
+    f = write(files, "money.csv", "date,sku,units,revenue\n2025-03-01,A,15,24.5\n"
+              "2025-03-02,A,3,30\n")
+    run(["import", "-w", ws_dir, f], capsys)
+    code, out, _ = run(["export", "-w", ws_dir, "--table", "sales"], capsys)
+    assert code == 0
+    rows = out.splitlines()
+    assert rows[0] == "date,sku,channel,units,returns,revenue,price,currency"
+    # units 15 and 3 (not 15.0); revenue keeps its cents where it has any; price 24.5 / 15.
+    assert rows[1].startswith("2025-03-01,A,Amazon.com,15,0,24.5,1.633")
+    assert rows[2] == "2025-03-02,A,Amazon.com,3,0,30.0,10.0,"
 
 
 def test_export_to_stdout(files: Path, ws_dir: Path, capsys) -> None:

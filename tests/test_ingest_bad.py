@@ -30,7 +30,7 @@ def test_every_bad_file_is_listed_and_there_are_at_least_30():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_bad_file_gives_one_clear_message(name: str):
     with pytest.raises(InputError) as info:
-        parse_file(BAD / name, as_of=date(2025, 4, 1))
+        parse_file(BAD / name, as_of=date(2025, 4, 1), search="silicone baking mat")
     message = str(info.value)
     assert message.startswith(name), message
     assert "\n" not in message

@@ -8,14 +8,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from stockcycle.ingest import FORMATS, TARGETS, parse_file
+from stockcycle.errors import InputError
+from stockcycle.ingest import FORMATS, TARGETS, SearchNeeded, parse_file
 from stockcycle.schema import TABLES, empty_frame
+from stockcycle.store import Workspace
 
 GOOD = Path(__file__).parent / "data" / "good"
 AS_OF = date(2025, 4, 1)
 
 
 def parse(name: str, **kw):
+    if name.startswith("xray"):
+        kw.setdefault("search", "silicone baking mat")
     return parse_file(GOOD / name, as_of=kw.pop("as_of", AS_OF), **kw)
 
 
@@ -42,9 +46,10 @@ def test_tables_have_exactly_the_schema_columns_and_dtypes(name: str):
 
 @pytest.mark.parametrize("name", ["all_orders.txt", "all_orders_utf16le.txt",
                                   "all_orders_utf16be.txt"])
-def test_all_orders_daily_totals(name: str):
+def test_all_orders_lines_and_daily_totals(name: str, tmp_path: Path):
     """Hand totals: see the lines of all_orders.txt.
 
+    10 lines, one an identical copy -> 9 order lines kept, 2 of them cancelled.
     2025-03-01 MAT Amazon.com: 2 + 1 units (the -08:00 line stays on its local day), the
     cancelled line excluded -> 3 units, 25.98 + 12.99 = 38.97. Non-Amazon: 3 units, 36.00.
     2025-03-02 MAT: one line of 1 (its duplicate dropped) and a return of 1 -> units 1,
@@ -52,7 +57,26 @@ def test_all_orders_daily_totals(name: str):
     TOWEL 2025-03-01 has only an item-cancelled line -> no row."""
     pf = parse(name)
     assert pf.kind == "amazon_all_orders"
-    sales = pf.tables["sales"]
+    lines = pf.tables["order_lines"]
+    assert len(lines) == 9 and pf.rows_read == 10
+    assert lines["cancelled"].sum() == 2
+    assert set(lines.loc[lines["cancelled"], "order_id"]) == {"111-0000003", "111-0000009"}
+    assert lines["line"].tolist() == [1] * 9  # no order holds one SKU twice
+    ret = row(lines, order_id="111-0000006")
+    assert (ret.units, ret.returns, ret.revenue) == (0, 1, 0)
+    assert pd.isna(row(lines, order_id="111-0000007").revenue)  # pending: no price yet
+    notes, problems = " ".join(pf.notes), " ".join(pf.warnings)
+    for part in ("2 cancelled order lines", "1 return lines"):
+        assert part in notes and part not in problems
+    for part in ("1 duplicated order lines dropped", "1 order lines with no item-price"):
+        assert part in problems and part not in notes
+    products = pf.tables["products"].set_index("sku")
+    assert products.loc["NW-MAT-01", "title"] == 'Silicone Baking Mat 16.5" x 11.6"'
+    assert products.loc["NW-TOWEL-02", "asin"] == "B0TOWEL002"
+
+    ws = Workspace.open(tmp_path / "ws")
+    ws.import_files([pf])
+    sales = ws.read("sales")
     assert len(sales) == 4
     r = row(sales, date=date(2025, 3, 1), sku="NW-MAT-01", channel="Amazon.com")
     assert (r.units, r.returns, r.revenue, r.price) == (3, 0, pytest.approx(38.97),
@@ -65,24 +89,34 @@ def test_all_orders_daily_totals(name: str):
     assert (r.units, r.revenue) == (6, pytest.approx(19.90))
     assert pytest.approx(r.price) == 19.90 / 6
     assert set(sales["currency"]) == {"USD"}
-    assert pf.rows_read == 10
-    text = " ".join(pf.warnings)
-    for part in ("1 duplicated order lines dropped", "2 cancelled order lines",
-                 "1 return lines", "1 order lines with no item-price"):
-        assert part in text
-    products = pf.tables["products"].set_index("sku")
-    assert products.loc["NW-MAT-01", "title"] == 'Silicone Baking Mat 16.5" x 11.6"'
-    assert products.loc["NW-TOWEL-02", "asin"] == "B0TOWEL002"
 
 
-def test_business_report_without_dates_uses_default_period_and_warns():
+def test_the_same_sku_twice_in_one_order_is_two_lines(tmp_path: Path):
+    text = (GOOD / "all_orders.txt").read_text(encoding="utf-8").splitlines()
+    header, first = text[0], text[1]  # order 111-0000001: 2 mats for 25.98
+    second = first.replace("\t2\tUSD\t25.98\t", "\t1\tUSD\t11.99\t")  # a 2nd line, on offer
+    assert second != first
+    f = tmp_path / "orders.txt"
+    f.write_text("\n".join([header, first, second]) + "\n", encoding="utf-8")
+    lines = parse_file(f).tables["order_lines"]
+    assert lines["line"].tolist() == [1, 2]
+    ws = Workspace.open(tmp_path / "ws")
+    for _ in range(2):  # the same report twice still counts each line once
+        ws.import_files([parse_file(f)])
+    sales = ws.read("sales")
+    assert (sales["units"].tolist(), sales["revenue"].tolist()) == ([3.0],
+                                                                   [pytest.approx(37.97)])
+
+
+def test_business_report_without_dates_covers_the_30_days_ending_on_as_of():
+    # as of 2025-04-01: 2025-03-03 .. 2025-04-01 inclusive is 29 days of March + 1 of April.
     pf = parse("business_report.csv")
     assert pf.kind == "amazon_business_report"
     assert set(pf.tables) == {"traffic", "products"}
     t = pf.tables["traffic"]
-    assert (t["period_start"] == pd.Timestamp("2025-03-02")).all()
-    assert (t["period_end"] == pd.Timestamp("2025-03-31")).all()
-    assert any("30 days 2025-03-02 to 2025-03-31" in w for w in pf.warnings)
+    assert (t["period_start"] == pd.Timestamp("2025-03-03")).all()
+    assert (t["period_end"] == pd.Timestamp("2025-04-01")).all()
+    assert any("30 days 2025-03-03 to 2025-04-01" in w for w in pf.warnings)
     r = row(t, sku="NW-MAT-01")
     # 'Sessions – Total' (1,234), never 'Sessions – Total – B2B' (12).
     assert (r.sessions, r.page_views, r.units, r.revenue) == (1234, 2000, 150, 1948.50)
@@ -172,6 +206,8 @@ def test_xray_new_layout():
     # Parent Level Sales is kept on each child, never added up.
     assert list(c.loc[c["brand"] == "BakeWell", "parent_sales"]) == [5400, 5400]
     assert set(c.loc[c["sponsored"], "asin"]) == {"B0BBB00003", "B0CCC00004"}
+    # A neutral fact, not a data problem.
+    assert pf.notes == ["2 sponsored rows kept and marked sponsored"] and not pf.warnings
     r = row(c, asin="B0CCC00004")
     assert r.title == "Pastry Mat" and pd.isna(r.rating) and pd.isna(r.created)
     r = row(c, asin="B0AAA00001")
@@ -181,11 +217,21 @@ def test_xray_new_layout():
     assert row(c, asin="B0DDD00005").created == pd.Timestamp("2020-02-29")
 
 
-def test_xray_currency_from_header_and_default_search():
+def test_xray_currency_from_header():
     c = parse("xray_new_au.csv").tables["competitors"]
     assert set(c["currency"]) == {"AUD"}
-    assert set(c["search"]) == {"xray"}
     assert row(c, asin="B0AU000001").price == 19.95
+
+
+@pytest.mark.parametrize("search", [None, "", "   "])
+def test_xray_without_a_search_name_is_refused(search):
+    with pytest.raises(SearchNeeded) as info:
+        parse_file(GOOD / "xray_new.csv", search=search)
+    message = str(info.value)
+    assert message.startswith("xray_new.csv: Helium 10 Xray export: say which search it was "
+                              "taken on (--search in the command line, 'Search' on the Data "
+                              "page)")
+    assert isinstance(info.value, InputError)
 
 
 def test_xray_snapshots_on_different_dates_differ():
@@ -209,7 +255,7 @@ def test_cerebro_keywords():
     assert k.loc["silicone baking mat", "trend"] == pytest.approx(0.25)
     assert k.loc["baking mat", "trend"] == pytest.approx(-0.03)
     assert k.loc["baking mat", "competing_products"] == 1234
-    assert any(">306" in w for w in pf.warnings)
+    assert any(">306" in n for n in pf.notes) and not pf.warnings
 
 
 def test_keyword_tracker():
@@ -225,7 +271,8 @@ def test_generic_sales_returns_defaults_and_fill_ins():
     assert row(s, date=date(2025, 1, 1), channel="Non-Amazon").revenue == 12.0
     r = row(s, date=date(2025, 1, 2), sku="NW-MAT-01")
     assert (r.units, r.returns, r.channel) == (0, 1, "Amazon.com")
-    assert any("negative units counted as returns" in w for w in pf.warnings)
+    assert any("negative units counted as returns" in n for n in pf.notes)
+    assert not pf.warnings
 
 
 def test_generic_inventory_defaults():

@@ -66,6 +66,10 @@ def one_row_per_table() -> dict[str, pd.DataFrame]:
         nullable = [c for c in t.columns if c not in t.key]
         df.loc[1, nullable[-1]] = pd.NA  # a missing optional value must stay missing
         tables[name] = df
+    # Order lines rebuild the sales of their days: make them cancelled lines of another channel,
+    # so that the rebuild leaves the sales rows above as they are.
+    tables["order_lines"]["cancelled"] = pd.array([True, True], dtype="boolean")
+    tables["order_lines"]["channel"] = pd.Series(["web-0", "web-1"], dtype="string")
     return tables
 
 
@@ -168,6 +172,7 @@ def test_provenance_links_rows_to_the_import_log(ws: Workspace) -> None:
     first = sales_file("march.csv", range(1, 11), sku="A")
     second = sales_file("april.csv", range(1, 6), sku="B", month="2025-04")
     second.warnings = ["2 duplicated rows dropped"]
+    second.notes = ["1 rows with negative units counted as returns"]
     report = ws.import_files([first])
     ws.import_files([second])
     assert report == [{"file": "march.csv", "kind": "generic_sales", "label":
@@ -181,6 +186,8 @@ def test_provenance_links_rows_to_the_import_log(ws: Workspace) -> None:
     assert log["rows_loaded"].tolist() == [5, 10]
     assert log["sha256"].tolist() == ["sha-april.csv", "sha-march.csv"]
     assert json.loads(log["warnings"].iloc[0]) == ["2 duplicated rows dropped"]
+    assert json.loads(log["notes"].iloc[0]) == ["1 rows with negative units counted as returns"]
+    assert json.loads(log["notes"].iloc[1]) == []
 
     ids = dict(zip(log["file_name"], log["id"], strict=True))
     got = ws.read("sales", with_source=True)
@@ -332,6 +339,7 @@ def test_info_summarises_what_is_loaded(ws: Workspace) -> None:
     assert ws.info()["sales_first_date"] is None
     pf = sales_file("march.csv", range(5, 16), sku="A")
     pf.warnings = ["3 rows with N/A price"]
+    pf.notes = ["2 rows with negative units counted as returns"]
     inv = pd.DataFrame({"snapshot_date": [pd.Timestamp("2025-03-15")] * 2, "sku": ["A", "Z"],
                         "location": ["FBA", "FBA"], "available": [10.0, 0.0]})
     ws.import_files([pf, ParsedFile("inv.csv", "k", "FBA Inventory", {"inventory": inv}, 2)])
@@ -342,6 +350,110 @@ def test_info_summarises_what_is_loaded(ws: Workspace) -> None:
     assert [(s["file"], s["format"], s["rows_loaded"]) for s in info["sources"]] == [
         ("march.csv", "Generic sales table", 11), ("inv.csv", "FBA Inventory", 2)]
     assert info["problems"] == ["march.csv: 3 rows with N/A price"]
+    assert info["notes"] == ["march.csv: 2 rows with negative units counted as returns"]
+
+
+# -- All Orders lines and the sales rebuilt from them --------------------------------------------
+
+def orders_file(name: str, lines: list[tuple], sku: str = "A") -> ParsedFile:
+    """An All Orders report as its parser hands it over; ``lines`` holds
+    (order id, day, units, revenue, cancelled) per line, one SKU, channel Amazon.com."""
+    df = pd.DataFrame(lines, columns=["order_id", "date", "units", "revenue", "cancelled"])
+    df["date"] = pd.to_datetime(df["date"])
+    df = df.assign(sku=sku, line=1, channel="Amazon.com", returns=0.0, currency="USD",
+                   status="Shipped")
+    return ParsedFile(name, "amazon_all_orders", "Amazon All Orders report",
+                      {"order_lines": df}, rows_read=len(df))
+
+
+def daily(ws: Workspace) -> dict[str, tuple[float, float]]:
+    sales = ws.read("sales")
+    return {d.strftime("%Y-%m-%d"): (u, r) for d, u, r in
+            zip(sales["date"], sales["units"], sales["revenue"], strict=True)}
+
+
+MORNING = orders_file("orders_1.txt", [
+    ("O0", "2026-10-14", 3.0, 30.0, False),
+    ("O1", "2026-10-15", 2.0, 20.0, False),
+    ("O2", "2026-10-15", 1.0, 10.0, False)])
+AFTERNOON = orders_file("orders_2.txt", [
+    ("O2", "2026-10-15", 1.0, 10.0, False),  # the same order in both reports
+    ("O3", "2026-10-15", 4.0, 40.0, False),
+    ("O4", "2026-10-16", 1.0, 10.0, False)])
+
+
+def test_two_reports_that_share_a_day_add_up_and_an_order_in_both_counts_once(
+        ws: Workspace) -> None:
+    # 2026-10-15: O1 + O2 + O3 = 2 + 1 + 4 = 7 units, 70.00; replacing the day by the later
+    # report would give 5, adding the reports up would count O2 twice (8).
+    expected = {"2026-10-14": (3.0, 30.0), "2026-10-15": (7.0, 70.0),
+                "2026-10-16": (1.0, 10.0)}
+    ws.import_files([MORNING])
+    ws.import_files([AFTERNOON])
+    assert daily(ws) == expected
+    ws.import_files([AFTERNOON, MORNING])  # again, in the other order, in one transaction
+    assert daily(ws) == expected
+    assert ws.row_counts()["order_lines"] == 5
+    price = ws.read("sales").set_index("date").loc[pd.Timestamp("2026-10-15"), "price"]
+    assert price == pytest.approx(70.0 / 7)
+
+
+def test_an_order_cancelled_in_a_later_report_stops_counting(ws: Workspace) -> None:
+    ws.import_files([MORNING])
+    cancelled = orders_file("orders_2.txt", [("O1", "2026-10-15", 2.0, 20.0, True),
+                                             ("O0", "2026-10-14", 3.0, 30.0, True)])
+    ws.import_files([cancelled])
+    # 2026-10-15 keeps O2 only; 2026-10-14 had only O0: no sales row is left for it.
+    assert daily(ws) == {"2026-10-15": (1.0, 10.0)}
+
+
+def test_a_line_that_moves_to_another_day_leaves_the_old_day(ws: Workspace) -> None:
+    ws.import_files([MORNING])
+    moved = orders_file("orders_2.txt", [("O1", "2026-10-16", 2.0, 20.0, False)])
+    ws.import_files([moved])
+    assert daily(ws) == {"2026-10-14": (3.0, 30.0), "2026-10-15": (1.0, 10.0),
+                         "2026-10-16": (2.0, 20.0)}
+
+
+def test_order_lines_rebuild_only_the_days_sku_and_channel_they_touch(ws: Workspace) -> None:
+    history = sales_file("history.csv", range(13, 17), units=lambda d: 100.0, month="2026-10")
+    other = sales_file("other.csv", range(15, 16), units=lambda d: 50.0, sku="B",
+                       month="2026-10")
+    ws.import_files([history, other])
+    ws.import_files([MORNING])
+    # SKU A on the 14th and 15th now comes from the order lines; the 13th, the 16th and SKU B
+    # keep the figures of the sales tables.
+    got = ws.read("sales").set_index(["sku", "date"])["units"].to_dict()
+    assert got == {("A", pd.Timestamp("2026-10-13")): 100.0,
+                   ("A", pd.Timestamp("2026-10-14")): 3.0,
+                   ("A", pd.Timestamp("2026-10-15")): 3.0,
+                   ("A", pd.Timestamp("2026-10-16")): 100.0,
+                   ("B", pd.Timestamp("2026-10-15")): 50.0}
+
+
+# -- Business Report periods -----------------------------------------------------------------------
+
+def traffic_file(name: str, start: str, end: str, sessions: dict[str, float]) -> ParsedFile:
+    df = pd.DataFrame({"period_start": pd.Timestamp(start), "period_end": pd.Timestamp(end),
+                       "sku": list(sessions), "sessions": list(sessions.values())})
+    return ParsedFile(name, "amazon_business_report", "Business Report", {"traffic": df},
+                      rows_read=len(df))
+
+
+def test_a_business_report_replaces_the_stored_periods_it_overlaps(ws: Workspace) -> None:
+    ws.import_files([traffic_file("sep.csv", "2026-09-02", "2026-10-01", {"A": 90.0}),
+                     traffic_file("oct.csv", "2026-10-02", "2026-10-31", {"A": 100.0,
+                                                                           "B": 200.0})])
+    # The same October report downloaded a day later for SKU A: it overlaps A's October
+    # period (10-03..10-31 is in both), not September's; B is not in it and keeps its row.
+    ws.import_files([traffic_file("oct2.csv", "2026-10-03", "2026-11-01", {"A": 104.0})])
+    got = ws.read("traffic")
+    rows = {(r.sku, r.period_start.strftime("%m-%d"), r.period_end.strftime("%m-%d")): r.sessions
+            for r in got.itertuples()}
+    assert rows == {("A", "09-02", "10-01"): 90.0, ("A", "10-03", "11-01"): 104.0,
+                    ("B", "10-02", "10-31"): 200.0}
+    # Summing A's October sessions now counts the month once: 104, not 100 + 104.
+    assert got.loc[got["sku"] == "A", "sessions"].sum() == 90.0 + 104.0
 
 
 # -- atomicity of a multi-file import ----------------------------------------------------------
@@ -532,21 +644,30 @@ def test_cache_round_trip_by_namespace(ws: Workspace) -> None:
     assert ws.cache_get_many("other", ["k1"]) == {"k1": b"other"}
 
 
-def test_workspaces_made_before_plans_kept_dtypes_still_load(ws: Workspace) -> None:
-    # An older workspace: plans/results without the dtypes column, table as plain CSV.
+def test_a_saved_table_that_does_not_convert_back_is_an_input_error(ws: Workspace) -> None:
+    # A workspace file edited by hand: the recorded dtype no longer fits the stored text. The
+    # load must say so instead of handing back a text column where numbers are expected.
+    plan_id = ws.save_plan("launch", "edited", plan_table())
     con = sqlite3.connect(ws.db_path)
     with con:
-        con.execute("DROP TABLE plans")
-        con.execute("CREATE TABLE plans (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,"
-                    " name TEXT NOT NULL, created_at TEXT NOT NULL, params TEXT NOT NULL, "
-                    "table_csv TEXT NOT NULL)")
-        con.execute("INSERT INTO plans (kind, name, created_at, params, table_csv) VALUES "
-                    "('launch', 'old', '2025-01-01', '{}', 'sku,units\nA,3\n')")
+        con.execute("UPDATE plans SET table_csv = replace(table_csv, '1200', 'twelve hundred')")
     con.close()
-    reopened = Workspace.open(ws.path, create=False)
-    params, got = reopened.load_plan(1)
-    assert got["units"].tolist() == [3] and got["sku"].tolist() == ["A"]
-    assert reopened.save_plan("launch", "new", plan_table()) == 2
+    with pytest.raises(InputError) as err:
+        ws.load_plan(plan_id)
+    assert err.value.column == "units"
+    assert f"the saved plan {plan_id} cannot be read back" in str(err.value)
+    assert "Int64" in str(err.value)
+
+
+def test_plans_and_results_tables_keep_dtypes_from_creation(ws: Workspace) -> None:
+    con = sqlite3.connect(ws.db_path)
+    try:
+        for table in ("plans", "results"):
+            cols = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+            assert "dtypes" in cols
+        assert "notes" in {r[1] for r in con.execute("PRAGMA table_info(imports)")}
+    finally:
+        con.close()
 
 
 def test_no_temp_files_are_left_after_writes(ws: Workspace) -> None:

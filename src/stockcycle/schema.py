@@ -3,7 +3,12 @@
 Every parser returns DataFrames with exactly these columns (missing optional values as NA); the
 store creates its SQLite tables from this file and uses ``key`` to make re-imports idempotent:
 a row whose key is already in the workspace replaces the old row instead of adding to it, so
-importing two overlapping reports never double counts.
+importing two overlapping reports never double counts. Two tables go further:
+- ``order_lines``: All Orders lines are kept one by one and the store rebuilds the ``sales``
+  rows of every (date, sku, channel) an import touches from all the lines it holds, so two
+  reports that each hold part of a day add up, and an order listed in both counts once.
+- ``traffic`` (``overlap``): a re-imported report replaces the stored rows of its SKUs whose
+  period overlaps its own, so a Business Report is never counted twice.
 
 Types: ``date`` (stored as ISO text 'YYYY-MM-DD'), ``text``, ``int``, ``float``, ``bool``.
 """
@@ -23,6 +28,9 @@ class Table:
     # "merge": a re-imported key only overwrites the columns the new row actually has (non-NA),
     #          so a Business Report filling in titles does not erase unit costs.
     on_conflict: str = "replace"
+    # (start column, end column): a new row replaces stored rows of its SKU whose period
+    # overlaps [start, end], not only the row with the same key.
+    overlap: tuple[str, str] | None = None
 
 
 TABLES: dict[str, Table] = {
@@ -44,6 +52,27 @@ TABLES: dict[str, Table] = {
             description="Daily units and revenue per SKU and sales channel.",
         ),
         Table(
+            "order_lines",
+            {
+                "order_id": "text",  # amazon-order-id
+                "sku": "text",
+                # 1 for the first line of this SKU in the order, 2 for the second (rare): the
+                # flat file has no order-item id, and an order lists its lines in the same
+                # order in every report, so (order, SKU, line) names one line across reports.
+                "line": "int",
+                "date": "date",  # purchase date as written (the seller's day, no conversion)
+                "channel": "text",  # sales-channel
+                "status": "text",  # order-status as written
+                "cancelled": "bool",  # order or item cancelled: counts nowhere
+                "units": "float",  # the quantity when positive
+                "returns": "float",  # |quantity| of a return line (negative quantity)
+                "revenue": "float",  # item-price of a line with a positive quantity
+                "currency": "text",
+            },
+            key=("order_id", "sku", "line"),
+            description="Amazon All Orders lines; the sales of their days are built from them.",
+        ),
+        Table(
             "traffic",
             {
                 "period_start": "date",
@@ -61,6 +90,7 @@ TABLES: dict[str, Table] = {
             },
             key=("period_start", "period_end", "sku"),
             description="Business Report figures per child item and period.",
+            overlap=("period_start", "period_end"),
         ),
         Table(
             "inventory",

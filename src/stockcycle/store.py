@@ -6,7 +6,7 @@ directory (``STOCKCYCLE_HOME``, default ``~/.stockcycle``) unless a path is give
 It keeps
 - the normalised tables of ``stockcycle.schema``, each row tagged with the import it came from
   (``source_id`` -> ``imports.id``);
-- ``imports``: one row per imported file (name, format, rows, checksum, time, warnings);
+- ``imports``: one row per imported file (name, format, rows, checksum, time, warnings, notes);
 - ``settings``: the seller's changes to ``stockcycle.settings.Settings``;
 - ``overrides``: per-SKU overrides (stage, lead time, ...);
 - ``plans``: saved plans (parameters as JSON, the plan table as CSV text);
@@ -46,22 +46,27 @@ CREATE TABLE IF NOT EXISTS imports (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     file_name TEXT NOT NULL, kind TEXT NOT NULL, label TEXT NOT NULL,
     rows_read INTEGER NOT NULL, rows_loaded INTEGER NOT NULL, sha256 TEXT,
-    as_of TEXT, imported_at TEXT NOT NULL, warnings TEXT NOT NULL DEFAULT '[]');
+    as_of TEXT, imported_at TEXT NOT NULL, warnings TEXT NOT NULL DEFAULT '[]',
+    notes TEXT NOT NULL DEFAULT '[]');
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS overrides (
     sku TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, updated_at TEXT NOT NULL,
     PRIMARY KEY (sku, name));
 CREATE TABLE IF NOT EXISTS plans (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, name TEXT NOT NULL,
-    created_at TEXT NOT NULL, params TEXT NOT NULL, table_csv TEXT NOT NULL);
+    created_at TEXT NOT NULL, params TEXT NOT NULL, table_csv TEXT NOT NULL,
+    dtypes TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE IF NOT EXISTS alerts (
     id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, rule TEXT NOT NULL,
     sku TEXT, severity TEXT NOT NULL, message TEXT NOT NULL, payload TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE IF NOT EXISTS results (
-    name TEXT PRIMARY KEY, created_at TEXT NOT NULL, params TEXT NOT NULL, table_csv TEXT NOT NULL);
+    name TEXT PRIMARY KEY, created_at TEXT NOT NULL, params TEXT NOT NULL, table_csv TEXT NOT NULL,
+    dtypes TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE IF NOT EXISTS cache (
     namespace TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
     PRIMARY KEY (namespace, key));
+-- The sales rebuild looks order lines up by day, SKU and channel.
+CREATE INDEX IF NOT EXISTS order_lines_day ON order_lines ("date", sku, channel);
 """
 
 
@@ -96,10 +101,13 @@ def _table_sql(name: str) -> str:
     t = TABLES[name]
     cols = ", ".join(f'"{c}" {SQL_TYPES[typ]}' for c, typ in t.columns.items())
     key = ", ".join(f'"{c}"' for c in t.key)
-    return (
-        f'CREATE TABLE IF NOT EXISTS "{name}" ({cols}, source_id INTEGER NOT NULL, '
-        f"UNIQUE ({key}));"
-    )
+    sql = (f'CREATE TABLE IF NOT EXISTS "{name}" ({cols}, source_id INTEGER NOT NULL, '
+           f"UNIQUE ({key}));")
+    if t.overlap is not None:
+        # _drop_overlaps looks stored periods up by SKU and start.
+        sql += (f'CREATE INDEX IF NOT EXISTS "{name}_overlap" ON "{name}" '
+                f'(sku, "{t.overlap[0]}");')
+    return sql
 
 
 # The range a pandas datetime64[ns] column can hold; the store reads dates back in that dtype.
@@ -181,9 +189,16 @@ def _frame_to_text(table: pd.DataFrame) -> tuple[str, str]:
     return table.to_csv(index=False), json.dumps(dtypes)
 
 
-def _text_to_frame(csv_text: str, dtypes_json: str) -> pd.DataFrame:
-    """The inverse of ``_frame_to_text``; columns without a recorded dtype (or one that will
-    not convert) keep what ``read_csv`` gives."""
+def _text_to_frame(csv_text: str, dtypes_json: str, what: str) -> pd.DataFrame:
+    """The inverse of ``_frame_to_text``; columns without a recorded dtype keep what
+    ``read_csv`` gives.
+
+    A recorded dtype that the text does not convert to is an ``InputError`` naming ``what`` (the
+    saved table) and the column. It cannot come from ``_frame_to_text`` (every dtype it records
+    round-trips: dates with or without a zone, nullable integers and booleans, categories,
+    periods, text), so the workspace file was damaged or edited by hand; keeping read_csv's
+    guess instead would hand the planner a column of the wrong type ('007' as 7, dates as
+    text) with no sign that anything went wrong."""
     dtypes: dict[str, str] = json.loads(dtypes_json or "{}")
     # Read recorded columns as text first: read_csv would otherwise turn the SKU "007" into 7.
     df = pd.read_csv(io.StringIO(csv_text), dtype={c: "string" for c in dtypes},
@@ -202,9 +217,78 @@ def _text_to_frame(csv_text: str, dtypes_json: str) -> pd.DataFrame:
                 df[col] = df[col].astype(object).where(df[col].notna(), None)
             else:
                 df[col] = df[col].astype(dtype)
-        except (TypeError, ValueError):
-            pass
+        except (TypeError, ValueError) as err:
+            raise InputError(f"the saved {what} cannot be read back: its column '{col}' does "
+                             f"not convert to {dtype} ({err})", column=col,
+                             expected="a workspace file written by stockcycle; save the "
+                             "table again") from None
     return df
+
+
+def _drop_overlaps(con: sqlite3.Connection, table: str, values: list[tuple]) -> None:
+    """Delete the stored rows of ``table`` whose SKU is one of the new rows' and whose period
+    overlaps that row's period (stored start <= new end and stored end >= new start), so a
+    re-imported or corrected report replaces the old one instead of adding to it.
+
+    A stored row can only overlap when it starts at most ``span`` days (the longest stored
+    period) before the new start: that bound lets the (sku, start) index find the candidates,
+    so a year of daily rows is not compared with every stored row."""
+    cols = list(TABLES[table].columns)
+    start, end = TABLES[table].overlap or ("", "")
+    span = con.execute(f'SELECT MAX(julianday("{end}") - julianday("{start}")) '
+                       f'FROM "{table}"').fetchone()[0]
+    if span is None:
+        return  # nothing stored yet
+    i_sku, i_start, i_end = cols.index("sku"), cols.index(start), cols.index(end)
+    periods = {(r[i_sku], r[i_start], r[i_end]) for r in values}
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _periods (sku TEXT, p_start TEXT, p_end TEXT)")
+    con.execute("DELETE FROM _periods")
+    con.executemany("INSERT INTO _periods VALUES (?,?,?)", periods)
+    con.execute(f'DELETE FROM "{table}" WHERE rowid IN (SELECT t.rowid FROM _periods p '
+                f'JOIN "{table}" t ON t.sku = p.sku '
+                f'AND t."{start}" BETWEEN date(p.p_start, ?) AND p.p_end '
+                f'AND t."{end}" >= p.p_start)', (f"-{int(span) + 1} days",))
+
+
+def _track_moved_lines(con: sqlite3.Connection) -> None:
+    """Prepare ``_touched`` (the days whose sales an order-lines import rebuilds) and record in
+    it the old day of a stored line that a new report moves to another day or channel, so the
+    old day loses that line too."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _touched (day TEXT, sku TEXT, channel TEXT, "
+                "PRIMARY KEY (day, sku, channel)) WITHOUT ROWID")
+    con.execute("DELETE FROM _touched")
+    con.execute('CREATE TEMP TRIGGER IF NOT EXISTS _line_moved AFTER UPDATE ON main.order_lines '
+                'WHEN OLD."date" IS NOT NEW."date" OR OLD.channel IS NOT NEW.channel BEGIN '
+                'INSERT OR IGNORE INTO _touched VALUES (OLD."date", OLD.sku, OLD.channel); END')
+
+
+def _rebuild_sales(con: sqlite3.Connection, values: list[tuple], source_id: int) -> None:
+    """Rebuild the ``sales`` rows of every (date, sku, channel) the order lines touch from ALL
+    the order lines stored for it, whichever report they came from.
+
+    Per (date, sku, channel), over the lines not cancelled: units = sum of units, returns = sum
+    of returns, revenue = sum of revenue (NULL when no line has a price), price = revenue /
+    units (NULL when no units), currency = the lines' currency; source_id = this import (the
+    import that last rebuilt the row). A day left with only cancelled lines has no sales row.
+    This is why two All Orders reports that each hold part of a day add up: the key of a line
+    is the order, not the day, and the day's total is a GROUP BY over the lines."""
+    cols = list(TABLES["order_lines"].columns)
+    i_day, i_sku, i_channel = cols.index("date"), cols.index("sku"), cols.index("channel")
+    con.executemany("INSERT OR IGNORE INTO _touched VALUES (?,?,?)",
+                    {(r[i_day], r[i_sku], r[i_channel]) for r in values})
+    con.execute('DELETE FROM sales WHERE ("date", sku, channel) IN '
+                "(SELECT day, sku, channel FROM _touched)")
+    # SQLite (3.40) adds floats naively: 5 x 16.99 sums to 84.94999999999999. Amounts are in
+    # cents, so rounding the total to 6 decimals gives back the exact sum.
+    con.execute(
+        'INSERT INTO sales ("date", sku, channel, units, returns, revenue, price, currency, '
+        "source_id) "
+        'SELECT o."date", o.sku, o.channel, SUM(o.units), SUM(o.returns), '
+        "ROUND(SUM(o.revenue), 6), ROUND(SUM(o.revenue), 6) / NULLIF(SUM(o.units), 0), "
+        "MAX(currency), ? "
+        'FROM _touched t JOIN order_lines o ON o."date" = t.day AND o.sku = t.sku '
+        "AND o.channel = t.channel "
+        'WHERE o.cancelled IS NOT 1 GROUP BY o."date", o.sku, o.channel', (source_id,))
 
 
 class Workspace:
@@ -229,13 +313,7 @@ class Workspace:
             ws.path.mkdir(parents=True, exist_ok=True)
         try:
             with ws._connect() as con:
-                con.executescript(_META_SQL + "".join(_table_sql(n) for n in TABLES))
-                for table in ("plans", "results"):
-                    # Workspaces made before tables kept their column types.
-                    cols = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
-                    if "dtypes" not in cols:
-                        con.execute(f"ALTER TABLE {table} ADD COLUMN dtypes TEXT NOT NULL "
-                                    "DEFAULT '{}'")
+                con.executescript("".join(_table_sql(n) for n in TABLES) + _META_SQL)
         except sqlite3.DatabaseError as err:
             raise InputError(f"cannot open the workspace at {ws.path} ({err})",
                              expected=f"a {DB_FILE} written by stockcycle") from None
@@ -280,7 +358,8 @@ class Workspace:
         """Write parsed files in one transaction; return per-file ``{file, kind, rows}``.
 
         Rows whose key already exists replace the stored row (``merge`` tables only overwrite
-        the columns the new row has), so re-importing an overlapping report never double counts.
+        the columns the new row has), so re-importing an overlapping report never double counts;
+        see ``_upsert`` for order lines and overlapping periods.
         """
         report = []
         with self.transaction() as con:
@@ -288,10 +367,10 @@ class Workspace:
                 loaded = sum(len(df) for df in pf.tables.values())
                 cur = con.execute(
                     "INSERT INTO imports (file_name, kind, label, rows_read, rows_loaded, sha256,"
-                    " as_of, imported_at, warnings) VALUES (?,?,?,?,?,?,?,?,?)",
+                    " as_of, imported_at, warnings, notes) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (pf.file_name, pf.kind, pf.label, pf.rows_read, loaded, pf.sha256,
                      pf.as_of.isoformat() if pf.as_of else None, _now(),
-                     json.dumps(pf.warnings)),
+                     json.dumps(pf.warnings), json.dumps(pf.notes)),
                 )
                 source_id = cur.lastrowid
                 for table, df in pf.tables.items():
@@ -310,10 +389,18 @@ class Workspace:
 
     def _upsert(self, con: sqlite3.Connection, table: str, df: pd.DataFrame,
                 source_id: int) -> None:
+        """Write one table's rows by the schema's rules: by key (replace or merge); a table
+        with ``overlap`` first drops the stored rows its rows overlap; order lines then rebuild
+        the sales of the days they touch."""
         if df.empty:
             return
         t = TABLES[table]
         cols = list(t.columns)
+        values = _to_sql_values(df, table)
+        if t.overlap is not None:
+            _drop_overlaps(con, table, values)
+        if table == "order_lines":
+            _track_moved_lines(con)
         names = ", ".join(f'"{c}"' for c in cols) + ", source_id"
         marks = ", ".join("?" for _ in cols) + ", ?"
         key = ", ".join(f'"{c}"' for c in t.key)
@@ -325,8 +412,9 @@ class Workspace:
         sets += ", source_id = excluded.source_id"
         sql = (f'INSERT INTO "{table}" ({names}) VALUES ({marks}) '
                f"ON CONFLICT ({key}) DO UPDATE SET {sets}")
-        rows = [(*r, source_id) for r in _to_sql_values(df, table)]
-        con.executemany(sql, rows)
+        con.executemany(sql, [(*r, source_id) for r in values])
+        if table == "order_lines":
+            _rebuild_sales(con, values, source_id)
 
     def imports(self) -> pd.DataFrame:
         """The import log, newest first."""
@@ -359,6 +447,8 @@ class Workspace:
                 df[col] = df[col].astype("string")
             elif typ == "float":
                 df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+            elif typ == "int":
+                df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
             elif typ == "bool":
                 df[col] = df[col].astype("boolean")
         return df
@@ -376,13 +466,15 @@ class Workspace:
         return [r[0] for r in rows if r[0]]
 
     def info(self) -> dict[str, Any]:
-        """What is loaded: SKUs, sales date range, sources, row counts, data problems."""
+        """What is loaded: SKUs, sales date range, sources, row counts, and per imported file
+        its data ``problems`` (warnings) and its neutral ``notes``, each as 'file: text'."""
         with self._connect() as con:
             first, last = con.execute('SELECT MIN("date"), MAX("date") FROM sales').fetchone()
             sources = con.execute(
-                "SELECT file_name, label, rows_read, rows_loaded, imported_at, warnings "
+                "SELECT file_name, label, rows_read, rows_loaded, imported_at, warnings, notes "
                 "FROM imports ORDER BY id").fetchall()
-        problems = [f"{f}: {w}" for f, _, _, _, _, ws in sources for w in json.loads(ws)]
+        problems = [f"{f}: {w}" for f, *_, ws, _ in sources for w in json.loads(ws)]
+        notes = [f"{f}: {n}" for f, *_, ns in sources for n in json.loads(ns)]
         return {
             "workspace": str(self.path),
             "skus": len(self.skus()),
@@ -390,8 +482,9 @@ class Workspace:
             "sales_last_date": last,
             "row_counts": self.row_counts(),
             "sources": [{"file": f, "format": lbl, "rows_read": rr, "rows_loaded": rl,
-                         "imported_at": at} for f, lbl, rr, rl, at, _ in sources],
+                         "imported_at": at} for f, lbl, rr, rl, at, _, _ in sources],
             "problems": problems,
+            "notes": notes,
         }
 
     # -- settings and overrides ------------------------------------------------------------
@@ -455,7 +548,7 @@ class Workspace:
                               (plan_id,)).fetchone()
         if row is None:
             raise InputError(f"no saved plan with id {plan_id}")
-        return json.loads(row[0]), _text_to_frame(row[1], row[2])
+        return json.loads(row[0]), _text_to_frame(row[1], row[2], f"plan {plan_id}")
 
     def log_alert(self, rule: str, sku: str | None, severity: str, message: str,
                   payload: dict[str, Any] | None = None) -> None:
@@ -487,7 +580,7 @@ class Workspace:
                               (name,)).fetchone()
         if row is None:
             return None
-        return json.loads(row[0]), _text_to_frame(row[1], row[2])
+        return json.loads(row[0]), _text_to_frame(row[1], row[2], f"result '{name}'")
 
     def cache_get_many(self, namespace: str, keys: list[str]) -> dict[str, bytes]:
         out: dict[str, bytes] = {}

@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 
 GOOD = Path(__file__).parent / "good"
+BAD = Path(__file__).parent / "bad"
 
 
 def main() -> None:
@@ -52,6 +53,23 @@ def main() -> None:
             if isinstance(c.value, float) and c.value <= 1 and c.column in (9, 12):
                 c.number_format = "0.00%"
     wb.save(GOOD / "business_report_by_date.xlsx")
+    bad_workbooks()
+
+
+def bad_workbooks() -> None:
+    """Workbooks whose table is not on the first sheet (only the first sheet is read)."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Notes"
+    wb.active.append(["Exported from the ERP on", "2025-01-03"])
+    wb.create_sheet("Sales").append(["date", "sku", "units"])
+    wb.create_sheet("Lists").append(["sku"])
+    wb.save(BAD / "xlsx_table_not_on_first_sheet.xlsx")
+    wb = openpyxl.Workbook()
+    wb.active.title = "Cover"
+    sales = wb.create_sheet("Sales")
+    sales.append(["date", "sku", "units"])
+    sales.append([dt.datetime(2025, 1, 1), "A", 3])
+    wb.save(BAD / "xlsx_first_sheet_empty.xlsx")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
+
 from stockcycle.errors import InputError
 from stockcycle.schema import TABLES
 from stockcycle.store import Workspace
@@ -102,8 +104,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     report = ws.import_files(parsed)
     for pf in parsed:
         print(pf.summary())
+        for n in pf.notes:
+            print(f"  note: {n}")
         for w in pf.warnings:
-            print(f"  note: {w}")
+            print(f"  problem: {w}")
     if args.json:
         print(json.dumps(report, indent=2))
     return 0
@@ -125,16 +129,29 @@ def cmd_info(args: argparse.Namespace) -> int:
             print(f"  {t}: {n:,} rows")
     for s in info["sources"]:
         print(f"  source: {s['file']} ({s['format']}, {s['rows_loaded']:,} rows)")
+    for n in info["notes"]:
+        print(f"  note: {n}")
     for p in info["problems"]:
         print(f"  problem: {p}")
     return 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    df = open_existing(args.workspace).read(args.table)
-    for col, typ in TABLES[args.table].columns.items():
+def _for_csv(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Dates as YYYY-MM-DD and whole-valued number columns without '.0' (units 15, not 15.0),
+    so the CSV reads like the seller's own files and re-imports as it was."""
+    out = df.copy()
+    for col, typ in TABLES[table].columns.items():
         if typ == "date":
-            df[col] = df[col].dt.strftime("%Y-%m-%d")
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+        elif typ == "float":
+            values = out[col].dropna()
+            if len(values) and (values % 1 == 0).all() and values.abs().max() < 2**53:
+                out[col] = out[col].astype("Int64")
+    return out
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    df = _for_csv(open_existing(args.workspace).read(args.table), args.table)
     if args.out:
         df.to_csv(args.out, index=False)
         print(f"wrote {len(df):,} {args.table} rows to {args.out}")
@@ -160,7 +177,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", metavar="YYYY-MM-DD",
                    help="snapshot date for reports that carry none (default: today)")
     p.add_argument("--search", metavar="TEXT",
-                   help="name of the search a Helium 10 Xray export was taken on")
+                   help="the Amazon search a Helium 10 Xray export was taken on (required for "
+                        "Xray files), e.g. --search \"silicone baking mat\"")
     p.add_argument("--period", metavar="START:END",
                    help="period of a Business Report without a date column")
     p.add_argument("--json", action="store_true", help="also print the import report as JSON")

@@ -6,6 +6,7 @@
     FORMATS   every format we recognise (kind, label, required/optional headers, tables)
     TARGETS   the generic tables a mapped file can fill (required/optional columns)
     UnrecognisedFormat(InputError)   headers match no format; ``.columns`` for the mapping step
+    SearchNeeded(InputError)   an Xray export given without ``search``
 
 Formats (headers compared case-insensitively, whole names only; see ``formats``):
 Amazon All Orders, Business Report by child item (with or without a Date column), Manage FBA
@@ -13,8 +14,10 @@ Inventory, Restock Inventory, FBA Inventory planning (inventory age), Helium 10 
 new layouts), Cerebro and Keyword Tracker, and the generic tables of ``generic``.
 
 ``parse_file`` reads and validates the whole file and raises ``InputError`` (file, row, column,
-expected) at the first real problem; problems that do not stop the import (duplicates, returns,
-missing prices) are listed in ``ParsedFile.warnings``. It never writes anything: the store does.
+expected) at the first real problem; problems that do not stop the import (dropped duplicates,
+ambiguous dates, missing prices, assumed periods) are listed in ``ParsedFile.warnings``, neutral
+facts (cancelled lines left out, sponsored rows marked) in ``ParsedFile.notes``. It never writes
+anything: the store does.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import pandas as pd
 
 from stockcycle.errors import InputError
 from stockcycle.ingest import amazon, helium10
-from stockcycle.ingest.clean import normalise_header
+from stockcycle.ingest.clean import decide_decimal, normalise_header
 from stockcycle.ingest.formats import (
     FormatInfo,
     Match,
@@ -39,21 +42,24 @@ from stockcycle.ingest.formats import (
 )
 from stockcycle.ingest.frame import ParseContext
 from stockcycle.ingest.generic import TARGETS, generic_formats, mapped_positions
+from stockcycle.ingest.helium10 import SearchNeeded
 from stockcycle.ingest.read import Layout, Source, read_rows, sniff
 from stockcycle.ingest.result import ParsedFile
 
-__all__ = ["FORMATS", "TARGETS", "FormatInfo", "ParsedFile", "TargetInfo", "UnrecognisedFormat",
-           "parse_file", "read_columns"]
+__all__ = ["FORMATS", "TARGETS", "FormatInfo", "ParsedFile", "SearchNeeded", "TargetInfo",
+           "UnrecognisedFormat", "parse_file", "read_columns"]
 
 FORMATS: list[FormatInfo] = [
-    make_format("amazon_all_orders", "Amazon All Orders report", ["sales", "products"],
+    make_format("amazon_all_orders", "Amazon All Orders report", ["order_lines", "products"],
                 amazon.ALL_ORDERS, amazon.parse_all_orders,
-                description="Order lines (tab-separated flat file) -> daily sales per SKU and "
-                "sales channel; cancelled lines excluded, negative quantities are returns."),
+                description="Order lines (tab-separated flat file), kept line by line; the "
+                "workspace adds them up into daily sales per SKU and sales channel, cancelled "
+                "lines excluded, negative quantities are returns."),
     make_format("amazon_business_report", "Amazon Business Report (by child item)",
                 ["traffic", "products"], amazon.BUSINESS_REPORT, amazon.parse_business_report,
                 description="Sessions, page views, buy box, units and sales per child item "
-                "for one period (give the period; default the 30 days before as-of)."),
+                "for one period (give the period; default the 30 days ending on the "
+                "as-of date)."),
     make_format("amazon_business_report_by_date", "Amazon Business Report (by child item, "
                 "by date)", ["traffic", "sales", "products"], amazon.BUSINESS_REPORT_BY_DATE,
                 amazon.parse_business_report_by_date,
@@ -91,24 +97,27 @@ def read_columns(source: str | Path | bytes, file_name: str | None = None) -> li
     return [h for h in layout.headers if h.strip()]
 
 
-def _check_known_headers_once(src: Source, layout: Layout) -> None:
-    """A column we know (e.g. ``units``) written twice makes the file ambiguous."""
+def _check_headers_once(src: Source, layout: Layout, wanted: Callable[[str], bool]) -> None:
+    """A column we would read (e.g. ``units``) written twice makes the file ambiguous."""
     norms = [normalise_header(h) for h in layout.headers]
     for pos, norm in enumerate(norms):
-        if norm and norms.count(norm) > 1 and any(c.matches(norm) for f in FORMATS
-                                                   for c in f.columns):
+        if norm and norms.count(norm) > 1 and wanted(norm):
             raise InputError(f"the header '{layout.headers[pos]}' appears more than once",
                              file=src.name, row=1, column=layout.headers[pos],
                              expected="each column name once")
 
 
-def _check_duplicate_headers(src: Source, layout: Layout, found: dict[str, int]) -> None:
-    norms = [normalise_header(h) for h in layout.headers]
-    for pos in found.values():
-        if norms.count(norms[pos]) > 1:
-            raise InputError(f"the header '{layout.headers[pos]}' appears more than once",
-                             file=src.name, row=1, column=layout.headers[pos],
-                             expected="each column name once")
+def _known(norm: str) -> bool:
+    """A header some format reads."""
+    return any(c.matches(norm) for f in FORMATS for c in f.columns)
+
+
+def _with_sheets(err: UnrecognisedFormat, layout: Layout) -> UnrecognisedFormat:
+    """For a workbook, say which sheet was read and which were not."""
+    if layout.kind != "xlsx":
+        return err
+    return UnrecognisedFormat(f"{err.message} ({layout.sheets_note()})", file=err.file,
+                              columns=err.columns, closest=err.closest, column=err.column)
 
 
 def parse_file(
@@ -131,12 +140,9 @@ def parse_file(
     Business Report without a Date column; ``progress(fraction, message)`` is called while
     reading, cleaning and aggregating."""
     src = Source.of(source, file_name)
-
-    def step(fraction: float, message: str) -> None:
-        if progress is not None:
-            progress(fraction, message)
-
-    step(0.0, "reading")
+    ctx = ParseContext(file=src.name, as_of=as_of, search=search, period=period,
+                       progress=progress)
+    ctx.step(0.0, "reading")
     layout = sniff(src)
     if mapping and not target:
         raise InputError("a column mapping needs the table it fills", file=src.name,
@@ -146,6 +152,8 @@ def parse_file(
             raise InputError(f"'{target}' is not a table a mapped file can fill",
                              file=src.name, expected=", ".join(TARGETS))
         fmt = _BY_KIND[f"generic_{target}"]
+        used = {normalise_header(n) for n in [*(mapping or {}), *TARGETS[target].columns]}
+        _check_headers_once(src, layout, used.__contains__)
         if mapping:
             found = mapped_positions(layout.headers, mapping, target, src.name)
         else:
@@ -156,24 +164,31 @@ def parse_file(
                                  expected=f"the columns {', '.join(fmt.required)} or a mapping")
             found = m.found
     else:
-        _check_known_headers_once(src, layout)
-        best: Match = detect(FORMATS, layout.headers, src.name)
+        _check_headers_once(src, layout, _known)
+        try:
+            best: Match = detect(FORMATS, layout.headers, src.name)
+        except UnrecognisedFormat as err:
+            raise _with_sheets(err, layout) from None
         fmt, found = best.fmt, best.found
         if fmt.kind == "amazon_all_orders":
             found = {k: v for k, v in found.items() if k in amazon.ALL_ORDERS_READ}
-    _check_duplicate_headers(src, layout, found)
     raw = read_rows(src, layout, list(found.values()))
     if raw.empty:
         raise InputError("the file has a header but no data rows", file=src.name,
                          expected="at least one row below the header")
-    step(0.4, "cleaning")
+    ctx.step(0.4, "cleaning")
     frame = pd.DataFrame({key: raw[pos] for key, pos in found.items()}, index=raw.index)
-    ctx = ParseContext(file=src.name, headers={k: layout.headers[p] for k, p in found.items()},
-                       as_of=as_of, search=search, period=period, progress=progress)
+    ctx.headers = {k: layout.headers[p] for k, p in found.items()}
+    ctx.decimal, guessed = decide_decimal(
+        {k: frame[k] for k in frame.columns},
+        layout.delimiter if layout.kind == "text" else None)
+    if guessed:
+        ctx.warnings.append(guessed)
     tables = fmt.parser(frame, ctx)
     parsed = ParsedFile(
         file_name=src.name, kind=fmt.kind, label=fmt.label, tables=tables,
         rows_read=len(raw), sha256=src.sha256(), as_of=ctx.used_as_of, warnings=ctx.warnings,
+        notes=ctx.notes,
     )
-    step(1.0, "done")
+    ctx.step(1.0, "done")
     return parsed

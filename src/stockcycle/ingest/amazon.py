@@ -31,7 +31,7 @@ DEFAULT_CHANNEL = "Amazon.com"
 FBA = "FBA"
 
 
-def _products(ctx: ParseContext, df: pd.DataFrame, **cols: pd.Series) -> pd.DataFrame:
+def _products(df: pd.DataFrame, **cols: pd.Series) -> pd.DataFrame:
     """A light products table (the last row per SKU wins; blanks never erase, see the store's
     merge rule for products)."""
     data = pd.DataFrame(cols, index=df.index)
@@ -74,13 +74,19 @@ ALL_ORDERS_READ = {"order_id", "purchase_date", "last_updated", "order_status", 
 
 
 def parse_all_orders(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFrame]:
-    """Order lines -> daily ``sales`` per (purchase date, SKU, sales channel).
+    """Order lines -> ``order_lines`` (one row per line, cancelled ones too) and products.
 
-    units = sum of positive quantities; returns = sum of |negative quantities| (return lines);
-    revenue = sum of item-price (the line total, quantity x unit price) over the lines with a
-    positive quantity, i.e. ordered product sales; price = revenue / units. Lines of cancelled
-    orders (order-status or item-status ``Cancelled``) are not demand and count nowhere.
-    Identical lines (same order, SKU and every value) are a double export: dropped once.
+    The store keeps every order line under (order id, SKU, line) and rebuilds the daily
+    ``sales`` of the days a report touches from all the lines it holds (``store``), so two
+    reports that share a day add up and an order listed in both counts once. Per line:
+    units = the quantity when positive; returns = |quantity| when negative (a return line);
+    revenue = item-price (the line total, quantity x unit price) on lines with a positive
+    quantity, i.e. ordered product sales; cancelled = order-status or item-status
+    ``Cancelled`` (not demand: such lines count nowhere, but are kept so that a later report
+    cancelling an order undoes its units). line = 1 for the first line of a SKU in an order,
+    2 for the second (the flat file has no order-item id; an order lists its lines in the same
+    order in every report). Identical lines (same order, SKU and every value) are a double
+    export: dropped once.
     """
     df = drop_duplicate_rows(ctx, df, "order lines")
     order = to_text(df["order_id"])
@@ -93,40 +99,36 @@ def parse_all_orders(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFr
     require(ctx, qty, "quantity", UNITS)
     price = to_number(ctx, df["item_price"], "item_price", expected=MONEY)
     ctx.step(0.6, "cleaning")
-    status = df["order_status"].str.strip().str.casefold()
-    cancelled = status.eq("cancelled")
+    status = to_text(df["order_status"])
+    cancelled = status.str.casefold().eq("cancelled")
     if "item_status" in df.columns:
         cancelled |= df["item_status"].str.strip().str.casefold().eq("cancelled")
     cancelled = cancelled.fillna(False).astype(bool)
-    channel = to_text(df["sales_channel"]).fillna(DEFAULT_CHANNEL)
-    currency = to_text(df["currency"]) if "currency" in df.columns else None
     live = ~cancelled
     n_cancel = int(cancelled.sum())
     if n_cancel:
-        ctx.warnings.append(f"{n_cancel:,} cancelled order lines are not counted as demand")
+        ctx.notes.append(f"{n_cancel:,} cancelled order lines are not counted as demand")
     returns_mask = live & (qty < 0)
     if returns_mask.any():
-        ctx.warnings.append(f"{int(returns_mask.sum()):,} return lines (negative quantity) "
-                            "counted as returns")
+        ctx.notes.append(f"{int(returns_mask.sum()):,} return lines (negative quantity) "
+                         "counted as returns")
     no_price = live & (qty > 0) & price.isna()
     if no_price.any():
         ctx.warnings.append(f"{int(no_price.sum()):,} order lines with no item-price (pending "
                             "orders?) counted in units but not in revenue")
     ctx.step(0.75, "aggregating")
+    line = pd.DataFrame({"o": order, "s": sku}).groupby(["o", "s"], sort=False).cumcount() + 1
     lines = pd.DataFrame({
-        "date": day, "sku": sku, "channel": channel,
+        "order_id": order, "sku": sku, "line": line,
+        "date": day, "channel": to_text(df["sales_channel"]).fillna(DEFAULT_CHANNEL),
+        "status": status, "cancelled": cancelled,
         "units": qty.clip(lower=0), "returns": (-qty).clip(lower=0),
-        "revenue": price.where(qty > 0, 0.0).fillna(0.0),
+        "revenue": price.where(qty > 0, 0.0),
+        "currency": to_text(df["currency"]) if "currency" in df.columns else None,
     })
-    if currency is not None:
-        lines["currency"] = currency
-    lines = lines[live.to_numpy()]
-    sales = sum_per_key(lines, ["date", "sku", "channel"], ["units", "returns", "revenue"],
-                        ["currency"] if currency is not None else None)
-    sales["price"] = (sales["revenue"] / sales["units"]).where(sales["units"] > 0)
     title = to_text(df["product_name"]) if "product_name" in df.columns else None
-    products = _products(ctx, df, sku=sku, asin=to_text(df["asin"]), title=title)
-    return {"sales": finish("sales", sales), "products": products}
+    products = _products(df, sku=sku, asin=to_text(df["asin"]), title=title)
+    return {"order_lines": finish("order_lines", lines), "products": products}
 
 
 # -- Business Report ---------------------------------------------------------------------------
@@ -175,15 +177,17 @@ def _business_rows(df: pd.DataFrame, ctx: ParseContext) -> pd.DataFrame:
 def parse_business_report(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFrame]:
     """Detail Page Sales and Traffic by Child Item for one period -> ``traffic``.
 
-    The report carries no dates: the period is the caller's, else the 30 days ending the day
-    before ``as_of`` (with a warning). Percent cells (``12.50%``) become shares (0.125)."""
+    The report carries no dates: the period is the caller's, else the 30 days ending on
+    ``as_of`` inclusive (with a warning); the store replaces stored rows of the same SKUs whose
+    period overlaps, so a report is never counted twice. Percent cells (``12.50%``) become
+    shares (0.125)."""
     df = drop_duplicate_rows(ctx, df)
     rows = _business_rows(df, ctx)
     start, end = ctx.default_period()
     rows["period_start"] = pd.Timestamp(start)
     rows["period_end"] = pd.Timestamp(end)
     rows = keep_last_per_key(ctx, rows, ["sku"], "SKU")
-    products = _products(ctx, rows, sku=rows["sku"], asin=rows["asin"], title=rows["title"])
+    products = _products(rows, sku=rows["sku"], asin=rows["asin"], title=rows["title"])
     return {"traffic": finish("traffic", rows), "products": products}
 
 
@@ -205,7 +209,7 @@ def parse_business_report_by_date(df: pd.DataFrame,
         "units": rows["units"], "revenue": rows["revenue"],
         "price": (rows["revenue"] / rows["units"]).where(rows["units"] > 0),
     })
-    products = _products(ctx, rows, sku=rows["sku"], asin=rows["asin"], title=rows["title"])
+    products = _products(rows, sku=rows["sku"], asin=rows["asin"], title=rows["title"])
     return {"traffic": finish("traffic", rows), "sales": finish("sales", sales),
             "products": products}
 
@@ -257,7 +261,7 @@ def parse_fba_inventory(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.Dat
              if "price" in df.columns else None)
     volume = (to_number(ctx, df["volume"], "volume", expected="cubic feet per unit", minimum=0)
               if "volume" in df.columns else None)
-    products = _products(ctx, df, sku=sku, asin=to_text(df["asin"]),
+    products = _products(df, sku=sku, asin=to_text(df["asin"]),
                          title=to_text(df["title"]) if "title" in df.columns else None,
                          price=price, cubic_feet=volume)
     return {"inventory": finish("inventory", inv), "products": products}
@@ -274,7 +278,9 @@ RESTOCK = [
     Col("currency", ("Currency code",)),
     Col("price", ("Price",)),
     Col("units_30", ("Units Sold Last 30 Days",)),
-    Col("total", ("Total Units",), True),
+    # Merchant SKU, ASIN, Available and Inbound already tell this report from every other
+    # format, and stockcycle uses neither Total Units nor Amazon's recommendation: optional.
+    Col("total", ("Total Units",)),
     Col("inbound", ("Inbound",), True),
     Col("available", ("Available",), True),
     Col("fc_transfer", ("FC transfer",)),
@@ -284,7 +290,7 @@ RESTOCK = [
     Col("working", ("Working",)),
     Col("shipped", ("Shipped",)),
     Col("receiving", ("Receiving",)),
-    Col("recommended_qty", ("Recommended replenishment qty",), True),
+    Col("recommended_qty", ("Recommended replenishment qty",)),
     Col("recommended_date", ("Recommended ship date",)),
 ]
 
@@ -309,7 +315,7 @@ def parse_restock(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFrame
     inv = keep_last_per_key(ctx, inv, ["sku"], "SKU")
     price = (to_number(ctx, df["price"], "price", expected=MONEY, minimum=0)
              if "price" in df.columns else None)
-    products = _products(ctx, df, sku=sku, asin=to_text(df["asin"]),
+    products = _products(df, sku=sku, asin=to_text(df["asin"]),
                          title=to_text(df["title"]) if "title" in df.columns else None,
                          price=price)
     return {"inventory": finish("inventory", inv), "products": products}
@@ -367,7 +373,7 @@ def parse_planning(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFram
                               key=lambda s: s.map(order) if s.name == "bucket" else s)
     price = (to_number(ctx, df["price"], "price", expected=MONEY, minimum=0)
              if "price" in df.columns else None)
-    products = _products(ctx, df, sku=sku,
+    products = _products(df, sku=sku,
                          asin=to_text(df["asin"]) if "asin" in df.columns else None,
                          title=to_text(df["title"]) if "title" in df.columns else None,
                          price=price)

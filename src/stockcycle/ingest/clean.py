@@ -7,19 +7,23 @@ row and the column of the first bad value, so a seller can open the file and fix
 Conventions decided here (one place):
 - Missing: a blank cell or one of ``N/A``, ``n/a``, ``NA``, ``-``, ``--``, ``null``, ``none``
   (any case) means "no value".
-- Numbers: currency signs and codes are dropped (``$1,299.99``, ``€1.234,56``, ``AU$12``),
-  spaces (also non-breaking and narrow ones) are thousands separators (``1 299,50``), and
-  ``(12.50)`` is negative. The decimal convention is decided per COLUMN, not per value: a column
-  holding any value that can only be read the European way (``1.234,56``, ``12,5``,
-  ``1.234.567``) is European and every value in it is read that way; ``1,234`` alone is
-  ambiguous and read as 1234 (US). A column mixing both styles is an error, because one of the
-  two readings must be wrong.
+- Numbers: currency signs and codes are dropped (``$1,299.99``, ``€1.234,56``, ``AU$12``,
+  ``CHF 12.50``, ``149 kr``, ``12,50 zł``), spaces (also non-breaking and narrow ones) are
+  thousands separators (``1 299,50``), and ``(12.50)`` is negative. The decimal convention is
+  decided per FILE (``decide_decimal``): the numeric cells that can only be read one way
+  (``1.234,56``, ``12,5`` and ``1.234.567`` are European; ``12.50`` and ``1,234.56`` are US)
+  decide by majority, so ``1.234`` in a file holding ``24.680,00`` is a thousand. A file whose
+  numbers are all ambiguous (``1.234``, ``1,234``) follows its delimiter (semicolon files are
+  European), with a warning. A value written in the other style is an error, because one of the
+  two readings must be wrong. Without a file (a lone column), the column decides the same way.
 - Percents: ``12.5%`` and ``12.5`` in a percent column both mean 0.125.
 - Dates: ISO ``2025-01-15`` (with or without a time and UTC offset: the calendar date as
   written is kept, no time-zone conversion, so a ``-08:00`` order stays on its local day),
   ``2025/01/15``, US ``1/15/2025`` / ``01/15/2025``, ``15.01.2025``, ``Mar 22, 2011`` /
   ``March 22, 2011``. Slash dates are month-first unless the column holds a first part above 12
-  (then the whole column is day-first). Two-digit years are refused (``1/2/25`` is ambiguous).
+  (then the whole column is day-first). A column where every date could be read either way
+  (``01/03/2025``) is read month-first, or day-first in a European file (see numbers), with a
+  warning naming the column. Two-digit years are refused (``1/2/25`` is ambiguous).
 """
 
 from __future__ import annotations
@@ -49,11 +53,23 @@ def normalise_header(name: object) -> str:
 
 @dataclass
 class Context:
-    """What a parser needs besides the data: names for messages and the caller's options."""
+    """What a parser needs besides the data: names for messages and the caller's options.
+
+    ``warnings`` are data problems the seller should look at (dropped duplicates, ambiguous
+    dates, missing values, assumed periods); ``notes`` are neutral facts about how the file was
+    read (cancelled lines left out, sponsored rows marked). ``decimal`` is the file's decimal
+    mark ("." or ","), None to let each column decide (a column read on its own)."""
 
     file: str
     headers: dict[str, str] = field(default_factory=dict)  # column key -> header in the file
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    decimal: str | None = None
+
+    @property
+    def european(self) -> bool:
+        """A European file: decimal comma, and ambiguous slash dates read day-first."""
+        return self.decimal == ","
 
     def header(self, key: str) -> str:
         return self.headers.get(key, key)
@@ -93,12 +109,103 @@ def require(ctx: Context, s: pd.Series, key: str, what: str) -> None:
 
 
 # -- numbers ---------------------------------------------------------------------------------
+_INT = r"[+-]?\d+"
 _SIMPLE = r"[+-]?\d+(?:\.\d+)?"
-_CURRENCY = (r"(?i)(?:[a-z]{1,3})?[$\u20ac\u00a3\u00a5\u20b9]"
-             r"|\b(?:usd|eur|gbp|cad|aud|inr|jpy|mxn)\b")
+_SIGNS = "$\u20ac\u00a3\u00a5\u20b9"
+_CODES = ("usd", "eur", "gbp", "cad", "aud", "inr", "jpy", "mxn", "brl", "sgd", "chf", "sek",
+          "pln", "try", "aed", "sar", "egp", "kr", "z\u0142")
+# A currency sign or code, the one definition for numbers, Xray headers and Xray prices:
+# '$', '€', 'AU$', 'R$', 'USD', 'CHF', 'kr' (SEK), 'zł' (PLN). Case-insensitive, embeddable.
+CURRENCY = rf"(?i:[a-z]{{0,3}}[{_SIGNS}]|\b(?:{'|'.join(_CODES)})\b)"
+_CURRENCY_NAMES = {"$": "USD", "us$": "USD", "au$": "AUD", "a$": "AUD", "ca$": "CAD",
+                   "c$": "CAD", "mx$": "MXN", "r$": "BRL", "s$": "SGD", "\u20ac": "EUR",
+                   "\u00a3": "GBP", "\u20b9": "INR", "\u00a5": "JPY", "kr": "SEK",
+                   "z\u0142": "PLN"}
 _SPACES = "[ \t\u00a0\u2007\u2009\u202f]"
 _US = r"[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)"
 _EU = r"[+-]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d*)?|,\d+)"
+_STYLE = {".": "1,234.56-style", ",": "1.234,56-style"}
+
+
+def currency_code(sign: str) -> str:
+    """ISO code of a currency sign or code as written: 'AU$' -> 'AUD', 'kr' -> 'SEK'."""
+    return _CURRENCY_NAMES.get(sign.strip().lower(), sign.strip().upper())
+
+
+def _bare(t: pd.Series, percent: bool = False, allow_gt: bool = False) -> pd.Series:
+    """Number cells without what is not digits and marks: %, (), currency, spaces, '>'."""
+    v = t
+    if percent:
+        v = v.str.replace(r"%\s*$", "", regex=True).str.strip()
+    v = v.str.replace(r"^\((.*)\)$", r"\1", regex=True)
+    v = v.str.replace(CURRENCY, "", regex=True).str.replace(_SPACES, "", regex=True)
+    if allow_gt:
+        v = v.str.replace(r"^[<>]=?", "", regex=True)
+    return v
+
+
+def _styles(v: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(readable 1,234.56-style, readable 1.234,56-style) per bare cell."""
+    return (v.str.fullmatch(_US).fillna(False).astype(bool),
+            v.str.fullmatch(_EU).fillna(False).astype(bool))
+
+
+def decide_decimal(columns: dict[str, pd.Series], delimiter: str | None) -> tuple[str, str | None]:
+    """The decimal mark of a whole file and, when it was a guess, a warning.
+
+    Only columns that hold numbers count (judged on their first 200 values, so text columns
+    such as titles never vote). Cells that can be read one way only vote: ``12,5``,
+    ``1.234,56``, ``1.234.567`` for ','; ``12.50``, ``1,234.56`` for '.'; the majority wins
+    (a cell of the other style is then reported as an error by the cleaners). With no such
+    cell the delimiter decides: semicolon files are European (Excel writes them where the
+    comma is the decimal mark); the warning is given only when some numbers are ambiguous
+    (``1.234``; ``1,234`` too, except in a comma-separated file). ``delimiter`` None is a
+    workbook: '.' with no warning, since its number cells come out as ``1.234``."""
+    votes = {".": 0, ",": 0}
+    example: str | None = None
+    for s in columns.values():
+        t = strip(s)
+        t = t[~missing(t).to_numpy()]
+        if t.empty or not _numeric_column(t.iloc[:200]):
+            continue
+        has_mark = t.str.contains(r"[.,]", regex=True).fillna(False).astype(bool)
+        t = t[has_mark.to_numpy()]
+        if t.empty:
+            continue
+        # Fast path for the common '25.98': US unless it is 'd.ddd' with 1-3 leading digits.
+        plain = t.str.fullmatch(r"[+-]?\d+\.\d+").fillna(False).astype(bool)
+        plain_amb = t[plain.to_numpy()].str.fullmatch(r"[+-]?\d{1,3}\.\d{3}").fillna(False)
+        votes["."] += int(plain.sum()) - int(plain_amb.sum())
+        if example is None and plain_amb.any():
+            example = str(t[plain.to_numpy()][plain_amb.to_numpy()].iloc[0])
+        rest = t[~plain.to_numpy()]
+        if rest.empty:
+            continue
+        us_ok, eu_ok = _styles(_bare(rest, percent=True, allow_gt=True))
+        votes["."] += int((us_ok & ~eu_ok).sum())
+        votes[","] += int((eu_ok & ~us_ok).sum())
+        amb = us_ok & eu_ok
+        if delimiter == ",":
+            # '1,234' quoted in a comma-separated file is a thousand: a file whose decimal mark
+            # is the comma is written with semicolons (what Excel does in those countries).
+            amb &= ~rest.str.contains(",", regex=False).to_numpy()
+        if example is None and amb.any():
+            example = str(rest[amb.to_numpy()].iloc[0])
+    by_delimiter = "," if delimiter == ";" else "."
+    if votes["."] != votes[","]:
+        return ("," if votes[","] > votes["."] else "."), None
+    # A workbook (no delimiter) stores numbers as numbers: '1.234' there is 1.234.
+    if votes["."] or example is None or delimiter is None:
+        return by_delimiter, None
+    why = "semicolon-separated" if delimiter == ";" else "not semicolon-separated"
+    return by_delimiter, (f"numbers such as '{example}' can be read two ways; read "
+                          f"{_STYLE[by_delimiter]} because the file is {why}: check them")
+
+
+def _numeric_column(t: pd.Series) -> bool:
+    """Every (non-missing) cell is a number in some style."""
+    us_ok, eu_ok = _styles(_bare(t, percent=True, allow_gt=True))
+    return bool((us_ok | eu_ok).all())
 
 
 def _numbers(ctx: Context, s: pd.Series, key: str, expected: str,
@@ -106,44 +213,37 @@ def _numbers(ctx: Context, s: pd.Series, key: str, expected: str,
     t = strip(s)
     miss = missing(t)
     out = pd.Series(np.nan, index=s.index, dtype="float64")
-    simple = t.str.fullmatch(_SIMPLE).fillna(False).astype(bool) & ~miss
+    decimal = ctx.decimal
+    # '12.5' is plain only where the decimal mark is known to be '.'; elsewhere it needs the
+    # style check below ('1.234' is a thousand in a European file).
+    simple = t.str.fullmatch(_SIMPLE if decimal == "." else _INT).fillna(False).astype(bool)
+    simple &= ~miss
+    out[simple] = pd.to_numeric(t[simple]).astype("float64")
     rest = ~miss & ~simple
     if not rest.any():
-        out[simple] = pd.to_numeric(t[simple]).astype("float64")
         return out
     raw = t[rest]
-    v = raw
-    if percent:
-        v = v.str.replace(r"%\s*$", "", regex=True).str.strip()
-    neg = v.str.fullmatch(r"\(.*\)").fillna(False).astype(bool)
-    v = v.str.replace(r"^\((.*)\)$", r"\1", regex=True)
-    v = v.str.replace(_CURRENCY, "", regex=True).str.replace(_SPACES, "", regex=True)
-    if allow_gt:
-        v = v.str.replace(r"^[<>]=?", "", regex=True)
-    us_ok = v.str.fullmatch(_US).fillna(False).astype(bool)
-    eu_ok = v.str.fullmatch(_EU).fillna(False).astype(bool)
+    neg = raw.str.replace(r"%\s*$", "", regex=True).str.strip().str.fullmatch(r"\(.*\)")
+    neg = neg.fillna(False).astype(bool)
+    v = _bare(raw, percent=percent, allow_gt=allow_gt)
+    us_ok, eu_ok = _styles(v)
     ctx.fail(raw, ~us_ok & ~eu_ok, key, "'{value}' is not a number", expected)
-    us_only, eu_only = us_ok & ~eu_ok, eu_ok & ~us_ok
-    european = bool(eu_only.any())
-    if european and us_only.any():
-        ctx.fail(raw, us_only, key, "'{value}' is written 1,234.56-style but other values in "
-                 "this column are 1.234,56-style", "one number style per column")
+    scope = "file"
+    if decimal is None:
+        scope = "column"
+        decimal = "," if (eu_ok & ~us_ok).any() else "."
+    european = decimal == ","
+    wrong = (us_ok & ~eu_ok) if european else (eu_ok & ~us_ok)
+    other = "." if european else ","
+    ctx.fail(raw, wrong, key, f"'{{value}}' is written {_STYLE[other]} but the other numbers "
+             f"in this {scope} are {_STYLE[decimal]}", f"one number style per {scope}")
     if european:
-        # Plain values such as '1.234' belong to the European reading too.
-        plain = t[simple]
-        plain_ok = plain.str.fullmatch(_EU).fillna(False).astype(bool)
-        ctx.fail(plain, ~plain_ok, key, "'{value}' is written 1,234.56-style but other values "
-                 "in this column are 1.234,56-style", "one number style per column")
-        everything = pd.concat([plain, v]).sort_index()
-        negs = pd.concat([pd.Series(False, index=plain.index), neg]).sort_index()
-        conv = everything.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        conv = v.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:
-        out[simple] = pd.to_numeric(t[simple]).astype("float64")
-        negs = neg
         conv = v.str.replace(",", "", regex=False)
     conv = conv.where(~conv.isin(["", "+", "-", "."]), "nan")
     nums = pd.to_numeric(conv, errors="coerce").astype("float64")
-    nums = nums.where(~negs.to_numpy(), -nums.abs())
+    nums = nums.where(~neg.to_numpy(), -nums.abs())
     out[nums.index] = nums
     return out
 
@@ -231,7 +331,17 @@ def to_date(ctx: Context, s: pd.Series, key: str, *,
             if (first > 12).any() and (second > 12).any():
                 ctx.fail(sl, second > 12, key, "'{value}' does not fit the day/month order of "
                          "the other dates in this column", "one date order per column")
-            fmt = "%d/%m/%Y" if (first > 12).any() else "%m/%d/%Y"
+            day_first = bool((first > 12).any())
+            if not day_first and not (second > 12).any() and (first != second).any():
+                # Every date reads both ways: US order, unless the file is European.
+                day_first = ctx.european
+                example = sl[(first != second).to_numpy()].iloc[0]
+                order = ("day/month/year, because the file's numbers are European-style"
+                         if day_first else "month/day/year (US)")
+                ctx.warnings.append(f"the dates in column '{ctx.header(key)}' (like "
+                                    f"'{example}') could be day/month or month/day; read as "
+                                    f"{order}: check them")
+            fmt = "%d/%m/%Y" if day_first else "%m/%d/%Y"
             parts.append(pd.to_datetime(sl, format=fmt, errors="coerce"))
         if forms["dot"].any():
             parts.append(pd.to_datetime(rest[forms["dot"]], format="%d.%m.%Y", errors="coerce"))

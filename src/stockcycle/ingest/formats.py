@@ -32,11 +32,18 @@ class Col:
     names: tuple[str, ...]
     required: bool = False
     pattern: str | None = None
+    # The names in the form headers are compared in, worked out once (formats are constants).
+    norm_names: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "norm_names", frozenset(normalise_header(n)
+                                                         for n in self.names))
 
     def matches(self, norm: str) -> bool:
+        """Whether a normalised header is this column."""
         if self.pattern is not None:
             return re.fullmatch(self.pattern, norm) is not None
-        return norm in {normalise_header(n) for n in self.names}
+        return norm in self.norm_names
 
 
 @dataclass(frozen=True)

@@ -31,12 +31,15 @@ class ParseContext(Context):
         return self.used_as_of
 
     def default_period(self) -> tuple[date, date]:
-        """The period of a Business Report without dates: given, or the 30 days ending the
-        day before ``as_of`` (Amazon's default report range), with a warning."""
+        """The period of a Business Report without dates: given, or the 30 days ending ON
+        ``as_of`` (inclusive: as_of - 29 days .. as_of), with a warning.
+
+        One convention for the whole product: a report downloaded on the as-of date for
+        "the last 30 days" covers that day too (the sample generator writes it so)."""
         if self.period is not None:
             start, end = self.period
             return start, end
-        end = self.snapshot_date() - timedelta(days=1)
+        end = self.snapshot_date()
         start = end - timedelta(days=29)
         self.warnings.append(f"the report has no dates: assumed it covers the 30 days {start} "
                              f"to {end}; give the real period if it differs")

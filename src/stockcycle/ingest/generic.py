@@ -17,8 +17,9 @@ renames the file's columns to stockcycle's and ignores the rest.
     purchase_orders  po, sku, units [, ordered, eta, location, status]
 
 Shares (referral_pct, trend, expected_lift) are fractions (0.15) or percents with a sign
-(``15%``). Products of a seller's own sheet: a product with no column for a value keeps the
-value it already has in the workspace.
+(``15%``). Unit counts (sales units and returns, inventory quantities, purchase order units)
+must be whole numbers: ``2.5`` units is an error, not a rounding. Products of a seller's own
+sheet: a product with no column for a value keeps the value it already has in the workspace.
 """
 
 from __future__ import annotations
@@ -80,6 +81,9 @@ _EXPECTED = {
     "search_volume": "a monthly search volume", "competing_products": "a count like 1,234",
 }
 _MAY_BE_NEGATIVE = {"units", "revenue"}  # sales: negative units are returns; refunds
+# Counts of physical units (sales, purchase_orders, inventory): a fraction is a wrong cell.
+_WHOLE = {"units", "returns", "available", "inbound", "reserved", "unfulfillable"}
+WHOLE_UNITS = "a whole number of units"
 
 
 def _clean(ctx: ParseContext, df: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -94,8 +98,10 @@ def _clean(ctx: ParseContext, df: pd.DataFrame, table: str) -> pd.DataFrame:
         elif typ == "date":
             out[col] = to_date(ctx, df[col], col, expected=DATE_EXPECTED)
         elif typ == "float":
-            out[col] = to_number(ctx, df[col], col, expected=_EXPECTED.get(col, "a number"),
-                                 minimum=None if col in _MAY_BE_NEGATIVE else 0,
+            whole = col in _WHOLE
+            out[col] = to_number(ctx, df[col], col,
+                                 expected=WHOLE_UNITS if whole else _EXPECTED.get(col, "a number"),
+                                 whole=whole, minimum=None if col in _MAY_BE_NEGATIVE else 0,
                                  allow_gt=col == "competing_products")
         else:
             out[col] = to_text(df[col])
@@ -112,7 +118,7 @@ def _sales(ctx: ParseContext, df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     df["channel"] = df["channel"].fillna("Amazon.com") if "channel" in df else "Amazon.com"
     neg = df["units"] < 0
     if neg.any():
-        ctx.warnings.append(f"{int(neg.sum()):,} rows with negative units counted as returns")
+        ctx.notes.append(f"{int(neg.sum()):,} rows with negative units counted as returns")
     returns = df["returns"].fillna(0) if "returns" in df else 0.0
     df["returns"] = returns + (-df["units"]).clip(lower=0)
     df["units"] = df["units"].clip(lower=0)
@@ -200,7 +206,11 @@ def generic_formats() -> list[FormatInfo]:
 def mapped_positions(headers: list[str], mapping: dict[str, str], target: str,
                      file: str) -> dict[str, int]:
     """Check a column mapping (file column -> stockcycle column) and return, per stockcycle
-    column, the position of the file column that fills it."""
+    column, the position of the file column that fills it.
+
+    A file column already named like one of the target's columns (case-insensitive) fills it
+    without being mapped, unless the mapping uses that column for something else or sends
+    another column to it; so ``qty=units`` is enough for a file with date, sku and qty."""
     if target not in TARGETS:
         raise InputError(f"'{target}' is not a table a mapped file can fill", file=file,
                          expected=", ".join(TARGETS))
@@ -222,9 +232,19 @@ def mapped_positions(headers: list[str], mapping: dict[str, str], target: str,
             raise InputError(f"the mapping sends two columns to '{dst}'", file=file, column=src,
                              expected="one file column per stockcycle column")
         found[dst] = norms.index(n)
+    mapped_away = {normalise_header(src) for src in mapping}
+    for col in info.columns:
+        n = normalise_header(col)
+        if col not in found and n in norms and n not in mapped_away:
+            found[col] = norms.index(n)
     missing = [c for c in info.required if c not in found]
     if missing:
+        used = set(found.values())
+        spare = [h for pos, h in enumerate(headers) if h.strip() and pos not in used]
+        candidates = ("; the file's columns not used yet: "
+                      + ", ".join(repr(h) for h in spare)) if spare else ""
         raise InputError(f"the mapping leaves out the required column(s) "
-                         f"{', '.join(repr(m) for m in missing)} of {target}", file=file,
-                         expected="a file column for each of " + ", ".join(info.required))
+                         f"{', '.join(repr(m) for m in missing)} of {target}{candidates}",
+                         file=file, expected="a file column for each of "
+                         + ", ".join(info.required))
     return found

@@ -1,7 +1,9 @@
 """Helium 10 exports: Xray (competitor snapshot, old and new layouts), Cerebro, Keyword Tracker.
 
 Neither carries the date it was taken: ``as_of`` (or today) becomes the snapshot date, so
-several Xray exports taken on different days are separate snapshots of the same search.
+several Xray exports taken on different days are separate snapshots of the same search. Nor
+does an Xray export say which search it shows: the seller must name it (``search``), or the
+snapshots of one search would be filed apart or mixed with another's.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ import re
 
 import pandas as pd
 
+from stockcycle.errors import InputError
 from stockcycle.ingest.clean import (
+    CURRENCY,
+    currency_code,
     missing,
     normalise_header,
     require,
@@ -22,11 +27,16 @@ from stockcycle.ingest.clean import (
 from stockcycle.ingest.formats import Col
 from stockcycle.ingest.frame import ParseContext, drop_duplicate_rows, finish
 
-DEFAULT_SEARCH = "xray"
-_CURRENCY_SIGN = r"[a-z]{0,3}[$\u20ac\u00a3\u00a5\u20b9]|[a-z]{3}"
-CURRENCY_CODES = {"$": "USD", "us$": "USD", "au$": "AUD", "a$": "AUD", "ca$": "CAD",
-                  "c$": "CAD", "mx$": "MXN", "r$": "BRL", "s$": "SGD", "\u20ac": "EUR",
-                  "\u00a3": "GBP", "\u20b9": "INR", "\u00a5": "JPY"}
+_PRICE_HEADER = rf"price \(?({CURRENCY})\)?"
+
+
+class SearchNeeded(InputError):
+    """An Xray export was given without the search it was taken on (the app asks for it)."""
+
+    def __init__(self, file: str) -> None:
+        super().__init__("Helium 10 Xray export: say which search it was taken on (--search in "
+                         "the command line, 'Search' on the Data page)", file=file,
+                         expected="the Amazon search or category, e.g. 'silicone baking mat'")
 
 _XRAY_COMMON = [
     Col("display_order", ("Display Order",)),
@@ -44,11 +54,11 @@ _XRAY_COMMON = [
 XRAY_NEW = [
     *_XRAY_COMMON,
     Col("brand", ("Brand",)),
-    Col("price", ("Price  $",), True, pattern=rf"price \(?(?:{_CURRENCY_SIGN})\)?"),
+    Col("price", ("Price  $",), True, pattern=_PRICE_HEADER),
     Col("parent_sales", ("Parent Level Sales",)),
     Col("sales", ("ASIN Sales",), True),
     Col("revenue", ("ASIN Revenue",), True),
-    Col("fees", ("Fees  $",), pattern=rf"fees \(?(?:{_CURRENCY_SIGN})\)?"),
+    Col("fees", ("Fees  $",), pattern=rf"fees \(?(?:{CURRENCY})\)?"),
 ]
 XRAY_OLD = [
     *_XRAY_COMMON,
@@ -64,19 +74,13 @@ _TRUE = ("yes", "y", "true", "1", "sponsored")
 def _currency_from_header(header: str | None) -> str | None:
     if not header:
         return None
-    m = re.fullmatch(rf"price \(?({_CURRENCY_SIGN})\)?", normalise_header(header))
-    if not m:
-        return None
-    sign = m.group(1)
-    return CURRENCY_CODES.get(sign, sign.upper())
+    m = re.fullmatch(_PRICE_HEADER, normalise_header(header))
+    return currency_code(m.group(1)) if m else None
 
 
 def _currency_from_values(values: pd.Series) -> str | None:
-    signs = values.str.extract(r"^\s*([A-Za-z]{0,3}[$\u20ac\u00a3\u00a5\u20b9])")[0].dropna()
-    if signs.empty:
-        return None
-    sign = signs.iloc[0].lower()
-    return CURRENCY_CODES.get(sign, sign.upper())
+    signs = values.str.extract(f"({CURRENCY})")[0].dropna()
+    return currency_code(signs.iloc[0]) if not signs.empty else None
 
 
 def parse_xray(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFrame]:
@@ -86,7 +90,10 @@ def parse_xray(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFrame]:
     Helium 10 repeats on every child of a parent, so it is kept as is and never added up.
     Sponsored rows (a ``Sponsored`` column saying yes, a Display Order cell or a title saying
     Sponsored) are kept with sponsored = True. The currency comes from the price header
-    (``Price  AU$`` -> AUD)."""
+    (``Price  AU$`` -> AUD). Without ``search`` the export is refused (``SearchNeeded``)."""
+    search = (ctx.search or "").strip()
+    if not search:
+        raise SearchNeeded(ctx.file)
     df = drop_duplicate_rows(ctx, df)
     asin = to_text(df["asin"])
     require(ctx, asin, "asin", "an ASIN")
@@ -115,7 +122,7 @@ def parse_xray(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFrame]:
                  "a star rating from 0 to 5")
     comp = pd.DataFrame({
         "snapshot_date": pd.Timestamp(ctx.snapshot_date()),
-        "search": ctx.search or DEFAULT_SEARCH,
+        "search": search,
         "asin": asin, "title": title,
         "brand": to_text(df["brand"]) if "brand" in df.columns else None,
         "price": num("price", "a price like 12.99"), "currency": currency,
@@ -138,7 +145,7 @@ def parse_xray(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFrame]:
         comp = comp[~dup.to_numpy()]
     n_sp = int(comp["sponsored"].sum())
     if n_sp:
-        ctx.warnings.append(f"{n_sp:,} sponsored rows kept and marked sponsored")
+        ctx.notes.append(f"{n_sp:,} sponsored rows kept and marked sponsored")
     return {"competitors": finish("competitors", comp)}
 
 
@@ -178,8 +185,8 @@ def parse_keywords(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFram
         raw = df["competing"].str.strip()
         capped = raw.str.startswith(">").fillna(False) & ~missing(raw)
         if capped.any():
-            ctx.warnings.append(f"{int(capped.sum()):,} competing-product counts are capped "
-                                "(like >306) and read as the number shown")
+            ctx.notes.append(f"{int(capped.sum()):,} competing-product counts are capped by "
+                             "Helium 10 (like >306) and read as the number shown")
         out["competing_products"] = to_number(ctx, df["competing"], "competing",
                                               expected="a count like 1,234 or >306",
                                               minimum=0, allow_gt=True)

@@ -22,10 +22,12 @@ import csv
 import hashlib
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import BinaryIO
+from xml.etree.ElementTree import ParseError
 
 import pandas as pd
 
@@ -91,6 +93,20 @@ class Layout:
     delimiter: str = ","
     quoting: int = csv.QUOTE_MINIMAL
     rows: list[list[str]] = field(default_factory=list)  # xlsx only: the data rows as text
+    sheet: str | None = None  # xlsx only: the sheet read (the first)
+    other_sheets: list[str] = field(default_factory=list)  # xlsx only: the sheets not read
+
+    def sheets_note(self) -> str:
+        """For messages about an XLSX file: which sheet was read and which were not."""
+        if self.kind != "xlsx":
+            return ""
+        return f"read the first sheet '{self.sheet}'" + self.other_sheets_note()
+
+    def other_sheets_note(self) -> str:
+        if not self.other_sheets:
+            return ""
+        return ("; the workbook's other sheets (" + ", ".join(f"'{n}'" for n in self.other_sheets)
+                + ") are not read: move the table to the first sheet or save that sheet as CSV")
 
 
 def _encoding(src: Source, head: bytes) -> str:
@@ -172,29 +188,37 @@ def _cell_text(value: object, number_format: str | None) -> str:
     return str(value)
 
 
+# What openpyxl and zipfile raise for a damaged or cut-short workbook (found by damaging each
+# part of a workbook: the zip, its deflate data, a missing part, broken XML, bad cell values).
+# Anything else is a bug and must surface as one, not as "damaged workbook".
+_BROKEN_XLSX = (zipfile.BadZipFile, zlib.error, KeyError, IndexError, ValueError, ParseError,
+                OSError, EOFError)
+
+
 def _sniff_xlsx(src: Source) -> Layout:
     """Read the first sheet of a workbook (small enough to hold: Excel stops at 1M rows)."""
     import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         with src.open() as f:
             wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
             ws = wb.worksheets[0]
-            rows = [[_cell_text(c.value, getattr(c, "number_format", None)) for c in row]
-                    for row in ws.iter_rows()]
+            cells = [[(c.value, getattr(c, "number_format", None)) for c in row]
+                     for row in ws.iter_rows()]
+            sheet, others = ws.title, [n for n in wb.sheetnames if n != ws.title]
             wb.close()
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, IndexError) as err:
+    except (*_BROKEN_XLSX, InvalidFileException) as err:
         raise src.error("this is not a readable Excel workbook (it may be damaged or cut "
                         f"short: {type(err).__name__})", expected="an .xlsx file saved by "
                         "Excel, or a CSV") from None
-    except Exception as err:  # openpyxl raises many types for broken XML inside the zip
-        raise src.error("this is not a readable Excel workbook (it may be damaged or cut "
-                        f"short: {type(err).__name__})", expected="an .xlsx file saved by "
-                        "Excel, or a CSV") from None
+    rows = [[_cell_text(v, fmt) for v, fmt in row] for row in cells]
     while rows and not any(v.strip() for v in rows[-1]):
         rows.pop()
+    layout = Layout("xlsx", headers=[], sheet=sheet, other_sheets=others)
     if not rows:
-        raise src.error("the first sheet is empty", expected=TABLE_EXPECTED)
+        raise src.error(f"the first sheet '{sheet}' is empty{layout.other_sheets_note()}",
+                        expected=TABLE_EXPECTED)
     headers = rows[0]
     while headers and not headers[-1].strip():
         headers = headers[:-1]
@@ -205,7 +229,8 @@ def _sniff_xlsx(src: Source) -> Layout:
             raise src.error(f"this row has a value in column {width + 1}, which has no header",
                             row=i, expected="one value per header column")
         data.append((row + [""] * width)[:width])
-    return Layout("xlsx", headers=headers, rows=data)
+    layout.headers, layout.rows = headers, data
+    return layout
 
 
 def _text_stream(src: Source, encoding: str, newline: str | None) -> io.TextIOWrapper:

@@ -17,7 +17,12 @@ class ParsedFile:
     rows_read: int  # data rows in the file
     sha256: str = ""
     as_of: date | None = None  # snapshot date used for reports that carry none
-    warnings: list[str] = field(default_factory=list)  # data problems that did not stop import
+    # Data problems that did not stop the import: dropped duplicates, ambiguous dates, missing
+    # values, assumed periods. The seller should look at them.
+    warnings: list[str] = field(default_factory=list)
+    # Neutral facts about how the file was read ("88 cancelled order lines are not counted as
+    # demand"): shown apart from the problems.
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for the CLI and the app: what the file was and what it gave."""
