@@ -1,5 +1,6 @@
 # Two commands for a fresh Debian/Ubuntu machine with Python 3.11+:
-#   make run    install into .venv, load the sample workspace, open the app
+#   make run    install into .venv and serve the app on http://localhost:8501 (PORT=...); Home
+#               has a button that loads the sample workspace
 #   make test   install into .venv (with test tools) and run the whole test suite
 PYTHON ?= python3
 VENV := .venv

@@ -3,8 +3,9 @@
 Run with ``streamlit run app.py``; the other pages live in ``pages/``.
 """
 
-from stockcycle.ui import start_page
+from stockcycle.ui import error_boundary, start_page
 from stockcycle.ui.home import main
 
 start_page("Home")
-main()
+with error_boundary():
+    main()

@@ -3,9 +3,8 @@
 - ``home`` (autouse): every test gets its own empty data directory (``STOCKCYCLE_HOME``), runs
   in local (not shared) mode, and starts and ends with an empty ``st.cache_data`` (it persists
   across AppTest instances in one pytest process).
-- ``sample_db``: the sample workspace loaded once per test session (skips, with the reason,
-  while the sample data or the importer is missing); ``sample_workspace`` gives each test its
-  own copy of it inside ``home``.
+- ``sample_db``: the sample workspace loaded once per test session; ``sample_workspace``
+  gives each test its own copy of it inside ``home``.
 """
 
 from __future__ import annotations
@@ -43,13 +42,12 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Path of a ``workspace.sqlite`` holding the sample workspace, loaded once."""
-    try:
-        from stockcycle.sample import SAMPLE_DIR, load_sample
-        from stockcycle.store import Workspace
-    except ImportError as err:
-        pytest.skip(f"the sample workspace is not available yet ({err})")
-    if not (SAMPLE_DIR / "manifest.json").is_file():
-        pytest.skip(f"no sample data in {SAMPLE_DIR}: run 'stockcycle sample --out sample_data'")
+    from stockcycle.sample import SAMPLE_DIR, load_sample
+    from stockcycle.store import Workspace
+
+    # The sample is committed: a missing manifest is a broken checkout, not a reason to skip.
+    assert (SAMPLE_DIR / "manifest.json").is_file(), (
+        f"no sample data in {SAMPLE_DIR}: run 'stockcycle sample --out sample_data'")
     ws = Workspace.open(tmp_path_factory.mktemp("sample") / "sample")
     load_sample(ws)
     return ws.db_path

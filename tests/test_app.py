@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from stockcycle.errors import InputError
+from stockcycle.lifecycle import SIGNAL_COLUMNS
 from stockcycle.settings import Settings
 from stockcycle.store import DB_FILE, Workspace, list_workspaces
 from stockcycle.ui.shared import restore_workspace, shared_mode, workspace_bytes
@@ -39,13 +40,6 @@ BAD_SALES = (b"date,sku,units,revenue,price\n"
 ODD_SALES = (b"Day,Item,Qty\n"
              b"2026-02-01,C-3,4\n"
              b"2026-02-02,C-3,6\n")
-
-
-def _needs_ingest() -> None:
-    try:
-        from stockcycle.ingest import UnrecognisedFormat, parse_file  # noqa: F401
-    except ImportError as err:
-        pytest.skip(f"the importer is not available yet ({err})")
 
 
 def new_app(workspace: Workspace | None = None) -> AppTest:
@@ -126,7 +120,7 @@ def _manifest() -> dict:
     return json.loads((SAMPLE_DIR / "manifest.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.usefixtures("sample_db")  # skips, with the reason, while the sample is missing
+@pytest.mark.usefixtures("sample_db")
 def test_load_sample_workspace_button_shows_what_is_loaded(home: Path) -> None:
     at = new_app().run()
     at.button(key="home_sample").click().run(timeout=180)
@@ -167,7 +161,52 @@ def test_home_summary_lists_sources_and_problems(sample_workspace) -> None:
         assert f"{len(info['problems'])} data problem" in texts(at)
     else:
         assert "No data problems found" in texts(at)
+    # The sample's neutral notes (sponsored rows kept, cancelled lines left out) are listed
+    # apart from the problems and never counted as problems.
+    assert info["notes"], "the sample has neutral import notes"
+    notes_box = next(e for e in at.expander if e.label.startswith("Import notes"))
+    assert notes_box.label.startswith(f"Import notes ({len(info['notes'])})")
+    assert all(n in notes_box.markdown[0].value for n in info["notes"])
+    assert not any(n in w.value for w in at.warning for n in info["notes"])
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+
+
+def test_home_shows_problems_as_a_warning_and_notes_apart(sample_workspace, monkeypatch) -> None:
+    # What Workspace.info() reports after an import with two real problems and three neutral
+    # notes: only the problems are counted in the warning.
+    real_info = Workspace.info
+    problems = ["orders.txt: 5 duplicated order lines dropped (first at row 931)",
+                "orders.txt: 2 dates could not be read; those rows were left out"]
+    notes = ["xray.csv: 3 sponsored rows kept and marked sponsored",
+             "orders.txt: 88 cancelled order lines are not counted as demand",
+             "cerebro.csv: 9 competing-product counts are capped"]
+
+    def info(self: Workspace) -> dict:
+        return {**real_info(self), "problems": problems, "notes": notes}
+
+    monkeypatch.setattr(Workspace, "info", info)
+    at = new_app(sample_workspace).run()
+    no_exception(at)
+    assert [w.value for w in at.warning if "data problem" in w.value] == [
+        w.value for w in at.warning]
+    assert len(at.warning) == 1 and at.warning[0].value.startswith("2 data problems found")
+    labels = {e.label: e for e in at.expander}
+    assert "\n".join(m.value for m in labels["Data problems"].markdown) == "\n".join(
+        f"- {p}" for p in problems)
+    notes_box = next(e for label, e in labels.items() if label.startswith("Import notes (3)"))
+    assert all(n in notes_box.markdown[0].value for n in notes)
+    assert not any(n in at.warning[0].value for n in notes)
+
+
+def test_home_with_notes_only_reports_no_problems(sample_workspace, monkeypatch) -> None:
+    real_info = Workspace.info
+    monkeypatch.setattr(Workspace, "info", lambda self: {
+        **real_info(self), "problems": [], "notes": ["xray.csv: 3 sponsored rows kept"]})
+    at = new_app(sample_workspace).run()
+    no_exception(at)
+    assert not at.warning
+    assert "No data problems found in the imported files." in texts(at)
+    assert any(e.label.startswith("Import notes (1)") for e in at.expander)
 
 
 # -- Data page ----------------------------------------------------------------------------------
@@ -188,7 +227,6 @@ def import_button(at: AppTest):
 
 
 def test_data_upload_good_file_then_import(home: Path) -> None:
-    _needs_ingest()
     ws = Workspace.named("shop")
     at = upload(data_page(ws), ("sales.csv", GOOD_SALES))
     no_exception(at)
@@ -210,7 +248,6 @@ def test_data_upload_good_file_then_import(home: Path) -> None:
 
 
 def test_data_bad_file_shows_error_and_workspace_is_unchanged(home: Path) -> None:
-    _needs_ingest()
     ws = Workspace.named("shop")
     at = upload(data_page(ws), ("broken_sales.csv", BAD_SALES))
     no_exception(at)
@@ -223,7 +260,6 @@ def test_data_bad_file_shows_error_and_workspace_is_unchanged(home: Path) -> Non
 
 
 def test_data_one_bad_file_does_not_stop_the_good_one(home: Path) -> None:
-    _needs_ingest()
     ws = Workspace.named("shop")
     at = upload(data_page(ws), ("sales.csv", GOOD_SALES), ("broken_sales.csv", BAD_SALES))
     assert len(at.error) == 1 and "broken_sales.csv" in at.error[0].value
@@ -236,7 +272,6 @@ def test_data_one_bad_file_does_not_stop_the_good_one(home: Path) -> None:
 
 
 def test_data_unknown_headers_go_through_the_mapping_step(home: Path) -> None:
-    _needs_ingest()
     ws = Workspace.named("shop")
     at = upload(data_page(ws), ("odd.csv", ODD_SALES))
     no_exception(at)
@@ -254,7 +289,6 @@ def test_data_unknown_headers_go_through_the_mapping_step(home: Path) -> None:
 
 
 def test_data_snapshot_without_date_takes_the_as_of_date(home: Path) -> None:
-    _needs_ingest()
     ws = Workspace.named("shop")
     at = upload(data_page(ws), ("stock.csv", b"sku,available\nA-1,40\n"))
     no_exception(at)
@@ -266,6 +300,104 @@ def test_data_snapshot_without_date_takes_the_as_of_date(home: Path) -> None:
     inventory = ws.read("inventory")
     assert inventory["snapshot_date"].tolist() == [pd.Timestamp("2026-03-15")]
     assert inventory["available"].tolist() == [40.0]
+
+
+def _sample_file(name: str) -> bytes:
+    from stockcycle.sample import SAMPLE_DIR
+
+    return (SAMPLE_DIR / name).read_bytes()
+
+
+XRAY = "Xray_silicone-baking-mat_2026-10-31.csv"
+BUSINESS_REPORT = "BusinessReport_2026-10-02_2026-10-31.csv"
+
+
+def test_data_xray_needs_the_search_it_was_taken_on(home: Path) -> None:
+    ws = Workspace.named("shop")
+    at = upload(data_page(ws), (XRAY, _sample_file(XRAY)))
+    no_exception(at)
+    entry_id = next(iter(at.session_state["data_pending"]))
+    search = at.text_input(key=f"search_{entry_id}")
+    assert search.value == ""  # never a made-up name: the seller says which search it was
+    assert "required" in search.label
+    # The importer's own message stays on screen, as a request rather than a broken-file
+    # error, and nothing can be imported until then.
+    assert not at.error, [e.value for e in at.error]
+    assert len(at.warning) == 1
+    assert XRAY in at.warning[0].value and "search" in at.warning[0].value
+    assert import_button(at).disabled
+
+    search.set_value("silicone baking mat").run()
+    no_exception(at)
+    assert not at.error and not at.warning, [e.value for e in [*at.error, *at.warning]]
+    at.date_input(key=f"asof_{entry_id}").set_value(date(2026, 10, 31)).run()
+    import_button(at).click().run()
+    no_exception(at)
+    competitors = ws.read("competitors")
+    lines = _sample_file(XRAY).decode("utf-8-sig").strip().splitlines()
+    assert len(competitors) == len(lines) - 1  # one row per listing, sponsored ones kept
+    assert set(competitors["search"]) == {"silicone baking mat"}
+    assert set(competitors["snapshot_date"]) == {pd.Timestamp("2026-10-31")}
+
+
+def test_data_business_report_without_dates_takes_its_period(home: Path) -> None:
+    ws = Workspace.named("shop")
+    at = upload(data_page(ws), (BUSINESS_REPORT, _sample_file(BUSINESS_REPORT)))
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    entry_id = next(iter(at.session_state["data_pending"]))
+    period = at.date_input(key=f"period_{entry_id}")
+    start, end = period.value
+    assert (end - start).days == 29  # a 30-day report by default, as Seller Central gives
+    assert not [d for d in at.date_input if d.key == f"asof_{entry_id}"]  # the period is enough
+
+    period.set_value((date(2026, 10, 2), date(2026, 10, 31))).run()
+    no_exception(at)
+    import_button(at).click().run()
+    no_exception(at)
+    traffic = ws.read("traffic")
+    assert len(traffic) == len(_sample_file(BUSINESS_REPORT).decode().strip().splitlines()) - 1
+    assert set(traffic["period_start"]) == {pd.Timestamp("2026-10-02")}
+    assert set(traffic["period_end"]) == {pd.Timestamp("2026-10-31")}
+
+
+def test_data_unexpected_parser_fault_stays_with_its_file(home: Path, monkeypatch,
+                                                         caplog) -> None:
+    # A fault of ours while reading one file (not a bad input) must not take the page down
+    # or stop the other files: one line on screen, the traceback in the server log.
+    import stockcycle.ingest as ingest
+
+    real = ingest.parse_file
+
+    def parse_file(source, file_name=None, **kwargs):
+        if file_name == "odd_bug.csv":
+            raise ZeroDivisionError("division by zero")
+        return real(source, file_name, **kwargs)
+
+    monkeypatch.setattr(ingest, "parse_file", parse_file)
+    ws = Workspace.named("shop")
+    at = upload(data_page(ws), ("sales.csv", GOOD_SALES), ("odd_bug.csv", GOOD_SALES))
+    no_exception(at)
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith("odd_bug.csv: Something went wrong: division by zero")
+    assert "Traceback" not in at.error[0].value
+    assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
+    import_button(at).click().run()
+    no_exception(at)
+    assert list(ws.imports()["file_name"]) == ["sales.csv"]
+
+
+def test_page_fault_is_one_line_not_a_traceback(monkeypatch) -> None:
+    ws = Workspace.named("shop")
+
+    def broken(self):
+        raise RuntimeError("settings table is locked")
+
+    monkeypatch.setattr(Workspace, "settings", broken)
+    at = settings_page(ws)
+    no_exception(at)
+    assert [e.value for e in at.error] == [
+        "Something went wrong: settings table is locked. The details are in the server log."]
 
 
 # -- Settings page ------------------------------------------------------------------------------
@@ -316,6 +448,51 @@ def test_settings_change_persists_in_the_workspace() -> None:
     assert setting_input(reopened, "Days of sales the first order covers").value == 30
 
 
+def test_settings_page_says_which_settings_are_used_and_where() -> None:
+    from stockcycle.ui.settings_form import USED_BY
+
+    at = settings_page(Workspace.named("shop"))
+    assert "used by every page" not in texts(at)
+    captions = [c.value for c in at.caption]
+    assert "Only some settings are used yet" in "\n".join(captions)
+    drop = setting_input(at, "Week-over-week sales drop that signals decline")
+    assert "Life-cycle stages page" in drop.help
+    cover = setting_input(at, "Days of sales the first order covers")
+    assert "Not used by any page yet" in cover.help
+    # Every tab says what it holds: the Decline tab names its used settings.
+    decline_tab = next(t for t in at.tabs if t.label.startswith("Decline"))
+    assert any(c.value.startswith("Used today:") and "Life-cycle stages page" in c.value
+               for c in decline_tab.caption)
+    launch_tab = next(t for t in at.tabs if t.label.startswith("Launch"))
+    assert any("Not used by any page yet" in c.value for c in launch_tab.caption)
+    assert set(USED_BY) <= {i["name"] for i in Settings.field_info()}
+
+
+def _settings_read_in_code() -> set[str]:
+    """Names of settings read as attributes (``settings.x``) anywhere outside settings.py and
+    the Settings page itself."""
+    import re
+
+    names = {i["name"] for i in Settings.field_info()}
+    files = [*(ROOT / "src" / "stockcycle").rglob("*.py"), *(ROOT / "pages").glob("*.py")]
+    skip = {"settings.py", "settings_form.py"}
+    found = set()
+    for f in files:
+        if f.name in skip:
+            continue
+        text = f.read_text(encoding="utf-8")
+        found |= {n for n in names if re.search(rf"\.{n}\b", text)}
+    return found
+
+
+def test_settings_usage_table_matches_the_code() -> None:
+    # The Settings page must neither claim a setting is used when no code reads it, nor call
+    # one unused that a page already reads.
+    from stockcycle.ui.settings_form import USED_BY
+
+    assert set(USED_BY) == _settings_read_in_code()
+
+
 def test_settings_inputs_carry_the_bounds_of_each_setting() -> None:
     at = settings_page(Workspace.named("shop"))
     cover = setting_input(at, "Days of sales the first order covers")
@@ -335,6 +512,39 @@ def test_settings_invalid_value_shows_error_and_keeps_the_stored_one() -> None:
     assert "lead_time_min_days" in at.error[0].value and "lead_time_max_days" in at.error[0].value
     assert "Settings saved." not in texts(at)
     assert ws.settings() == Settings()
+
+
+# -- Life-cycle stages page ---------------------------------------------------------------------
+def test_stages_page_explains_with_the_workspace_settings_and_keeps_an_override(
+        sample_workspace) -> None:
+    sample_workspace.save_settings(Settings(decline_weekly_drop=0.2, decline_consecutive_weeks=3))
+    at = new_app(sample_workspace)
+    at.switch_page("pages/4_Life_cycle_stages.py").run(timeout=300)
+    no_exception(at)
+    table = next(df.value for df in at.dataframe if "reason" in df.value.columns)
+    # The five counts on top add up to the SKUs in the table.
+    assert sum(int(m.value) for m in at.metric) == len(table)
+    explain = next(e for e in at.expander if e.label == "Explain")
+    text = explain.markdown[0].value
+    # The seller's decline setting, not the default, and the holiday season the code uses.
+    assert "down 20% or more over 8 weeks" in text and "3 weeks in a row" in text
+    assert "15%" not in text
+    assert "1 October to 15 January" in text
+
+    sku = at.selectbox(key="stages_sku").value
+    # The signals box agrees with the table (which shows shares as percentages).
+    signals = next(df.value for df in at.dataframe if "Signal" in df.value.columns)
+    shown = signals.set_index("Signal")["Value"]
+    share = table.set_index("sku").loc[sku, "share_of_peak"]
+    assert shown["Share of peak"] == f"{share:.0f}%"
+    assert len(signals) == len(SIGNAL_COLUMNS)
+    at.selectbox(key=f"stage_override_{sku}").set_value("exit").run(timeout=300)
+    no_exception(at)
+    assert sample_workspace.overrides("stage")[sku] == {"stage": "exit"}
+    table = next(df.value for df in at.dataframe if "reason" in df.value.columns)
+    row = table.set_index("sku").loc[sku]
+    assert row["stage"] == "exit" and bool(row["overridden"])
+    assert row["reason"].startswith("Set by you")
 
 
 # -- shared deployment --------------------------------------------------------------------------

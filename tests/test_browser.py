@@ -6,6 +6,7 @@ the seller actually sees (screenshots in tests/_artifacts/, one per step).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -25,6 +26,7 @@ ARTIFACTS = ROOT / "tests" / "_artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 IDLE = "[data-test-script-state='notRunning']"
+XRAY = "Xray_silicone-baking-mat_2026-10-31.csv"  # a sample Helium 10 Xray export
 STEP_MS = 60_000
 
 # A generic sales table for a product the sample does not have: 4 + 6 units.
@@ -104,16 +106,6 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def _sample_ready() -> None:
-    try:
-        from stockcycle.ingest import parse_file  # noqa: F401
-        from stockcycle.sample import SAMPLE_DIR
-    except ImportError as err:
-        pytest.skip(f"the sample workspace or the importer is not available yet ({err})")
-    if not (SAMPLE_DIR / "manifest.json").is_file():
-        pytest.skip(f"no sample data in {SAMPLE_DIR}")
-
-
 def test_deep_link_to_data_page_without_workspace(server: str, browser) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 1400})
     page = context.new_page()
@@ -133,10 +125,9 @@ def test_deep_link_to_data_page_without_workspace(server: str, browser) -> None:
 
 def test_load_sample_then_upload_and_import_a_file(server: str, browser,
                                                    tmp_path: Path) -> None:
-    _sample_ready()
     from stockcycle.sample import SAMPLE_DIR
 
-    skus = len(__import__("json").loads((SAMPLE_DIR / "manifest.json").read_text())["skus"])
+    skus = len(json.loads((SAMPLE_DIR / "manifest.json").read_text())["skus"])
     context = browser.new_context(viewport={"width": 1280, "height": 1400})
     page = context.new_page()
     try:
@@ -164,6 +155,51 @@ def test_load_sample_then_upload_and_import_a_file(server: str, browser,
         page.get_by_text("Imported 1 file (2 rows)").wait_for(timeout=STEP_MS)
         settle(page)
         shot(page, "4_imported")
+
+        # An Xray export does not say which search it shows: the seller must name it.
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+            str(SAMPLE_DIR / XRAY))
+        search = page.get_by_placeholder("e.g. silicone baking mat")
+        search.wait_for(timeout=STEP_MS)
+        settle(page)
+        assert search.input_value() == ""
+        assert page.get_by_test_id("stAlertContentWarning").filter(has_text=XRAY).count() == 1
+        assert page.get_by_role("button", name="Import 0 files into workspace").is_disabled()
+        shot(page, "5_xray_needs_search")
+        search.fill("silicone baking mat")
+        search.press("Enter")
+        page.get_by_text("recognised as").first.wait_for(timeout=STEP_MS)
+        settle(page)
+        assert page.get_by_test_id("stAlertContentWarning").filter(has_text=XRAY).count() == 0
+        assert page.get_by_role("button", name="Import 1 file into workspace").is_enabled()
+        shot(page, "6_xray_search_given")
+        assert page.get_by_test_id("stException").count() == 0
+    finally:
+        context.close()
+
+
+def test_stages_page_shows_counts_explanation_and_chart(server: str, browser) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 2000})
+    page = context.new_page()
+    try:
+        page.goto(server)
+        settle(page)
+        page.get_by_role("button", name="Load sample workspace").click()
+        metric = page.get_by_test_id("stMetric").filter(has_text="SKUs")
+        metric.wait_for(timeout=STEP_MS)
+        settle(page)
+        # Every SKU Home counts (the sample's, plus any another test imported) has a stage.
+        skus = int(metric.get_by_test_id("stMetricValue").inner_text().replace(",", ""))
+        page.get_by_test_id("stSidebar").get_by_role("link", name="Life-cycle stages").click()
+        page.get_by_role("heading", name="One SKU").wait_for(timeout=STEP_MS)
+        settle(page)
+        counts = [int(v.inner_text().replace(",", ""))
+                  for v in page.get_by_test_id("stMetricValue").all()]
+        assert len(counts) == 5 and sum(counts) == skus
+        page.get_by_text("Explain").first.click()
+        page.get_by_text("1 October to 15 January", exact=False).wait_for(timeout=STEP_MS)
+        assert page.locator("[data-testid='stVegaLiteChart'], .vega-embed").count() >= 1
+        shot(page, "7_stages")
         assert page.get_by_test_id("stException").count() == 0
     finally:
         context.close()

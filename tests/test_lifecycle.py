@@ -14,7 +14,15 @@ from stockcycle.cli import main
 from stockcycle.curves import STAGES, labelled_curves
 from stockcycle.errors import InputError
 from stockcycle.ingest.result import ParsedFile
-from stockcycle.lifecycle import classify, classify_workspace, set_stage_override
+from stockcycle.lifecycle import (
+    classify,
+    classify_workspace,
+    explain_rules,
+    set_stage_override,
+    sku_level_history,
+    stage_table,
+)
+from stockcycle.settings import Settings
 from stockcycle.store import Workspace
 
 END = date(2026, 10, 31)
@@ -96,6 +104,38 @@ def test_product_at_a_fifth_of_its_peak_is_an_exit() -> None:
     assert f"{round(5 / 30 * 100)}% of its 30/day peak" in result.reason
 
 
+def test_decline_over_8_weeks_uses_the_r_d1_drop_setting() -> None:
+    # 200 days at 10/day (the peak), 56 days at 9/day, then the last 28 days at 7.5/day: the
+    # level is 7.5 / 9 - 1 = -16.7% over 8 weeks and 75% of the peak, with one single step
+    # (so the week-over-week R-D1 run is 0 weeks long).
+    rates = [10.0] * 200 + [9.0] * 56 + [7.5] * 28
+    default = classify(_series(rates))
+    assert default.stage == "decline"  # -16.7% passes the default 15% (R-D1)
+    assert "down 17% over 8 weeks" in default.reason
+    assert default.signals["weekly_drops"] == 0
+    stricter = classify(_series(rates), settings=Settings(decline_weekly_drop=0.20))
+    assert stricter.stage == "maturity"  # -16.7% does not pass 20%
+
+
+def test_explain_rules_quotes_the_settings_and_what_the_code_does() -> None:
+    from stockcycle.lifecycle import _in_holiday_season
+
+    text = explain_rules(Settings(decline_weekly_drop=0.125, decline_consecutive_weeks=4))
+    assert "down 12.5% or more over 8 weeks" in text
+    assert "week over week for 4 weeks in a row" in text
+    assert "15%" not in text  # the default is not quoted when the seller changed it
+    # The season the text names is the one the peak leaves out.
+    assert "holiday season (1 October to 15 January)" in text
+    inside = _in_holiday_season(pd.DatetimeIndex(["2026-09-30", "2026-10-01", "2027-01-15",
+                                                  "2027-01-16"]))
+    assert inside.tolist() == [False, True, True, False]
+    # The level window the text names is the one ``classify`` averages over.
+    assert "last 28 days" in text
+    level = classify(_series([2.0] * 100 + [6.0] * 28)).signals["level"]
+    assert level == pytest.approx(6.0)
+    assert classify(_series([2.0] * 101 + [6.0] * 27)).signals["level"] < 6.0
+
+
 def _mature_series(seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     units = rng.poisson(20.0, size=600).astype(float)
@@ -153,6 +193,37 @@ def test_override_persists_across_reopen_and_shows_in_the_table(tmp_path) -> Non
 
     set_stage_override(reopened, "MAT-1", None)
     assert classify_workspace(reopened).set_index("sku").loc["MAT-1", "stage"] == "maturity"
+
+
+def test_stage_table_reads_only_and_classify_workspace_saves(tmp_path) -> None:
+    ws = _workspace(tmp_path)
+    table = stage_table(ws)
+    assert set(table["sku"]) == {"MAT-1", "NEW-1"}
+    assert table.attrs["end"] == END.isoformat()
+    assert ws.load_result("stages") is None
+    classify_workspace(ws)
+    meta, saved = ws.load_result("stages")
+    assert meta["end"] == END.isoformat() and set(saved["sku"]) == {"MAT-1", "NEW-1"}
+
+
+def test_level_history_of_a_sku_runs_to_the_last_sales_date_of_the_workspace(tmp_path) -> None:
+    # STOP-1 sold 5/day for 100 days and stopped 20 days before the workspace's last sales
+    # date (END, set by GO-1): its chart must show those 20 silent days, not end at its last
+    # sale.
+    go = _series([3.0] * 120).assign(sku="GO-1")
+    stop = _series([5.0] * 100, end=END - timedelta(days=20)).assign(sku="STOP-1")
+    sales = pd.concat([go, stop], ignore_index=True).drop(columns="in_stock")
+    sales["channel"] = "Amazon.com"
+    ws = Workspace.open(tmp_path / "ws")
+    ws.import_files([ParsedFile("sales.csv", "generic_sales", "Generic sales table",
+                                {"sales": sales}, rows_read=len(sales))])
+    history = sku_level_history(ws, "STOP-1")
+    assert history["date"].iloc[-1] == pd.Timestamp(END)
+    assert history["demand"].iloc[-20:].tolist() == [0.0] * 20
+    # The smoothed level on the last day: 8 selling days at 5/day in the last 28 days.
+    assert history["level"].iloc[-1] == pytest.approx(8 * 5.0 / 28)
+    assert history["level"].iloc[-21] == pytest.approx(5.0)
+    assert sku_level_history(ws, "NOT-THERE").empty
 
 
 def test_invalid_stage_name_is_an_input_error(tmp_path) -> None:

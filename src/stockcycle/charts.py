@@ -79,23 +79,28 @@ def lead_time_band_chart(bands: pd.DataFrame, height: int = 220) -> alt.Chart:
 
 def stage_demand_chart(history: pd.DataFrame, peak: float | None = None,
                        height: int = 260) -> alt.LayerChart:
-    """Daily demand of one SKU (thin), its smoothed level (bold) and its peak (dashed rule).
+    """Daily demand of one SKU (thin, pale), its smoothed level (bold) and its peak (dashed
+    rule, labelled).
 
     ``history``: ``date, demand, level`` as ``stockcycle.lifecycle.level_history`` returns it
     (demand NaN on stockout days, drawn as gaps); ``peak`` in units/day.
     """
+    daily, smooth = "Daily demand", "Smoothed level (28 days)"
     long = history.melt(id_vars="date", value_vars=["demand", "level"], var_name="series",
                         value_name="units")
-    long["series"] = long["series"].map({"demand": "Daily demand",
-                                         "level": "Smoothed level (28 days)"})
+    long["series"] = long["series"].map({"demand": daily, "level": smooth})
     lines = (
         alt.Chart(long, height=height)
         .mark_line()
         .encode(
-            x=alt.X("date:T", title=None),
+            # Histories run over several years: month names alone would repeat.
+            x=alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y")),
             y=alt.Y("units:Q", title="Units per day"),
-            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
-            strokeWidth=alt.condition(alt.datum.series == "Daily demand", alt.value(0.8),
+            # The level is what the stage reads: dark and bold over pale daily noise.
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top"),
+                            scale=alt.Scale(domain=[daily, smooth],
+                                            range=["#a9b4c2", "#1f4e96"])),
+            strokeWidth=alt.condition(alt.datum.series == daily, alt.value(0.8),
                                       alt.value(2.5)),
             tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("series:N"),
                      alt.Tooltip("units:Q", title="Units/day", format=",.1f")],
@@ -103,25 +108,45 @@ def stage_demand_chart(history: pd.DataFrame, peak: float | None = None,
     )
     if peak is None or not pd.notna(peak):
         return alt.layer(lines)
+    mark = pd.DataFrame({"peak": [float(peak)], "date": [history["date"].min()],
+                         "label": [f"Peak {float(peak):,.1f}/day"]})
     rule = (
-        alt.Chart(pd.DataFrame({"peak": [float(peak)], "label": ["Peak"]}))
+        alt.Chart(mark)
         .mark_rule(strokeDash=[6, 4], color="gray")
         .encode(y="peak:Q", tooltip=[alt.Tooltip("peak:Q", title="Peak, units/day",
                                                  format=",.1f")])
     )
-    return alt.layer(lines, rule)
-
-
-def stage_counts_chart(stages: pd.DataFrame, order: list[str], height: int = 180) -> alt.Chart:
-    """Bar chart of how many SKUs are in each life-cycle stage (``stages`` has a ``stage``
-    column), bars in ``order``."""
-    counts = stages["stage"].value_counts().reindex(order, fill_value=0)
-    data = pd.DataFrame({"stage": counts.index, "skus": counts.to_numpy()})
-    return (
-        alt.Chart(data, height=height)
-        .mark_bar()
-        .encode(x=alt.X("stage:N", sort=order, title=None),
-                y=alt.Y("skus:Q", title="SKUs"),
-                tooltip=[alt.Tooltip("stage:N", title="Stage"),
-                         alt.Tooltip("skus:Q", title="SKUs")])
+    label = (
+        alt.Chart(mark)
+        .mark_text(align="left", baseline="bottom", dx=4, dy=-3, color="gray")
+        .encode(x="date:T", y="peak:Q", text="label:N")
     )
+    return alt.layer(lines, rule, label)
+
+
+def forecast_interval_chart(history: pd.DataFrame, forecast: pd.DataFrame, height: int = 280
+                            ) -> alt.Chart:
+    """Daily demand history (``date, demand``; stockout days as gaps), the forecast line and
+    its daily P10-P90 band (``date, forecast, lower, upper``, from backtest errors at each
+    horizon day: ``stockcycle.forecast.core.daily_interval``) on one time axis."""
+    hist = history.assign(series="demand (in-stock days)").rename(columns={"demand": "units"})
+    fc = forecast.assign(series="forecast").rename(columns={"forecast": "units"})
+    lines = pd.concat([hist[["date", "units", "series"]], fc[["date", "units", "series"]]])
+    band = (
+        alt.Chart(forecast.dropna(subset=["lower", "upper"]), height=height)
+        .mark_area(opacity=0.25)
+        .encode(x=alt.X("date:T", title=None),
+                y=alt.Y("lower:Q", title="Units per day"), y2="upper:Q",
+                tooltip=[alt.Tooltip("date:T", title="Date"),
+                         alt.Tooltip("lower:Q", title="P10", format=",.1f"),
+                         alt.Tooltip("upper:Q", title="P90", format=",.1f")])
+    )
+    line = (
+        alt.Chart(lines, height=height)
+        .mark_line(strokeWidth=1.3)
+        .encode(x=alt.X("date:T", title=None), y=alt.Y("units:Q", title="Units per day"),
+                color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
+                tooltip=[alt.Tooltip("date:T", title="Date"), "series:N",
+                         alt.Tooltip("units:Q", title="Units", format=",.1f")])
+    )
+    return band + line

@@ -10,8 +10,11 @@ Signals, all on in-stock days only (units/day):
 - ``age_days``: days from the first sale to the classification date.
 - ``level``: mean daily demand over the last ``LEVEL_DAYS`` days (the smoothed current level).
 - weekly levels: mean daily demand in 7-day blocks ending on the classification date.
-- ``change_8w``: the 8-week trend, from a least-squares line through the last nine weekly
-  levels (weeks -8 .. 0): fitted level now / fitted level 8 weeks ago - 1.
+- ``change_8w``: the 8-week trend, ``level`` now against the same ``LEVEL_DAYS``-day window
+  8 weeks earlier: level now / level then - 1 (``window_change``). ``trend_t`` is the Welch
+  t-statistic of the two windows' daily values: how far the change stands out of the noise.
+- ``season_8w``: the same change over the same weeks a year earlier, when the product sold
+  then and that change was itself real (``SEASON_MIN_T``); ``change_8w_adjusted`` takes it out.
 - ``peak``: the best 5-week median of weekly levels in the history, leaving out the Q4
   holiday season (``HOLIDAY_SEASON``) because an October deal event or a Christmas bump is the
   season, not the product's own peak; the median also drops a Prime Day week.
@@ -27,16 +30,20 @@ Rules, first match wins (thresholds are the named constants below and ``Settings
    while in stock;
 2. launch: on sale for less than ``LAUNCH_MAX_AGE_DAYS``;
 3. decline: below ``DECLINE_MAX_SHARE_OF_PEAK`` of the peak and either down at least
-   ``DECLINE_MIN_DROP_8W`` over 8 weeks or the R-D1 week-over-week signal;
+   ``Settings.decline_weekly_drop`` over 8 weeks or the R-D1 week-over-week signal;
 4. growth: up at least ``GROWTH_MIN_RISE_8W`` over 8 weeks;
 5. maturity: otherwise (steady near its peak).
 
-A rise or fall only counts when it stands out of the week-to-week noise (``MIN_TREND_T``), so a
-slow seller's lumpy weeks do not flip it between growth and decline.
+A rise or fall only counts when it stands out of the day-to-day noise (``trend_t`` at least
+``MIN_TREND_T``, ``MIN_TREND_T_YOUNG`` in the first year, ``MIN_TREND_T_OFF_PEAK`` for a fall),
+so a slow seller's lumpy weeks do not flip it between growth and decline; a move that also
+happened in the same weeks last year is the season and vetoes the call. ``explain_rules``
+writes these rules out for the seller from the same constants and settings.
 """
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -65,10 +72,9 @@ MIN_IN_STOCK_DAYS_PER_WEEK = 3
 # Growth: the level rose at least this much over 8 weeks. Above the +/-15% a steady product
 # moves through the autumn ramp-up and normal wobble.
 GROWTH_MIN_RISE_8W = 0.20
-# Decline: the level fell at least this much over 8 weeks (the seed's 15% decline threshold,
-# R-D1, applied to the 8-week trend) ...
-DECLINE_MIN_DROP_8W = -0.15
-# ... and the product is clearly off its peak: a steady product sits within ~15% of it.
+# Decline: the level fell at least ``Settings.decline_weekly_drop`` over 8 weeks (R-D1's
+# threshold applied to the 8-week trend) and the product is clearly off its peak: a steady
+# product sits within ~15% of it.
 DECLINE_MAX_SHARE_OF_PEAK = 0.80
 # Exit: a quarter of the peak or less is what is left at the end of life, when the product no
 # longer pays for its storage and attention (R-E2).
@@ -335,11 +341,11 @@ def classify(series: pd.DataFrame, *, settings: Settings | None = None,
     down = max(change, adjusted) if np.isfinite(adjusted) else change
     rising = (np.isfinite(up) and up >= GROWTH_MIN_RISE_8W
               and t >= (MIN_TREND_T_YOUNG if young else MIN_TREND_T))
-    falling = (np.isfinite(down) and down <= DECLINE_MIN_DROP_8W
-               and t <= -MIN_TREND_T_OFF_PEAK)
+    min_drop = -settings.decline_weekly_drop
+    falling = np.isfinite(down) and down <= min_drop and t <= -MIN_TREND_T_OFF_PEAK
     seasonal_veto = np.isfinite(adjusted) and (
         (change >= GROWTH_MIN_RISE_8W and not adjusted >= GROWTH_MIN_RISE_8W)
-        or (change <= DECLINE_MIN_DROP_8W and not adjusted <= DECLINE_MIN_DROP_8W))
+        or (change <= min_drop and not adjusted <= min_drop))
     if np.isfinite(change):
         trend_txt = f"{'up' if change >= 0 else 'down'} {_pct(change)} over {TREND_WEEKS} weeks"
         if seasonal_veto:
@@ -434,15 +440,16 @@ def classify_panel(panel: pd.DataFrame, *, settings: Settings | None = None,
     return pd.DataFrame(rows, columns=["sku", "stage", "reason", *SIGNAL_COLUMNS])
 
 
-def classify_workspace(ws: Workspace, *, settings: Settings | None = None) -> pd.DataFrame:
-    """Stage of every SKU in the workspace, with the seller's overrides applied (R-S1).
+def stage_table(ws: Workspace, *, settings: Settings | None = None) -> pd.DataFrame:
+    """Stage of every SKU in the workspace, with the seller's overrides applied (R-S1); reads
+    the workspace, writes nothing.
 
     Demand comes from ``stockcycle.forecast.demand.demand_panel`` (sales summed over channels,
     stockout days masked from the inventory history or inferred), classified as of the last
-    sales date in the workspace. SKUs with no sales (a product not launched yet) are launches.
-    Columns: ``TABLE_COLUMNS``; ``auto_stage``/``auto_reason`` are the classifier's view,
-    ``stage``/``reason`` what the seller sees (the override wins). The table is saved as the
-    workspace result ``"stages"``.
+    sales date in the workspace (``table.attrs["end"]``, ISO text or None). SKUs with no
+    sales (a product not launched yet) are launches. Columns: ``TABLE_COLUMNS``;
+    ``auto_stage``/``auto_reason`` are the classifier's view, ``stage``/``reason`` what the
+    seller sees (the override wins).
     """
     from stockcycle.forecast.demand import demand_panel
 
@@ -468,7 +475,15 @@ def classify_workspace(ws: Workspace, *, settings: Settings | None = None) -> pd
                            strict=True)
     ]
     table = table.reindex(columns=TABLE_COLUMNS).sort_values("sku", ignore_index=True)
-    ws.save_result(RESULT_NAME, table, {"end": str(end) if end else None})
+    table.attrs["end"] = end.isoformat() if end else None
+    return table
+
+
+def classify_workspace(ws: Workspace, *, settings: Settings | None = None) -> pd.DataFrame:
+    """``stage_table`` of the workspace, also saved as its result ``"stages"`` (with the
+    classification date as ``end``) for the command line and later pages."""
+    table = stage_table(ws, settings=settings)
+    ws.save_result(RESULT_NAME, table, {"end": table.attrs.get("end")})
     return table
 
 
@@ -480,3 +495,62 @@ def level_history(series: pd.DataFrame, end: date | None = None) -> pd.DataFrame
     level = df["demand"].rolling(LEVEL_DAYS, min_periods=MIN_IN_STOCK_DAYS_PER_WEEK).mean()
     return pd.DataFrame({"date": df.index, "demand": df["demand"].to_numpy(),
                          "level": level.to_numpy()})
+
+
+def sku_level_history(ws: Workspace, sku: str) -> pd.DataFrame:
+    """``level_history`` of one SKU of the workspace, up to the last sales date of the whole
+    workspace (the date ``stage_table`` classifies at, so a product that stopped selling shows
+    its silent weeks). Empty when the SKU has no sales."""
+    from stockcycle.forecast.demand import demand_panel, sku_series
+
+    last = ws.info()["sales_last_date"]
+    end = date.fromisoformat(str(last)[:10]) if last else None
+    panel = demand_panel(ws.read("sales", skus=[sku]), ws.read("inventory", skus=[sku]),
+                         end=end)
+    if panel.empty or not (panel["sku"] == sku).any():
+        return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"),
+                             "demand": pd.Series(dtype=float), "level": pd.Series(dtype=float)})
+    return level_history(sku_series(panel, sku), end)
+
+
+def _day_month(month_day: tuple[int, int]) -> str:
+    return f"{month_day[1]} {calendar.month_name[month_day[0]]}"
+
+
+def explain_rules(settings: Settings | None = None) -> str:
+    """The signals and rules of ``classify`` in the seller's words (Markdown), written from the
+    same constants and ``settings`` the classifier reads, so the explanation cannot drift from
+    the code (R-S1: the classification is explained; SPEC "every number can be traced")."""
+    s = settings or Settings()
+    drop = f"{s.decline_weekly_drop * 100:.4g}%"  # the setting as typed: 12.5% stays 12.5%
+    weeks = s.decline_consecutive_weeks
+    start, end = HOLIDAY_SEASON
+    return "\n".join([
+        f"- **Level** = mean demand over the in-stock days of the last {LEVEL_DAYS} days "
+        "(units/day); days out of stock are left out, since they say nothing about demand.",
+        f"- **Change over {TREND_WEEKS} weeks** = level now / level of the same {LEVEL_DAYS} "
+        f"days {TREND_WEEKS} weeks earlier - 1. It counts only when it stands out of the daily "
+        f"noise: a t-statistic (Welch) of at least {MIN_TREND_T:g} for a rise "
+        f"({MIN_TREND_T_YOUNG:g} in the first {YOUNG_MAX_AGE_DAYS} days on sale), at least "
+        f"{MIN_TREND_T_OFF_PEAK:g} in size for a fall.",
+        "- **Season**: when the product already sold a year earlier and its level clearly "
+        f"moved in the same weeks then (t of at least {SEASON_MIN_T:g}), a rise or fall that "
+        "also happened last year is the season: it can stop a growth or decline call, never "
+        "make one.",
+        f"- **Peak** = best {PEAK_WINDOW_WEEKS}-week median of weekly levels, leaving out the "
+        f"holiday season ({_day_month(start)} to {_day_month(end)}); **share of peak** = "
+        "level / peak.",
+        "- **Rules**, first match wins:",
+        f"  1. **Exit**: no sale for {EXIT_SILENT_DAYS} days while in stock, or, after "
+        f"{LAUNCH_MAX_AGE_DAYS} days on sale, a level below {_pct(EXIT_SHARE_OF_PEAK)} of "
+        "the peak.",
+        f"  2. **Launch**: on sale for less than {LAUNCH_MAX_AGE_DAYS} days.",
+        f"  3. **Decline**: below {_pct(DECLINE_MAX_SHARE_OF_PEAK)} of the peak and either "
+        f"down {drop} or more over {TREND_WEEKS} weeks, or weekly sales down {drop} or more "
+        f"week over week for {weeks} week{'s' if weeks != 1 else ''} in a row (R-D1) while "
+        f"the {TREND_WEEKS}-week change is not up.",
+        f"  4. **Growth**: up {_pct(GROWTH_MIN_RISE_8W)} or more over {TREND_WEEKS} weeks.",
+        "  5. **Maturity**: otherwise (steady near its peak).",
+        f"- The decline threshold ({drop}, {weeks} week{'s' if weeks != 1 else ''}) is on the "
+        "Settings page (Decline, R-D1).",
+    ])

@@ -15,10 +15,13 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from stockcycle.errors import InputError
 from stockcycle.store import DB_FILE, Workspace
@@ -30,6 +33,8 @@ __all__ = [
     "close_workspace",
     "current_workspace",
     "data_version",
+    "error_boundary",
+    "error_message",
     "flash",
     "is_shared",
     "open_workspace",
@@ -48,8 +53,11 @@ _PAGE_ICONS = {
     "data": ":material/upload_file:",
     "settings": ":material/tune:",
     "forecast": ":material/query_stats:",
-    "life cycle stages": ":material/timeline:",
+    "life-cycle stages": ":material/timeline:",
 }
+# Where a file name cannot spell the label (Streamlit's URL is the file name): "Life cycle
+# stages" from the file, "Life-cycle stages" as the page's own title says.
+_PAGE_LABELS = {"life cycle stages": "Life-cycle stages"}
 log = logging.getLogger("stockcycle")
 
 
@@ -84,24 +92,39 @@ def is_shared() -> bool:
 
 
 def _secrets() -> dict:
-    # st.secrets raises when no secrets file exists; a missing file simply means no secrets.
+    # st.secrets raises when no secrets file exists (or it does not parse, the same error
+    # type): that simply means no secrets, so local mode.
     try:
         return st.secrets.to_dict()
-    except Exception:
+    except StreamlitSecretNotFoundError:
         return {}
 
 
 # -- messages ------------------------------------------------------------------------------------
-def show_error(err: Exception) -> None:
-    """Show an error to the seller: our ``InputError`` as written, anything else as one line
-    (the traceback goes to the server log, never on screen)."""
+def error_message(err: Exception) -> str:
+    """The one line a seller reads for ``err``: our ``InputError`` as written; anything else
+    is a fault of ours, so its traceback goes to the server log (never on screen)."""
     if isinstance(err, InputError):
-        st.error(str(err), icon=":material/error:")
-        return
+        return str(err)
     log.error("unexpected error in the app", exc_info=err)
     detail = str(err) or type(err).__name__
-    st.error(f"Something went wrong: {detail}. The details are in the server log.",
-             icon=":material/error:")
+    return f"Something went wrong: {detail}. The details are in the server log."
+
+
+def show_error(err: Exception) -> None:
+    """Show ``err`` to the seller with ``st.error`` (see ``error_message``)."""
+    st.error(error_message(err), icon=":material/error:")
+
+
+@contextmanager
+def error_boundary() -> Iterator[None]:
+    """The outermost boundary of a page: whatever escapes it is shown with ``show_error``
+    instead of a traceback. Code inside catches ``InputError`` where a bad input is expected;
+    Streamlit's ``st.stop``/``st.rerun`` are not ``Exception`` subclasses and pass through."""
+    try:
+        yield
+    except Exception as err:  # noqa: BLE001 - the one catch-all: never a traceback on screen
+        show_error(err)
 
 
 def flash(message: str) -> None:
@@ -118,22 +141,22 @@ def show_flash() -> None:
 # -- pages and navigation ------------------------------------------------------------------------
 def app_dir() -> Path:
     """The folder holding ``app.py`` and ``pages/`` (the running script's, else the cwd)."""
-    try:
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-        ctx = get_script_run_ctx()
-        if ctx is not None and ctx.main_script_path:
-            return Path(ctx.main_script_path).resolve().parent
-    except Exception:  # outside a Streamlit run (plain Python): fall back to the cwd
-        pass
+    # Outside a Streamlit run (plain Python) there is no context: fall back to the cwd.
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is not None and ctx.main_script_path:
+        return Path(ctx.main_script_path).resolve().parent
     return Path.cwd()
 
 
 def page_label(file_name: str) -> str:
-    """``"4_Life_cycle_stages.py"`` -> ``"Life cycle stages"`` (Streamlit's own rule)."""
+    """``"2_Settings.py"`` -> ``"Settings"`` (Streamlit's own rule), with the spelling of
+    ``_PAGE_LABELS`` where the file name cannot carry it (``"Life-cycle stages"``)."""
     stem = Path(file_name).stem
     stem = re.sub(r"^[0-9]+[_ -]*", "", stem)
-    return stem.replace("_", " ").strip() or stem
+    label = stem.replace("_", " ").strip() or stem
+    return _PAGE_LABELS.get(label.lower(), label)
 
 
 def page_files() -> list[str]:

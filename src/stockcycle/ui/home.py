@@ -31,12 +31,12 @@ SAMPLE_NAME = "sample"
 
 # -- actions -------------------------------------------------------------------------------------
 def _load_sample(ws: Workspace) -> bool:
-    """Import the bundled sample files into ``ws`` with a progress bar; True when it worked."""
-    try:
-        from stockcycle.sample import load_sample
-    except ImportError:
-        st.error("The sample workspace is not part of this installation.")
-        return False
+    """Import the bundled sample files into ``ws`` with a progress bar; True when it worked.
+
+    A sample file that does not import (a broken installation) is an ``InputError`` naming the
+    file; anything else is left to the page's ``error_boundary``."""
+    from stockcycle.sample import load_sample
+
     bar = st.progress(0.0, text="Loading the sample workspace…")
 
     def progress(fraction: float, message: str) -> None:
@@ -44,11 +44,11 @@ def _load_sample(ws: Workspace) -> bool:
 
     try:
         report = load_sample(ws, progress=progress)
-    except Exception as err:  # a seller sees one line, never a traceback
-        bar.empty()
+    except InputError as err:
         show_error(err)
         return False
-    bar.empty()
+    finally:
+        bar.empty()
     rows = sum(int(r.get("rows", 0)) for r in report)
     flash(f"Sample workspace loaded: {len(report)} files, {rows:,} rows.")
     return True
@@ -140,7 +140,7 @@ def shared_picker() -> None:
             try:
                 restore_workspace(upload.getvalue(), upload.name, folder)
                 ws = Workspace.open(folder, create=False)
-            except Exception as err:
+            except InputError as err:  # not a workspace file, or one SQLite cannot open
                 show_error(err)
             else:
                 open_workspace(ws)
@@ -194,15 +194,7 @@ def summary(ws: Workspace, shared: bool) -> None:
         st.markdown("**Units sold per day, all products and channels**")
         st.altair_chart(charts.daily_units_chart(daily), width="stretch")
 
-    problems = info["problems"]
-    if problems:
-        st.warning(f"{len(problems)} data problem{'s' if len(problems) != 1 else ''} found "
-                   "while importing (the rest of each file was imported).",
-                   icon=":material/warning:")
-        with st.expander("Data problems"):
-            st.markdown("\n".join(f"- {p}" for p in problems))
-    else:
-        st.caption("No data problems found in the imported files.")
+    import_messages(info["problems"], info["notes"])
 
     with st.expander("Data sources", expanded=False):
         sources = pd.DataFrame(info["sources"]).rename(columns={
@@ -211,6 +203,25 @@ def summary(ws: Workspace, shared: bool) -> None:
         st.dataframe(sources, hide_index=True, width="stretch")
         tables = pd.DataFrame([{"Table": t, "Rows": n} for t, n in counts.items() if n])
         st.dataframe(tables, hide_index=True)
+
+
+def import_messages(problems: list[str], notes: list[str]) -> None:
+    """Problems (rows left out or changed, which a seller may want to fix at the source) as a
+    warning; notes (neutral facts such as sponsored rows kept) as a caption, out of the way."""
+    if problems:
+        n = len(problems)
+        st.warning(f"{n} data problem{'s' if n != 1 else ''} found while importing: please "
+                   f"check {'them' if n != 1 else 'it'} below. The files were still imported; "
+                   "where the result is not what you want, fix the source file and import it "
+                   "again.", icon=":material/warning:")
+        with st.expander("Data problems"):
+            st.markdown("\n".join(f"- {p}" for p in problems))
+    else:
+        st.caption("No data problems found in the imported files.")
+    if notes:
+        with st.expander(f"Import notes ({len(notes)}): what was read and how, no action "
+                         "needed"):
+            st.markdown("\n".join(f"- {n}" for n in notes))
 
 
 def next_steps() -> None:

@@ -21,7 +21,7 @@ from stockcycle.errors import InputError
 from stockcycle.ingest.result import ParsedFile
 from stockcycle.schema import TABLES
 from stockcycle.store import Workspace
-from stockcycle.ui import data_version, flash, log, read_table, show_error
+from stockcycle.ui import data_version, error_message, flash, read_table, show_error
 
 PENDING_KEY = "data_pending"  # {entry id: entry dict}, in upload order
 _SEEN_KEY = "data_seen_uploads"  # uploader file ids already parsed
@@ -29,6 +29,10 @@ _GEN_KEY = "data_uploader_generation"  # bumped to give the seller an empty uplo
 FILE_TYPES = ["csv", "txt", "tsv", "xlsx"]
 PREVIEW_ROWS = 200
 _NOT_IN_FILE = "(not in this file)"
+XRAY = "helium10_xray"  # the kind of an Xray export (old layout: "helium10_xray_old")
+# The Business Report by child item without a Date column: one row per SKU for a period the
+# file does not state.
+BUSINESS_REPORT_NO_DATES = "amazon_business_report"
 
 
 # -- parsing -------------------------------------------------------------------------------------
@@ -42,7 +46,7 @@ def parse_entry(entry: dict[str, Any]) -> None:
     An unrecognised header keeps the file's columns so the mapping step can be offered; any
     error stays with this file only, the other files still import.
     """
-    from stockcycle.ingest import UnrecognisedFormat, parse_file
+    from stockcycle.ingest import SearchNeeded, UnrecognisedFormat, parse_file
 
     name = entry["name"]
     bar = st.progress(0.0, text=f"Reading {name}…")
@@ -53,22 +57,29 @@ def parse_entry(entry: dict[str, Any]) -> None:
     try:
         parsed = parse_file(entry["data"], name, mapping=entry["mapping"],
                             target=entry["target"], as_of=entry["as_of"],
-                            search=entry["search"], progress=progress)
+                            search=entry["search"], period=entry["period"], progress=progress)
     except UnrecognisedFormat as err:
         columns = [str(c) for c in err.columns]
-        entry.update(parsed=None, columns=columns, detail=str(err),
+        entry.update(parsed=None, columns=columns, detail=str(err), kind=None, waiting=False,
                      error=f"{name}: its headers ({', '.join(columns[:8])}"
                            f"{', …' if len(columns) > 8 else ''}) match no known report. "
                            "Tell stockcycle what the columns hold below.")
+    except SearchNeeded as err:
+        # Not a broken file: an Xray export that waits for the seller to name its search.
+        entry.update(parsed=None, error=_with_file_name(str(err), name), detail=None,
+                     kind=XRAY, waiting=True)
     except InputError as err:
-        # A failed mapping keeps the mapping step open with the columns read before.
-        entry.update(parsed=None, error=_with_file_name(str(err), name), detail=None)
-    except Exception as err:  # a broken file must not take the page down
-        log.error("could not read %s", name, exc_info=err)
-        entry.update(parsed=None, error=f"{name}: could not be read ({err or type(err).__name__})"
-                     " (expected a CSV, TSV, TXT or XLSX report)")
+        # A failed mapping keeps the mapping step open with the columns read before; an Xray
+        # keeps its search input on screen.
+        entry.update(parsed=None, error=_with_file_name(str(err), name), detail=None,
+                     waiting=False)
+    except Exception as err:  # noqa: BLE001 - one broken file must not stop the others
+        # The boundary of this one file: the seller reads one line (the traceback is logged)
+        # and can remove the file; the other files still import.
+        entry.update(parsed=None, detail=None, waiting=False,
+                     error=f"{name}: {error_message(err)}")
     else:
-        entry.update(parsed=parsed, error=None, detail=None)
+        entry.update(parsed=parsed, error=None, detail=None, kind=parsed.kind, waiting=False)
     finally:
         bar.empty()
 
@@ -91,6 +102,7 @@ def take_uploads(files: list[Any]) -> None:
         entries[entry_id] = {
             "id": entry_id, "name": f.name, "data": data, "parsed": None, "error": None,
             "columns": None, "mapping": None, "target": None, "as_of": None, "search": None,
+            "period": None, "kind": None, "waiting": False,
         }
         parse_entry(entries[entry_id])
 
@@ -100,32 +112,51 @@ def reset_uploader() -> None:
 
 
 # -- drawing one file ----------------------------------------------------------------------------
-def _snapshot_inputs(entry: dict[str, Any]) -> None:
-    """Reports without a date of their own take an "as of" date (and Xray a search name);
-    changing either re-reads the file."""
-    pf: ParsedFile = entry["parsed"]
-    competitors = pf.tables.get("competitors")
-    has_search = competitors is not None and len(competitors) > 0
-    if pf.as_of is None and not has_search:
+def _is_xray(kind: str | None) -> bool:
+    return bool(kind) and str(kind).startswith(XRAY)
+
+
+def _report_inputs(entry: dict[str, Any]) -> None:
+    """What a report does not say about itself, asked for next to it; a change re-reads the
+    file. An Xray export needs the search it was taken on (required: snapshots of the same
+    search are compared over time); a Business Report without a Date column needs the period
+    it covers; other snapshot reports without a date take an "as of" date."""
+    xray = _is_xray(entry["kind"])
+    pf: ParsedFile | None = entry["parsed"]
+    if not xray and (pf is None or (pf.kind != BUSINESS_REPORT_NO_DATES and pf.as_of is None)):
         return
-    cols = st.columns(2)
-    chosen_date = pf.as_of
-    if pf.as_of is not None:
-        chosen_date = cols[0].date_input(
-            "Snapshot date (as of)", value=pf.as_of,
-            key=f"asof_{entry['id']}",
+    left, right = st.columns(2)
+    if xray:
+        search = left.text_input(
+            "Search this Xray was taken on (required)", value=entry["search"] or "",
+            key=f"search_{entry['id']}", placeholder="e.g. silicone baking mat",
+            help="The Amazon search term or category page the export shows. Snapshots of the "
+                 "same search, taken on different days, are compared over time.").strip()
+        if (search or None) != entry["search"]:
+            # Read again at once, so the file's other inputs show up in this same run.
+            entry.update(search=search or None)
+            parse_entry(entry)
+            pf = entry["parsed"]
+    where = right if xray else left
+    changes: dict[str, Any] = {}
+    if pf is not None and pf.kind == BUSINESS_REPORT_NO_DATES and len(pf.tables["traffic"]):
+        traffic = pf.tables["traffic"]
+        used = (traffic["period_start"].iloc[0].date(), traffic["period_end"].iloc[0].date())
+        chosen = where.date_input(
+            "Period the report covers", value=used, key=f"period_{entry['id']}",
+            help="This Business Report has no Date column: give the dates you chose in "
+                 "Seller Central when you downloaded it (by default the 30 days ending on "
+                 "the day it was downloaded).")
+        if isinstance(chosen, tuple | list) and len(chosen) == 2 and tuple(chosen) != used:
+            changes["period"] = (chosen[0], chosen[1])
+    elif pf is not None and pf.as_of is not None:
+        chosen_date = where.date_input(
+            "Snapshot date (as of)", value=pf.as_of, key=f"asof_{entry['id']}",
             help="This report carries no date of its own: the day it was downloaded.")
-    chosen_search = entry["search"]
-    if has_search:
-        current = entry["search"] or str(competitors["search"].iloc[0])
-        chosen_search = cols[1].text_input(
-            "Search it was taken on", value=current, key=f"search_{entry['id']}",
-            help="The Amazon search or category this Xray export shows; snapshots of the "
-                 "same search are compared over time.").strip() or current
-        if chosen_search == current:
-            chosen_search = entry["search"]
-    if chosen_date != pf.as_of or chosen_search != entry["search"]:
-        entry.update(as_of=chosen_date, search=chosen_search)
+        if chosen_date != pf.as_of:
+            changes["as_of"] = chosen_date
+    if changes:
+        entry.update(changes)
         parse_entry(entry)
 
 
@@ -177,9 +208,12 @@ def draw_entry(entry: dict[str, Any]) -> None:
         if remove.button("Remove", key=f"remove_{entry['id']}", icon=":material/delete:"):
             pending().pop(entry["id"], None)
             st.rerun()
-        if entry["parsed"] is not None:
-            _snapshot_inputs(entry)
+        _report_inputs(entry)
         pf: ParsedFile | None = entry["parsed"]
+        if pf is None and entry["waiting"]:
+            title.markdown(f"**{entry['name']}** — recognised as **Helium 10 Xray export**")
+            st.warning(entry["error"], icon=":material/edit:")
+            return
         if pf is None:
             title.markdown(f"**{entry['name']}**")
             st.error(entry["error"], icon=":material/error:")
@@ -195,7 +229,9 @@ def draw_entry(entry: dict[str, Any]) -> None:
         lines = f"{pf.rows_read:,} line{'s' if pf.rows_read != 1 else ''}"
         st.markdown(f":material/check_circle: {lines} read → {tables}")
         for warning in pf.warnings:
-            st.warning(warning, icon=":material/info:")
+            st.warning(warning, icon=":material/warning:")
+        for note in pf.notes:
+            st.caption(f":material/info: {note}")
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -221,7 +257,7 @@ def upload_section(ws: Workspace) -> None:
                  icon=":material/save:"):
         try:
             report = ws.import_files([e["parsed"] for e in ready])
-        except Exception as err:
+        except InputError as err:  # a value the workspace cannot store; nothing was written
             show_error(err)
             return
         for e in ready:
@@ -280,7 +316,8 @@ def import_log_section(ws: Workspace) -> None:
         "Rows loaded": log_df["rows_loaded"],
         "As of": log_df["as_of"],
         "Imported (UTC)": log_df["imported_at"],
-        "Notes": [" · ".join(json.loads(w or "[]")) for w in log_df["warnings"]],
+        "Problems": [" · ".join(json.loads(w or "[]")) for w in log_df["warnings"]],
+        "Notes": [" · ".join(json.loads(n or "[]")) for n in log_df["notes"]],
     })
     st.dataframe(view, hide_index=True, width="stretch")
 

@@ -25,6 +25,21 @@ FAMILIES = {
 }
 
 
+_STAGES = ("Life-cycle stages page", "Forecast page (via each SKU's stage)",
+           "stockcycle stages", "stockcycle forecast")
+_FORECAST = ("Forecast page", "stockcycle forecast", "stockcycle backtest")
+#: Where each setting is read today. A setting not listed is kept in the workspace and takes
+#: effect when the page for its rule arrives; the Settings page says which is which, so it
+#: never claims more than the app does (tests check this table against the code).
+USED_BY: dict[str, tuple[str, ...]] = {
+    "decline_weekly_drop": _STAGES,
+    "decline_consecutive_weeks": _STAGES,
+    "forecast_horizon_days": _FORECAST,
+    "backtest_horizon_days": _FORECAST,
+    "backtest_origins": _FORECAST,
+}
+
+
 def family(rule: str) -> str:
     """``"R-L3"`` -> ``"R-L"``; settings without a rule go to ``""`` (General)."""
     return rule.rstrip("0123456789") if rule else ""
@@ -36,6 +51,23 @@ def grouped_fields() -> dict[str, list[dict[str, Any]]]:
     for info in Settings.field_info():
         groups.setdefault(family(info["rule"]), []).append(info)
     return {f: items for f, items in groups.items() if items}
+
+
+def usage_line(items: list[dict[str, Any]]) -> str:
+    """One line for a tab: which of its settings are used today and where (from ``USED_BY``)."""
+    used = [i for i in items if i["name"] in USED_BY]
+    if not used:
+        return ("Not used by any page yet: these settings are kept and apply when their "
+                "page arrives.")
+    where: dict[tuple[str, ...], list[str]] = {}
+    for info in used:
+        where.setdefault(USED_BY[info["name"]], []).append(info["label"])
+    parts = [f"{'; '.join(labels)} — used by {', '.join(pages)}"
+             for pages, labels in where.items()]
+    rest = len(items) - len(used)
+    tail = (f" The other {rest} {'are' if rest != 1 else 'is'} not used by any page yet."
+            if rest else "")
+    return "Used today: " + ". ".join(parts) + "." + tail
 
 
 def _key(ws: Workspace, name: str) -> str:
@@ -60,6 +92,9 @@ def _input(ws: Workspace, info: dict[str, Any], value: Any) -> None:
     lo, hi = info.get("min"), info.get("max")
     if isinstance(default, float) and not unit and hi is not None and hi <= 1:
         help_text += " A share: 0.05 means 5%."
+    used = USED_BY.get(name)
+    help_text += (f" Used by: {', '.join(used)}." if used
+                  else " Not used by any page yet: it is kept and applies when its page arrives.")
     key = _key(ws, name)
     if isinstance(default, bool) or not isinstance(default, int | float):
         st.text_input(label, value=str(value), key=key, help=help_text)
@@ -87,7 +122,9 @@ def main(ws: Workspace) -> None:
     values = current.to_dict()
     changed = [i["label"] for i in Settings.field_info() if values[i["name"]] != i["default"]]
     st.caption("Every default comes from the planning rules (R-…) in the specification. "
-               "Changes are saved in this workspace and used by every page and the command line.")
+               "Changes are saved in this workspace. Only some settings are used yet: each tab "
+               "says which, and by which page; the others are kept and apply as the page for "
+               "their rule arrives.")
     if changed:
         st.markdown(f"{len(changed)} setting{'s' if len(changed) != 1 else ''} differ from the "
                     "defaults: " + "; ".join(changed) + ".")
@@ -97,6 +134,7 @@ def main(ws: Workspace) -> None:
         tabs = st.tabs([FAMILIES.get(f, f) + (f" ({f})" if f else "") for f in groups])
         for tab, items in zip(tabs, groups.values(), strict=True):
             with tab:
+                st.caption(usage_line(items))
                 cols = st.columns(2)
                 for i, info in enumerate(items):
                     with cols[i % 2]:
