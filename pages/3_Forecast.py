@@ -6,12 +6,24 @@ import streamlit as st
 
 from stockcycle import charts
 from stockcycle.forecast import backtest_workspace, run_batch, sku_series
-from stockcycle.forecast.core import lead_time_quantiles
+from stockcycle.forecast.core import daily_interval, lead_time_quantiles
 from stockcycle.forecast.demand import demand_panel
 from stockcycle.ui import page_setup, show_error
 
 ws = page_setup("Forecast")
 settings = ws.settings()
+st.caption(
+    "Each SKU gets one model, chosen and explained: Prophet (weekly seasonality, yearly "
+    "seasonality from two years of history, US holidays, Amazon events and your promotions), "
+    "Croston-SBA or TSB for intermittent demand, a 7-day seasonal naive or 28-day moving "
+    "average where Prophet does not beat them (unless Prophet's yearly seasonality says the "
+    "days ahead differ by more than 15% from the backtest days, which those baselines cannot "
+    "see), or a peer-based estimate for new SKUs. "
+    "**Run forecast** picks each model on the latest backtest cut "
+    f"({settings.backtest_horizon_days} days) and reuses cached results for unchanged SKUs; "
+    f"**Run backtest** scores every model on {settings.backtest_origins} cuts. Intervals come "
+    "from the measured backtest errors, not from a model's own assumptions."
+)
 horizon = st.slider("Horizon (days)", 7, 365, int(settings.forecast_horizon_days))
 left, right = st.columns(2)
 if left.button("Run forecast", type="primary"):
@@ -35,27 +47,34 @@ stored = ws.load_result("backtest")
 if stored is not None:
     params, per_sku = stored
     st.subheader("Accuracy (rolling-origin backtest)")
+    st.caption(f"{params.get('origins')} cuts x {params.get('horizon')} days. WAPE = "
+               "sum |actual - forecast| / sum actual; MASE against the weekly seasonal naive "
+               "error; bias = sum (forecast - actual) / sum actual; P90 coverage = share of "
+               "lead-time demand at or below its P90. Stockout days are left out.")
     overall = pd.DataFrame(params.get("overall", {})).T
-    st.dataframe(overall, use_container_width=True)
-    st.dataframe(per_sku, use_container_width=True, hide_index=True)
+    st.dataframe(overall, width="stretch")
+    st.dataframe(per_sku, width="stretch", hide_index=True)
 
 batch = st.session_state.get("forecast_batch")
 if batch is None:
     st.info("Run the forecast to see each SKU's model, why it was chosen, and its chart.")
     st.stop()
 st.subheader("Model per SKU")
-st.dataframe(batch.summary[["sku", "model_label", "reason"]], use_container_width=True,
+st.dataframe(batch.summary[["sku", "model_label", "stage", "reason"]], width="stretch",
              hide_index=True)
 sku = st.selectbox("SKU", list(batch.results))
 result = batch.results[sku]
 st.caption(result.reason)
 panel = demand_panel(ws.read("sales", skus=[sku]), ws.read("inventory"))
 history = sku_series(panel, sku).tail(365)
-st.altair_chart(charts.forecast_chart(history[["date", "demand"]], result.frame()),
-                use_container_width=True)
+st.markdown("**Daily demand: history, forecast and P10-P90 interval**")
+st.altair_chart(charts.forecast_interval_chart(history[["date", "demand"]],
+                                               daily_interval(result)), width="stretch")
 lts = np.unique(np.linspace(1, batch.horizon, 30).astype(int))
 bands = pd.DataFrame([{"lead_time_days": int(lt), "forecast": float(result.forecast[:lt].sum()),
                        **{f"p{round(q * 100)}": v for q, v in
                           lead_time_quantiles(result, int(lt), (0.5, 0.9, 0.99)).items()}}
                       for lt in lts])
-st.altair_chart(charts.lead_time_band_chart(bands), use_container_width=True)
+st.markdown("**Demand over a lead time: forecast, P50-P90 and P90-P99 (what safety stock "
+            "uses)**")
+st.altair_chart(charts.lead_time_band_chart(bands), width="stretch")

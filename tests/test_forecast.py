@@ -211,3 +211,117 @@ def test_forecast_page_runs(tmp_path) -> None:
     at.button[1].click().run()  # Run backtest
     assert not at.exception
     assert ws.load_result("backtest") is not None
+
+
+def test_process_pool_gives_the_same_numbers(tmp_path) -> None:
+    # Eight SKUs: enough for run_tasks to use the process pool with two workers.
+    ws = _workspace(tmp_path, n_smooth=5, n_lumpy=3)
+    tasks = batch_mod.build_tasks(ws, 30, ws.settings(), batch_mod.SELECTION_ORIGINS)
+    assert len(tasks) == 8
+    one = batch_mod.run_tasks(tasks, workers=1)
+    two = batch_mod.run_tasks(tasks, workers=2)
+    assert [r.sku for r in two] == [t.sku for t in tasks]
+    for a, b in zip(one, two, strict=True):
+        assert (a.sku, a.model, a.reason, a.stage) == (b.sku, b.model, b.reason, b.stage)
+        np.testing.assert_array_equal(a.forecast, b.forecast)
+        np.testing.assert_array_equal(a.errors, b.errors)
+
+
+def test_stage_from_lifecycle_and_overrides(tmp_path, monkeypatch) -> None:
+    from stockcycle import lifecycle
+
+    ws = _workspace(tmp_path, n_smooth=2, n_lumpy=1)
+    lifecycle.set_stage_override(ws, "SM1", "growth")
+    batch = batch_mod.run_batch(ws, horizon=30, workers=1)
+    # Without an override: the classifier's own stage, as the life-cycle page shows it.
+    expected = lifecycle.classify_workspace(ws).set_index("sku")["stage"]
+    assert batch.results["SM0"].stage == expected["SM0"]
+    # The stage shapes only Prophet's growth model: a lumpy SKU is not classified here.
+    assert batch.results["LU0"].model in ("croston_sba", "tsb")
+    assert batch.results["LU0"].stage is None
+    # The seller's override wins; a growth SKU forecast by Prophet uses logistic growth.
+    sm1 = batch.results["SM1"]
+    assert sm1.stage == "growth"
+    if sm1.model == "prophet":
+        assert "logistic growth" in sm1.reason
+    # A failing classifier is an error, not a silently unknown stage.
+    def broken(*args, **kwargs):
+        raise RuntimeError("classifier failed")
+
+    monkeypatch.setattr(lifecycle, "classify", broken)
+    ws.save_settings(Settings(backtest_horizon_days=14))  # new cache keys: refit everything
+    with pytest.raises(RuntimeError, match="classifier failed"):
+        batch_mod.run_batch(ws, horizon=30, workers=1)
+
+
+def test_daily_interval_against_hand_computation() -> None:
+    from stockcycle.forecast.backtest import cumulative_relative_errors
+    from stockcycle.forecast.core import SkuForecast, daily_interval
+
+    actual = np.array([[12.0, 8.0, 10.0], [9.0, 11.0, 13.0], [10.0, 10.0, 7.0]])
+    flat = np.full((3, 3), 10.0)
+    r = SkuForecast("X", "moving_average", "", "smooth", 1.0, 0.1, 100, 10.0,
+                    pd.Timestamp("2025-01-01"), np.full(5, 10.0),
+                    errors=cumulative_relative_errors(actual, flat))
+    band = daily_interval(r, (0.1, 0.9))
+    # Daily relative errors (A - F) / F per horizon day. With n = 3 paths the finite-sample
+    # rule takes the floor(4 * 0.1) = 0 -> 1st smallest for P10 and the ceil(4 * 0.9) = 4 ->
+    # 3rd (largest) for P90: the band spans the errors seen.
+    rel = (actual - 10.0) / 10.0
+    np.testing.assert_allclose(band["lower"].to_numpy()[:3], 10.0 * (1 + rel.min(axis=0)))
+    np.testing.assert_allclose(band["upper"].to_numpy()[:3], 10.0 * (1 + rel.max(axis=0)))
+    # Day 1: errors +0.2, -0.1, 0 -> 9 to 12 units.
+    assert band["lower"].iloc[0] == pytest.approx(9.0)
+    assert band["upper"].iloc[0] == pytest.approx(12.0)
+    # Past the backtest horizon the last days' quantiles carry on; bounds stay ordered.
+    assert (band["lower"] <= band["upper"]).all() and (band["lower"] >= 0).all()
+    assert len(band) == 5
+
+
+def test_error_quantiles_finite_sample_rule() -> None:
+    from stockcycle.forecast.core import error_quantiles
+
+    nine = np.arange(1.0, 10.0)[:, None]  # values 1..9 in one column
+    # k = ceil(10 q) for q >= 0.5, floor(10 q) below: P90 -> 9th, P50 -> 5th, P10 -> 1st.
+    assert error_quantiles(nine, [0.1, 0.5, 0.9])[:, 0].tolist() == [1.0, 5.0, 9.0]
+    nineteen = np.arange(1.0, 20.0)[:, None]
+    assert error_quantiles(nineteen, 0.9)[0] == 18.0  # ceil(20 * 0.9) = 18th of 19
+    with_nan = np.array([[1.0], [np.nan], [3.0]])  # n = 2 observed: P90 -> ceil(2.7) = 3 -> 2nd
+    assert error_quantiles(with_nan, 0.9)[0] == 3.0
+
+
+def test_fast_stan_json_writes_what_stanio_writes(tmp_path) -> None:
+    from stanio.json import write_stan_json
+
+    from stockcycle.forecast.models import write_stan_json_fast
+
+    rng = np.random.default_rng(5)
+    data = {"T": 3, "K": 2, "y": rng.normal(size=3), "X": pd.DataFrame(rng.normal(size=(3, 2))),
+            "s_a": [0.5, 1.0], "flag": True, "t_change": np.array([0.25, 1 / 3]),
+            "big": np.array([1e300, -2.5e-12, 0.1 + 0.2])}
+    write_stan_json(str(tmp_path / "a.json"), data)
+    write_stan_json_fast(str(tmp_path / "b.json"), data)
+    assert (tmp_path / "a.json").read_text() == (tmp_path / "b.json").read_text()
+
+
+def test_q4_season_ahead_keeps_prophet() -> None:
+    # Two and a half years of a product that sells 20/day and doubles from mid-November to
+    # Christmas; forecast made on 31 October. The last 28 days (the backtest window) hold no
+    # peak, so a flat baseline may win that window, yet the days ahead are the peak.
+    rng = np.random.default_rng(11)
+    dates = pd.date_range("2024-05-01", "2026-10-31", freq="D")
+    peak = ((dates.month == 11) & (dates.day >= 15)) | ((dates.month == 12) & (dates.day <= 24))
+    demand = rng.poisson(20.0 * np.where(peak, 2.0, 1.0)).astype(float)
+    r = forecast_sku(pd.DataFrame({"date": dates, "demand": demand}), horizon=61,
+                     settings=Settings(), sku="Q4", origins=1)
+    assert r.model == "prophet", r.reason
+    future = pd.date_range("2026-11-01", periods=61, freq="D")
+    in_peak = ((future.month == 11) & (future.day >= 15)) | (
+        (future.month == 12) & (future.day <= 24))
+    # The forecast rises by well over half in the peak weeks, as the two past Q4s did.
+    assert r.forecast[in_peak].mean() > 1.5 * r.forecast[:14].mean()
+    # Here the moving average did win the October window, and the reason says why Prophet
+    # is used all the same.
+    assert r.scores["moving_average"]["wape"] < r.scores["prophet"]["wape"]
+    assert "28-day moving average (backtest WAPE" in r.reason
+    assert "yearly seasonality moves the next 61 days +" in r.reason

@@ -15,11 +15,23 @@ Public API::
     backtest_workspace(ws, *, horizon=28, origins=3, progress=None) -> BacktestResult
     lead_time_quantiles(sku_result, lead_time_days, qs=(0.5, 0.9, 0.95, 0.99))
         -> dict[float, float]                                # units over the lead time
+    core.lead_time_quantiles_many(sku_result, lead_times, qs) -> {L: {q: units}}
+    core.daily_interval(sku_result, qs=(0.1, 0.9)) -> DataFrame  # date, forecast, lower, upper
 
 ``SkuForecast`` carries ``model``, ``reason`` (one sentence), ``forecast`` (units/day from
 ``start``), ``scores`` (backtest WAPE / MASE / bias per model) and the backtest errors.
 Stored workspace results: ``forecast``, ``forecast_models``, ``forecast_quantiles``,
 ``backtest``. Prophet is imported lazily, only when a SKU is fitted with it.
+
+Cost: the batch forecast chooses each SKU's model on one backtest cut (the latest
+``backtest_horizon_days``) and pools errors over the 30 SKUs nearest in level for the
+quantiles; the ``backtest`` verb scores every model on ``backtest_origins`` cuts. Prophet is
+fitted only on smooth or erratic SKUs with enough history (intermittent ones go to
+Croston-SBA / TSB): once at the cut, and once more on the whole history, warm-started, where
+it won or where it has two years of history (its yearly seasonality then tells whether the
+days ahead differ from the backtest window by more than 15%; if so, Prophet is kept). The
+life-cycle stage (logistic growth for launch and growth SKUs) comes from
+``stockcycle.lifecycle.classify`` or the seller's override, only for those SKUs.
 """
 
 from stockcycle.forecast.batch import (

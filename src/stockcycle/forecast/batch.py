@@ -10,6 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,9 +22,11 @@ from stockcycle.forecast.core import (
     DEFAULT_QUANTILES,
     SkuForecast,
     describe,
+    error_quantiles,
     forecast_sku,
-    lead_time_quantiles,
+    lead_time_quantiles_many,
     pool_errors,
+    prophet_candidate,
 )
 from stockcycle.forecast.demand import demand_panel
 from stockcycle.forecast.events import events_path
@@ -33,7 +36,7 @@ from stockcycle.store import Workspace
 Progress = Callable[[float, str], None]
 CACHE_NAMESPACE = "forecast"
 #: Bumped whenever a change of the models changes their numbers, so old cache entries die.
-MODEL_VERSION = "2"
+MODEL_VERSION = "4"
 #: Backtest cuts used to choose each SKU's model in the batch forecast: the latest one. One
 #: Prophet fit per cut is the main cost of a batch; the lead-time quantiles pool the errors of
 #: the 30 SKUs nearest in level (``pool_errors``), so one cut per SKU still gives 30 error paths.
@@ -46,26 +49,36 @@ class SkuTask:
     """Everything ``forecast_sku`` needs for one SKU, and nothing else (it is hashed)."""
 
     sku: str
-    series: pd.DataFrame  # date, demand
+    series: pd.DataFrame  # date, units, in_stock, demand (``demand_panel`` rows of the SKU)
     horizon: int
     settings: Settings
     promotions: pd.DataFrame | None
-    stage: str | None
+    stage: str | None  # the seller's override; else classified in the worker where it matters
     peers: float | None
     peer_source: str
     origins: int | None = None  # backtest cuts; None: settings.backtest_origins
+    # Classify the stage with ``stockcycle.lifecycle.classify`` in the worker: only where it
+    # shapes the forecast (``prophet_candidate``: Prophet's growth model) and not overridden.
+    classify: bool = False
 
     def key(self) -> str:
         """Cache key: a hash of the SKU's demand, promotions, stage, peers, the settings that
-        shape a forecast, the events file and the model version."""
+        shape a forecast, the events file, the model version and, when the stage is classified
+        here, every setting and the life-cycle classifier's source (its thresholds are
+        settings; a new classifier may put the SKU in another stage)."""
         h = hashlib.sha256()
         h.update(f"{MODEL_VERSION}|{self.sku}|{self.horizon}|{self.stage}|{self.peers}|"
                  f"{self.peer_source}|{self.origins}|".encode())
-        h.update(json.dumps({k: v for k, v in self.settings.to_dict().items()
-                             if k.startswith(("backtest_", "forecast_"))},
-                            sort_keys=True).encode())
+        shaping = self.settings.to_dict() if self.classify else {
+            k: v for k, v in self.settings.to_dict().items()
+            if k.startswith(("backtest_", "forecast_"))}
+        h.update(json.dumps(shaping, sort_keys=True, default=str).encode())
+        if self.classify:
+            h.update(_lifecycle_digest().encode())
         h.update(self.series["date"].to_numpy(dtype="datetime64[ns]").tobytes())
         h.update(np.nan_to_num(self.series["demand"].to_numpy(dtype=float), nan=-1.0).tobytes())
+        if "units" in self.series.columns:
+            h.update(self.series["units"].to_numpy(dtype=float).tobytes())
         if self.promotions is not None and len(self.promotions):
             h.update(self.promotions.to_csv(index=False).encode())
         h.update(_events_digest().encode())
@@ -82,9 +95,28 @@ def _events_digest() -> str:
     return _EVENTS_DIGEST
 
 
+_LIFECYCLE_DIGEST: str | None = None
+
+
+def _lifecycle_digest() -> str:
+    global _LIFECYCLE_DIGEST
+    if _LIFECYCLE_DIGEST is None:
+        import stockcycle.lifecycle as lifecycle
+
+        _LIFECYCLE_DIGEST = hashlib.sha256(Path(lifecycle.__file__).read_bytes()).hexdigest()
+    return _LIFECYCLE_DIGEST
+
+
 def _forecast_one(task: SkuTask) -> SkuForecast:
+    stage = task.stage
+    if stage is None and task.classify:
+        # In the worker, so the classifier runs in parallel and only for SKUs not cached;
+        # only where the stage shapes the forecast (Prophet's growth model).
+        from stockcycle.lifecycle import classify
+
+        stage = classify(task.series, settings=task.settings).stage
     return forecast_sku(task.series, horizon=task.horizon, settings=task.settings,
-                        promotions=task.promotions, stage=task.stage, peers=task.peers,
+                        promotions=task.promotions, stage=stage, peers=task.peers,
                         sku=task.sku, peer_source=task.peer_source, origins=task.origins)
 
 
@@ -112,24 +144,32 @@ class BatchResult:
 
     def forecast_table(self) -> pd.DataFrame:
         """sku, date, forecast, model for every SKU."""
-        frames = [r.frame().assign(sku=s) for s, r in self.results.items()]
-        if not frames:
+        res = list(self.results.values())
+        if not res:
             return pd.DataFrame(columns=["sku", "date", "forecast", "model"])
-        return pd.concat(frames, ignore_index=True)[["sku", "date", "forecast", "model"]]
+        lens = np.array([len(r.forecast) for r in res])
+        offsets = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
+        starts = np.repeat(np.array([r.start for r in res], dtype="datetime64[ns]"), lens)
+        return pd.DataFrame({
+            "sku": np.repeat([r.sku for r in res], lens),
+            "date": starts + offsets.astype("timedelta64[D]"),
+            "forecast": np.concatenate([r.forecast for r in res]),
+            "model": np.repeat([r.model for r in res], lens)})
 
 
-def stages_for(ws: Workspace) -> dict[str, str]:
-    """Stage per SKU from ``stockcycle.lifecycle.classify_workspace`` (R-S1); an empty map
-    (every stage unknown, linear growth) only while that module does not exist. Errors inside
-    the classifier propagate: a wrong stage would silently change the growth model."""
+def stage_overrides(ws: Workspace) -> tuple[dict[str, str], bool]:
+    """The seller's stage overrides (R-S1: the seller can override the stage) and whether
+    the life-cycle classifier exists. Without ``stockcycle.lifecycle`` every stage is unknown
+    (linear growth); any other error propagates, since a wrong stage would silently change
+    the growth model. Where no override exists, each SKU that Prophet may forecast
+    (``prophet_candidate``) is classified in the worker with ``stockcycle.lifecycle.classify``
+    on the same demand panel ``classify_workspace`` uses."""
     try:
-        from stockcycle.lifecycle import classify_workspace
+        from stockcycle.lifecycle import OVERRIDE_NAME
     except ImportError:
-        return {}
-    table = classify_workspace(ws)
-    if table is None or len(table) == 0:
-        return {}
-    return dict(zip(table["sku"].astype(str), table["stage"].astype(str), strict=True))
+        return {}, False
+    pinned = {sku: str(v[OVERRIDE_NAME]) for sku, v in ws.overrides(OVERRIDE_NAME).items()}
+    return pinned, True
 
 
 def peer_levels(ws: Workspace, panel: pd.DataFrame, skus: list[str]
@@ -175,19 +215,22 @@ def build_tasks(ws: Workspace, horizon: int, settings: Settings,
     sales = ws.read("sales")
     panel = demand_panel(sales, ws.read("inventory"))
     promotions = ws.read("promotions")
-    stages = stages_for(ws)
+    pinned, can_classify = stage_overrides(ws)
     lengths = panel.groupby("sku", sort=False).size()
     short = [str(s) for s, n in lengths.items() if n < 56 + settings.backtest_horizon_days]
     peers = peer_levels(ws, panel, short) if short else {}
     promo_by_sku = ({str(k): g for k, g in promotions.groupby(
         promotions["sku"].astype(str), sort=False)} if len(promotions) else {})
     tasks = []
-    for sku, rows in panel.groupby("sku", sort=True):
+    cols = panel[["date", "units", "in_stock", "demand"]]
+    for sku, idx in sorted(panel.groupby("sku", sort=False).indices.items()):
         sku = str(sku)
         peer, source = peers.get(sku, (None, "peers"))
-        tasks.append(SkuTask(sku, rows[["date", "demand"]].reset_index(drop=True), horizon,
-                             settings, promo_by_sku.get(sku), stages.get(sku), peer, source,
-                             origins))
+        series = cols.take(idx).reset_index(drop=True)
+        tasks.append(SkuTask(sku, series, horizon, settings, promo_by_sku.get(sku),
+                             pinned.get(sku), peer, source, origins,
+                             classify=(can_classify and sku not in pinned
+                                       and prophet_candidate(series, settings, origins))))
     return tasks
 
 
@@ -234,8 +277,9 @@ def quantile_table(results: list[SkuForecast],
     """sku, lead_time_days, mean, p50, p90, p95, p99 of lead-time demand (units)."""
     rows = []
     for r in results:
+        many = lead_time_quantiles_many(r, lead_times, DEFAULT_QUANTILES)
         for lt in lead_times:
-            q = lead_time_quantiles(r, lt, DEFAULT_QUANTILES)
+            q = many[lt]
             rows.append({"sku": r.sku, "lead_time_days": lt,
                          "mean": float(np.sum(r.forecast[:lt]) if lt <= len(r.forecast)
                                        else np.nan),
@@ -290,14 +334,28 @@ def run_batch(ws: Workspace, *, horizon: int | None = None, progress: Progress |
     finish(final)
     batch = BatchResult({r.sku: r for r in final}, computed=len(fresh),
                         cached=len(final) - len(fresh), horizon=horizon)
-    batch.summary = summary_table(final)
-    batch.quantiles = quantile_table(final)
-    params: dict[str, Any] = {"horizon": horizon, "skus": len(final), "computed": len(fresh)}
-    table = batch.forecast_table()
-    table["date"] = table["date"].dt.strftime("%Y-%m-%d")
-    ws.save_result("forecast", table, params)
-    ws.save_result("forecast_models", batch.summary, params)
-    ws.save_result("forecast_quantiles", batch.quantiles, params)
+    # The tables derived from all SKUs (summary, quantiles with pooled errors) are cached
+    # under a key of every SKU's key, and stored results are rewritten only when they change:
+    # an unchanged rerun then costs reading the workspace and the cache.
+    digest = hashlib.sha256("\n".join([str(horizon), *keys]).encode()).hexdigest()
+    tables_key, saved_key = f"batch|{digest}", "batch|saved"
+    extra = ws.cache_get_many(CACHE_NAMESPACE, [tables_key, saved_key])
+    if tables_key in extra:
+        batch.summary, batch.quantiles = pickle.loads(extra[tables_key])
+    else:
+        batch.summary = summary_table(final)
+        batch.quantiles = quantile_table(final)
+        ws.cache_put_many(CACHE_NAMESPACE, {tables_key: pickle.dumps(
+            (batch.summary, batch.quantiles), protocol=5)})
+    if extra.get(saved_key) != digest.encode():
+        params: dict[str, Any] = {"horizon": horizon, "skus": len(final),
+                                  "computed": len(fresh)}
+        table = batch.forecast_table()
+        table["date"] = table["date"].dt.strftime("%Y-%m-%d")
+        ws.save_result("forecast", table, params)
+        ws.save_result("forecast_models", batch.summary, params)
+        ws.save_result("forecast_quantiles", batch.quantiles, params)
+        ws.cache_put_many(CACHE_NAMESPACE, {saved_key: digest.encode()})
     return batch
 
 
@@ -343,7 +401,7 @@ def _coverage(results: list[SkuForecast], model: str | None, q: float = 0.9
             fc = np.cumsum(f)
             ac = np.cumsum(np.where(np.isnan(a), f, a))
             h = np.arange(1, len(f) + 1)
-            p90 = fc + np.nanquantile(pool, q, axis=0)[:len(f)] * np.maximum(fc, LEVEL_FLOOR * h)
+            p90 = fc + error_quantiles(pool, q)[:len(f)] * np.maximum(fc, LEVEL_FLOOR * h)
             hits[r.sku].extend((ac <= p90 + 1e-9).tolist())
     return {s: float(np.mean(v)) for s, v in hits.items() if v}
 

@@ -20,10 +20,12 @@ from stockcycle.forecast.events import promotion_days
 from stockcycle.forecast.models import (
     MA_DAYS,
     MODEL_LABELS,
+    YEARLY_MIN_DAYS,
     ModelContext,
     apply_promotions,
     model_path,
     peer_level,
+    prophet_forecast,
 )
 from stockcycle.settings import Settings
 
@@ -35,6 +37,13 @@ POOL_SIZE = 30
 DEFAULT_QUANTILES = (0.5, 0.9, 0.95, 0.99)
 #: Lead times stored with the batch forecast (days): 7, 14, 30 and the seed's 30-60 day range.
 DEFAULT_LEAD_TIMES = (7, 14, 30, 45, 60, 90)
+#: Largest change that the time of year alone may make between the backtest window and the
+#: forecast horizon (Prophet's yearly seasonality) before the backtest is deemed blind to it and
+#: Prophet is kept: 15%, the forecast deviation that calls for a re-plan (R-K6). Measured on 22
+#: curves with two years of history, forecasts made on 1 November for 61 days: choosing on the
+#: October window alone gave WAPE 0.43 and bias -35% (the moving average won 13 of 22 and
+#: missed the Q4 peak); Prophet 0.27 and +6%.
+SEASON_SHIFT_LIMIT = 0.15
 
 
 @dataclass
@@ -76,6 +85,24 @@ def _history_text(days: int) -> str:
     return f"{days / 365:.1f} years" if days >= 365 else f"{days} days"
 
 
+def usable_origins(n_days: int, settings: Settings, origins: int | None = None) -> int:
+    """Backtest cuts a history of ``n_days`` days allows: at most ``origins`` (default
+    ``settings.backtest_origins``), each leaving at least 56 training days."""
+    wanted = settings.backtest_origins if origins is None else int(origins)
+    return min(wanted, max(0, (n_days - MIN_TRAIN_DAYS) // settings.backtest_horizon_days))
+
+
+def prophet_candidate(series_df: pd.DataFrame, settings: Settings,
+                      origins: int | None = None) -> bool:
+    """Whether ``forecast_sku`` will backtest Prophet on this SKU: smooth or erratic demand
+    with enough history for a backtest (the only case where the life-cycle stage changes the
+    forecast, through logistic growth)."""
+    y = pd.to_numeric(series_df["demand"], errors="coerce").to_numpy(dtype=float)
+    obs = y[~np.isnan(y)]
+    return (usable_origins(len(y), settings, origins) > 0 and len(obs) >= MA_DAYS
+            and intermittent.classify_demand(y[-365:]) in ("smooth", "erratic"))
+
+
 def forecast_sku(series_df: pd.DataFrame, *, horizon: int, settings: Settings | None = None,
                  promotions: pd.DataFrame | None = None, stage: str | None = None,
                  peers: float | None = None, sku: str = "",
@@ -93,7 +120,10 @@ def forecast_sku(series_df: pd.DataFrame, *, horizon: int, settings: Settings | 
       end of a lumpy item's life);
     - smooth or erratic: Prophet against the baselines (seasonal naive, 28-day moving
       average) in a rolling-origin backtest; the lowest WAPE wins, so Prophet is used only
-      where it earns its place. ``stage`` launch/growth switches Prophet to logistic growth.
+      where it earns its place; except that with two years of history, when Prophet's
+      yearly seasonality says the horizon differs by more than 15% from the backtest window
+      (``SEASON_SHIFT_LIMIT``), Prophet is kept, since a window from another season cannot
+      judge it. ``stage`` launch/growth switches Prophet to logistic growth.
 
     ``origins`` backtest cuts (default ``settings.backtest_origins``), ``H`` days apart, the
     last one ``H`` days before the end; the batch forecast chooses on the latest cut only
@@ -120,8 +150,7 @@ def forecast_sku(series_df: pd.DataFrame, *, horizon: int, settings: Settings | 
     dclass = intermittent.classify_demand(y[-365:])
     n = len(y)
     h = settings.backtest_horizon_days
-    wanted = settings.backtest_origins if origins is None else int(origins)
-    origins = min(wanted, max(0, (n - MIN_TRAIN_DAYS) // h))
+    origins = usable_origins(n, settings, origins)
     growth = "logistic" if stage in ("launch", "growth") else "linear"
     ctx = ModelContext(promo=promo, growth=growth)
 
@@ -153,16 +182,35 @@ def forecast_sku(series_df: pd.DataFrame, *, horizon: int, settings: Settings | 
         ranked = sorted(bt.forecasts, key=lambda m: (np.nan_to_num(scores[m]["wape"], nan=9e9),
                                                      m == "prophet"))
         chosen = ranked[0]
-        runner_up = "seasonal_naive" if chosen != "seasonal_naive" else "prophet"
+        final_ctx = ModelContext(promo=promo, growth=growth, init=init)
+        season_note = ""
+        if chosen == "prophet" or (dates[-1] - dates[0]).days >= YEARLY_MIN_DAYS:
+            # With a yearly seasonality, Prophet knows what the time of year does to the days
+            # ahead; a backtest window from another season cannot show that (a forecast made
+            # in October for November-December), so a large shift keeps Prophet.
+            p_path, _, shift = prophet_forecast(y, dates, horizon, final_ctx,
+                                                window_days=origins * h)
+            if chosen != "prophet" and abs(shift - 1.0) > SEASON_SHIFT_LIMIT:
+                season_note = (f"; chosen over the {MODEL_LABELS[chosen].lower()} (backtest "
+                               f"WAPE {_pct(scores[chosen]['wape'])}) because its yearly "
+                               f"seasonality moves the next {horizon} days {shift - 1:+.0%} "
+                               f"against the {origins * h} backtest days, a change the "
+                               f"baselines cannot see")
+                chosen = "prophet"
+        # Prophet is compared with the usual benchmark; a baseline with the model it beat.
+        runner_up = "seasonal_naive" if chosen == "prophet" else "prophet"
         lead = (f"{_history_text(n)} of {dclass} demand" if chosen == "prophet"
                 else f"beat Prophet on {dclass} demand")
         reason = (f"{MODEL_LABELS[chosen]}: {lead}; backtest WAPE "
                   f"{_pct(scores[chosen]['wape'])} vs {_pct(scores[runner_up]['wape'])} for "
-                  f"{MODEL_LABELS[runner_up].lower()}.")
+                  f"{'Prophet' if runner_up == 'prophet' else 'seasonal naive (7 days)'}"
+                  f"{season_note}.")
         if growth == "logistic" and chosen == "prophet":
             reason = reason[:-1] + f"; logistic growth for a {stage} product."
-        final_ctx = ModelContext(promo=promo, growth=growth, init=init)
-        path, _ = model_path(chosen, y, dates, horizon, final_ctx)
+        if chosen == "prophet":
+            path = p_path
+        else:
+            path, _ = model_path(chosen, y, dates, horizon, final_ctx)
     errors = cumulative_relative_errors(bt.actual, bt.forecasts[chosen])
     return SkuForecast(sku, chosen, reason, dclass, adi, cv2, n, level, start, path,
                        backtest=bt, scores=scores, errors=errors, stage=stage)
@@ -176,6 +224,32 @@ def _extend(path: np.ndarray, days: int) -> np.ndarray:
     return np.concatenate([path, np.full(days - len(path), tail)])
 
 
+def _quantiles(x: np.ndarray, qs: Any) -> np.ndarray:
+    """Column quantiles, ignoring NaN; ``np.quantile`` when there is none (``nanquantile``
+    along an axis loops in Python, 50x slower)."""
+    return np.nanquantile(x, qs, axis=0) if np.isnan(x).any() else np.quantile(x, qs, axis=0)
+
+
+def error_quantiles(x: np.ndarray, qs: Any) -> np.ndarray:
+    """Finite-sample quantiles of n error paths (rows of ``x``), per column.
+
+    The q-quantile is the k-th smallest of the n values with k = ceil((n + 1) q) for q >= 0.5
+    and k = floor((n + 1) q) for q < 0.5 (clipped to 1..n): the split-conformal rule
+    (Lei, G'Sell, Rinaldo, Tibshirani & Wasserman, "Distribution-free predictive inference
+    for regression", JASA 113 (2018)), under which a new path exceeds the upper quantile with
+    probability at most 1 - q when paths are exchangeable. The plain empirical quantile of a
+    few dozen paths sits too close to the middle and under-covers. NaN values are left out.
+    """
+    qs_arr = np.atleast_1d(np.asarray(qs, dtype=float))
+    xs = np.sort(x, axis=0)  # NaN sort last
+    n = np.maximum((~np.isnan(x)).sum(axis=0), 1)
+    rank = np.where(qs_arr[:, None] >= 0.5, np.ceil((n + 1) * qs_arr[:, None]),
+                    np.floor((n + 1) * qs_arr[:, None]))
+    k = np.clip(rank, 1, n).astype(int) - 1
+    out = np.take_along_axis(xs, k, axis=0)
+    return out if np.ndim(qs) else out[0]
+
+
 def growth_exponent(errors: np.ndarray) -> float:
     """How the spread of relative cumulative errors changes with the horizon h.
 
@@ -186,8 +260,8 @@ def growth_exponent(errors: np.ndarray) -> float:
     """
     hmax = errors.shape[1]
     hs = np.arange(max(1, hmax // 4), hmax + 1)
-    spread = np.array([np.subtract(*np.nanquantile(errors[:, k - 1], [0.9, 0.1]))
-                       for k in hs])
+    p90, p10 = _quantiles(errors[:, hs - 1], [0.9, 0.1])
+    spread = p90 - p10
     ok = spread > 0
     if ok.sum() < 3:
         return 0.0
@@ -195,9 +269,10 @@ def growth_exponent(errors: np.ndarray) -> float:
     return float(np.clip(b, -0.5, 0.5))
 
 
-def relative_quantiles(errors: np.ndarray, lead_time: int, qs: tuple[float, ...]
-                       ) -> np.ndarray:
-    """Quantiles of the relative error of demand summed over ``lead_time`` days.
+def relative_quantile_curves(errors: np.ndarray, lead_time: int, qs: tuple[float, ...]
+                             ) -> np.ndarray:
+    """Quantiles of the relative error of demand summed over L = 1..``lead_time`` days,
+    shape (len(qs), lead_time).
 
     For L <= H (the backtest horizon): the empirical quantiles of r[:, L]. Beyond H the
     backtest saw nothing, so the distribution at H is stretched around its median:
@@ -205,53 +280,103 @@ def relative_quantiles(errors: np.ndarray, lead_time: int, qs: tuple[float, ...]
     the spread the backtest itself measured between H/4 and H).
     """
     hmax = errors.shape[1]
+    inside = error_quantiles(errors[:, :min(lead_time, hmax)], qs).reshape(len(qs), -1)
     if lead_time <= hmax:
-        return np.nanquantile(errors[:, lead_time - 1], qs)
-    at_h = np.nanquantile(errors[:, -1], qs)
+        return inside
     med = float(np.nanmedian(errors[:, -1]))
-    return med + (at_h - med) * (lead_time / hmax) ** growth_exponent(errors)
+    at_h = inside[:, -1:]
+    ls = np.arange(hmax + 1, lead_time + 1, dtype=float)
+    beyond = med + (at_h - med) * (ls / hmax) ** growth_exponent(errors)
+    return np.hstack([inside, beyond])
+
+
+def relative_quantiles(errors: np.ndarray, lead_time: int, qs: tuple[float, ...]
+                       ) -> np.ndarray:
+    """Quantiles of the relative error of demand summed over ``lead_time`` days (the last
+    column of ``relative_quantile_curves``)."""
+    return relative_quantile_curves(errors, lead_time, qs)[:, -1]
 
 
 def lead_time_quantiles(sku_result: SkuForecast, lead_time_days: int,
                         qs: tuple[float, ...] = DEFAULT_QUANTILES) -> dict[float, float]:
-    """Quantiles of the SKU's demand summed over the next ``lead_time_days`` days (units).
+    """Quantiles of the demand summed over the next ``lead_time_days`` days (units); see
+    ``lead_time_quantiles_many`` for the method."""
+    return lead_time_quantiles_many(sku_result, (lead_time_days,), qs)[lead_time_days]
+
+
+def lead_time_quantiles_many(sku_result: SkuForecast, lead_times: tuple[int, ...],
+                             qs: tuple[float, ...] = DEFAULT_QUANTILES
+                             ) -> dict[int, dict[float, float]]:
+    """Quantiles of the SKU's demand summed over the next L days for each L in ``lead_times``
+    (units), as ``{L: {q: units}}``.
 
     Method (errors measured, not assumed): F(L) = forecast summed over days 1..L (beyond the
     forecast horizon, the mean of its last 28 days); Q_q(L) = max(0, F(L) (1 + r_q(L))) with
-    r_q(L) the q-quantile of the relative cumulative backtest errors at horizon L
-    (``relative_quantiles``; pooled over the nearest SKUs in level with the same model when
-    the batch runner set ``pooled_errors``, else the SKU's own origins). Using errors of sums
-    over 1..L as they happened keeps their autocorrelation instead of assuming a sqrt(L) rule.
-    Since demand is never negative, demand over L days is at least demand over any shorter
-    L', so each quantile is made non-decreasing in L (running maximum over 1..L), and
-    non-decreasing in q. A SKU with no backtest errors at all (peer-based launch estimate
-    outside a batch) falls back to Poisson quantiles of F(L), a lower bound on the spread.
-    This is what safety stock uses (R-G2, R-L4).
+    r_q(L) the q-quantile (finite-sample rule of ``error_quantiles``) of the relative
+    cumulative backtest errors at horizon L (``relative_quantile_curves``; pooled over the
+    nearest SKUs in level with the same model when the batch runner set ``pooled_errors``,
+    else the SKU's own origins). Using errors of sums over 1..L as they happened keeps their
+    autocorrelation instead of assuming a sqrt(L) rule. Since demand is never negative,
+    demand over L days is at least demand over any shorter L', so each quantile is made
+    non-decreasing in L (running maximum over 1..L), and non-decreasing in q. A SKU with no
+    backtest errors at all (peer-based launch estimate outside a batch) falls back to Poisson
+    quantiles of F(L), a lower bound on the spread. This is what safety stock uses (R-G2, R-L4).
     """
-    if lead_time_days < 1:
-        raise InputError(f"lead time {lead_time_days} days", expected="at least 1 day")
+    if not lead_times or min(lead_times) < 1:
+        raise InputError(f"lead time {min(lead_times, default=0)} days",
+                         expected="at least 1 day")
     qs = tuple(float(q) for q in qs)
-    path = _extend(sku_result.forecast, lead_time_days)
-    cum = np.cumsum(path)
+    longest = max(lead_times)
+    cum = np.cumsum(_extend(sku_result.forecast, longest))
     errors = sku_result.pooled_errors if sku_result.pooled_errors is not None \
         else sku_result.errors
     if errors is None or errors.size == 0:
         from scipy.stats import poisson
 
-        vals = np.array([poisson.ppf(qs, max(cum[-1], 0.0))]).ravel()
-        vals = np.nan_to_num(vals)
+        vals = np.nan_to_num(poisson.ppf(np.array(qs)[:, None],
+                                         np.maximum(cum, 0.0)[None, :]))
     else:
-        # Running maximum over L' = 1..L; the cost is L quantile calls on small arrays.
-        step = max(1, lead_time_days // 60)
-        ls = sorted(set(range(1, lead_time_days + 1, step)) | {lead_time_days})
-        best = np.zeros(len(qs))
-        for lt in ls:
-            rq = relative_quantiles(errors, lt, qs)
-            best = np.maximum(best, np.maximum(0.0, cum[lt - 1] * (1.0 + rq)))
-        vals = best
-    vals = np.maximum.accumulate(np.asarray(vals, dtype=float)[np.argsort(qs)])
-    ordered = dict(zip(sorted(qs), vals.tolist(), strict=True))
-    return {q: ordered[q] for q in qs}
+        vals = np.maximum(0.0, cum[None, :] * (1.0 + relative_quantile_curves(
+            errors, longest, qs)))
+    # Running maximum over L and sorting over q: monotone in lead time and in q.
+    vals = np.maximum.accumulate(vals, axis=1)
+    order = np.argsort(qs)
+    vals[order] = np.maximum.accumulate(vals[order], axis=0)
+    return {lt: {q: float(vals[i, lt - 1]) for i, q in enumerate(qs)} for lt in lead_times}
+
+
+def daily_interval(sku_result: SkuForecast, qs: tuple[float, float] = (0.1, 0.9)
+                   ) -> pd.DataFrame:
+    """A daily interval around the forecast line: ``date, forecast, lower, upper``.
+
+    lower/upper on day h = max(0, f(h) (1 + d_q(h))), d_q(h) the q-quantile of the relative
+    daily error at horizon h over the backtest origins (pooled like ``lead_time_quantiles``).
+    The stored errors are relative to the cumulative forecast, r(h) = (A(1..h) - F(1..h)) /
+    F(1..h); for a flat forecast F(1..h) = h f, so the daily error is
+    d(h) = (A(h) - f) / f = h r(h) - (h - 1) r(h - 1), used as the approximation for any
+    forecast. Beyond the backtest horizon H the mean quantiles of its last 7 days carry on.
+    Empty bounds (NaN) without backtest errors. Source of the method: as in
+    ``lead_time_quantiles``, measured errors instead of Prophet's sampled intervals.
+    """
+    frame = sku_result.frame()
+    errors = sku_result.pooled_errors if sku_result.pooled_errors is not None \
+        else sku_result.errors
+    n = len(frame)
+    if errors is None or errors.size == 0 or n == 0:
+        return frame.assign(lower=np.nan, upper=np.nan)
+    hmax = errors.shape[1]
+    h = np.arange(1, hmax + 1, dtype=float)
+    weighted = errors * h
+    daily = np.diff(np.hstack([np.zeros((errors.shape[0], 1)), weighted]), axis=1)
+    dq = error_quantiles(daily, qs)  # (2, H)
+    tail = np.nanmean(dq[:, -7:], axis=1, keepdims=True)
+    if n > hmax:
+        dq = np.hstack([dq, np.repeat(tail, n - hmax, axis=1)])
+    dq = dq[:, :n]
+    f = sku_result.forecast[:n]
+    lower = np.maximum(0.0, f * (1.0 + dq[0]))
+    upper = np.maximum(lower, f * (1.0 + dq[1]))
+    return frame.assign(lower=lower, upper=upper)
 
 
 def pool_errors(results: list[SkuForecast], size: int = POOL_SIZE,
@@ -263,21 +388,23 @@ def pool_errors(results: list[SkuForecast], size: int = POOL_SIZE,
     cut), so every SKU drops the same dates (leave-one-origin-out coverage checks).
     """
     with_err = [r for r in results if r.errors is not None]
+    models = np.array([r.model for r in with_err])
+    levels = np.log1p(np.array([r.level for r in with_err], dtype=float))
     out: list[np.ndarray | None] = []
     for r in results:
-        group = [o for o in with_err if o.model == r.model] if r.errors is not None \
-            else with_err
-        if not group:
+        idx = np.flatnonzero(models == r.model) if r.errors is not None \
+            else np.arange(len(with_err))
+        if not len(idx):
             out.append(None)
             continue
-        dist = [abs(np.log1p(o.level) - np.log1p(r.level)) for o in group]
-        near = [group[i] for i in np.argsort(dist, kind="stable")[:size]]
+        dist = np.abs(levels[idx] - np.log1p(r.level))
+        near = idx[np.argsort(dist, kind="stable")[:size]]
         parts = []
-        for o in near:
-            e = o.errors
+        for i in near:
+            e = with_err[i].errors
             if exclude_origin is not None:
-                keep = [i for i in range(e.shape[0]) if e.shape[0] - 1 - i != exclude_origin]
-                e = e[keep]
+                e = np.delete(e, e.shape[0] - 1 - exclude_origin, axis=0) \
+                    if exclude_origin < e.shape[0] else e
             if len(e):
                 parts.append(e)
         width = min((p.shape[1] for p in parts), default=0)

@@ -7,6 +7,7 @@ half a second and most callers (pages, the CLI's other verbs) never need it.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,35 @@ def _quiet_cmdstanpy() -> None:
         logger = logging.getLogger(name)
         logger.setLevel(logging.ERROR)
         logger.disabled = True  # cmdstanpy logs two INFO lines per fit through its own handler
+
+
+def write_stan_json_fast(path: str, data: dict[str, Any]) -> None:
+    """Write Stan's input file exactly as ``stanio.dump_stan_json`` formats it.
+
+    ``stanio.write_stan_json`` (what cmdstanpy calls for every fit, for the data and the init)
+    streams through ``json.JSONEncoder().iterencode``, the pure-Python encoder, when ujson is
+    not installed: about a fifth of a Prophet fit on two years of daily data. ``json.dumps``
+    with the same defaults runs the C encoder and produces the same text, so Stan reads the
+    same numbers.
+    """
+    from stanio.json import process_dictionary
+
+    text = json.dumps(process_dictionary(data))
+    with open(path, "w") as fd:
+        fd.write(text)
+
+
+def _fast_stan_json() -> None:
+    """Route cmdstanpy's input files through ``write_stan_json_fast`` (once per process), only
+    while cmdstanpy still delegates to stanio's writer and ujson is absent."""
+    import cmdstanpy.utils.filesystem as fs
+    import stanio.json as stanio_json
+
+    current = fs.write_stan_json
+    if current is write_stan_json_fast or stanio_json.UJSON_AVAILABLE:
+        return
+    if current is stanio_json.write_stan_json:
+        fs.write_stan_json = write_stan_json_fast
 
 
 def _observed(y: np.ndarray) -> np.ndarray:
@@ -109,13 +139,19 @@ def prophet_params_to_init(params: dict[str, np.ndarray]) -> dict[str, Any]:
     return out
 
 
-#: Prophet settings, chosen by rolling-origin backtests on ``stockcycle.curves`` (3 origins x
-#: 28 days over 60 labelled curves, pooled WAPE of the Prophet-eligible ones): multiplicative
-#: seasonality (a Q4 peak or a Prime Day spike is a share of the current level, so it shrinks
-#: with a declining product instead of driving it below zero: 0.31 -> 0.27 WAPE); prior scales
-#: of 1 on seasonality and holidays (Prophet's default 10 leaves events that occurred twice
-#: nearly unregularised); trend changepoints allowed up to 90% of the history instead of 80%,
-#: so a decline that began in the last months can bend the trend (decline curves 0.35 -> 0.31).
+#: Prophet settings, chosen by rolling-origin backtests on 60 ``stockcycle.curves`` curves
+#: (3 origins x 28 days; pooled WAPE over the 36 smooth or erratic ones; for scale: the 28-day
+#: moving average 0.246, the true expected demand 0.214). Prophet's defaults: 0.299, with the
+#: yearly seasonality bending to fit a Prime Day the events file did not list (2026); with that
+#: date listed: 0.279; yearly seasonality from two years only (``YEARLY_MIN_DAYS``): 0.273;
+#: multiplicative seasonality (a Q4 peak is a share of the current level, so it shrinks with a
+#: declining product instead of pushing it to zero; exit curves 0.88 -> 0.74, decline 0.40 ->
+#: 0.35): 0.270; prior scales 1 instead of 10 on seasonality and holidays (events seen two or
+#: three times get regularised): 0.270; trend changepoints allowed up to 90% of the history
+#: instead of 80%, so a decline that began in the last months can bend the trend: 0.265.
+#: On those August-October windows Prophet still loses to the moving average on most maturity
+#: and decline curves, and the per-SKU backtest picks the moving average; over a Q4 horizon
+#: it wins by far (``core.SEASON_SHIFT_LIMIT`` keeps it there).
 PROPHET_OPTIONS: dict[str, Any] = {
     "seasonality_mode": "multiplicative",
     "seasonality_prior_scale": 1.0,
@@ -127,8 +163,9 @@ PROPHET_OPTIONS: dict[str, Any] = {
 }
 #: Yearly seasonality needs two full years (Prophet's own rule). With one to two years, its ten
 #: Fourier pairs fitted the one-off spikes of a single year (a Prime Day, a stockout recovery)
-#: and the rise of a young product: pooled backtest WAPE 0.27 with the two-year rule against
-#: 0.31 with one year (0.27 also with only three Fourier pairs for the short histories).
+#: and the rise of a young product: pooled backtest WAPE 0.314 with yearly seasonality from one
+#: year against 0.270 from two (multiplicative seasonality); 0.274 against 0.265 when the
+#: one-to-two-year histories got only three Fourier pairs.
 YEARLY_MIN_DAYS = 730
 
 
@@ -139,6 +176,14 @@ def _empty_promo() -> pd.DataFrame:
 
 def prophet_path(y: np.ndarray, dates: pd.DatetimeIndex, horizon: int,
                  ctx: ModelContext) -> tuple[np.ndarray, dict[str, Any]]:
+    """``prophet_forecast`` without the season shift."""
+    path, params, _ = prophet_forecast(y, dates, horizon, ctx)
+    return path, params
+
+
+def prophet_forecast(y: np.ndarray, dates: pd.DatetimeIndex, horizon: int,
+                     ctx: ModelContext, window_days: int = 0
+                     ) -> tuple[np.ndarray, dict[str, Any], float]:
     """Prophet fit on the in-stock days, predicted over the next ``horizon`` days.
 
     Options in ``PROPHET_OPTIONS`` (multiplicative weekly seasonality, yearly seasonality from
@@ -150,11 +195,16 @@ def prophet_path(y: np.ndarray, dates: pd.DatetimeIndex, horizon: int,
     Prophet sees them as missing days, not as zero demand. Future promotion days whose effect
     the history cannot teach (no past promotion) get the seller's ``expected_lift``.
     ``ctx.init`` warm-starts the optimiser (L-BFGS from a previous optimum: same model, fewer
-    iterations). Returns the path (clipped at 0) and the fitted parameters for a warm start.
+    iterations). Returns the path (clipped at 0), the fitted parameters for a warm start and
+    the season shift: mean (1 + yearly) over the horizon / mean (1 + yearly) over the last
+    ``window_days`` history days (multiplicative yearly component; 1.0 without yearly
+    seasonality or window), i.e. how much the time of year alone moves demand between the days
+    a backtest saw and the days being forecast.
     """
     from prophet import Prophet
 
     _quiet_cmdstanpy()
+    _fast_stan_json()
     obs = ~np.isnan(y)
     hist = pd.DataFrame({"ds": dates[obs], "y": y[obs]})
     future_dates = pd.date_range(dates[-1] + pd.Timedelta(days=1), periods=horizon, freq="D")
@@ -187,11 +237,22 @@ def prophet_path(y: np.ndarray, dates: pd.DatetimeIndex, horizon: int,
         # A warm start from a differently shaped fit can fail; a cold start cannot be worse.
         model = make()
         model.fit(hist)
-    path = model.predict(fut)["yhat"].to_numpy(dtype=float)
+    shift = 1.0
+    if yearly and window_days > 0:
+        past = pd.DataFrame({"ds": dates[-window_days:]})
+        if ctx.growth == "logistic":
+            past["cap"], past["floor"] = fut["cap"].iloc[0], 0.0
+        pred = model.predict(pd.concat([past, fut], ignore_index=True))
+        season = 1.0 + pred["yearly"].to_numpy(dtype=float)
+        before, ahead = season[:window_days].mean(), season[window_days:].mean()
+        shift = float(ahead / before) if before > 0 else 1.0
+        path = pred["yhat"].to_numpy(dtype=float)[window_days:]
+    else:
+        path = model.predict(fut)["yhat"].to_numpy(dtype=float)
     if len(promo) and not len(past_promo):
         lift = promo.set_index("ds")["lift"].reindex(future_dates).fillna(0.0).to_numpy()
         path = path * (1.0 + lift)
-    return path.clip(min=0.0), prophet_params_to_init(model.params)
+    return path.clip(min=0.0), prophet_params_to_init(model.params), shift
 
 
 def _compatible_init(init: dict[str, Any] | None, model: Any, hist: pd.DataFrame
