@@ -9,18 +9,21 @@ intermittent ones (lumpy orders, 0.2-2 units/day), a mix like a real catalogue. 
   SKU's model chosen on one backtest cut, Prophet where it wins, 90-day horizon;
 - warm: ``run_batch`` again, nothing changed (every SKU from the cache);
 - reference: ``Prophet()`` with default settings (yearly/weekly auto, uncertainty sampling on,
-  cmdstanpy's own input-file writer),
-  fit + predict 90 days, one SKU after another in one process, on the first ``--ref-skus``
-  smooth SKUs; scaled to all SKUs (the per-SKU mean times ``--skus``), as stated in the output.
+  cmdstanpy backend), fit + predict 90 days, one SKU after another in one process, on the
+  first ``--ref-skus`` smooth SKUs; scaled to all SKUs (the per-SKU mean times ``--skus``),
+  as stated in the output.
 
-Where the cold time goes (profiled, per smooth SKU): Prophet's feature building (seasonality
-and holiday matrices, for fit and predict), cmdstanpy writing Stan's input files and starting
-the Stan process, the optimisation itself, Prophet's predict, and the life-cycle classifier.
+Where the cold time goes (per smooth SKU): Prophet's feature building (seasonality and holiday
+matrices, for fit and predict), the optimisation (in-process, ``stockcycle.forecast.mapfit``:
+no Stan process or files), Prophet's predict, and the life-cycle classifier.
 
 Targets on a 2-core machine (1,000 SKUs x 730 days): cold <= 60 s, at least 5x faster than
 the reference, warm <= 2 s. Timings depend on other load on the machine.
 
+``--compare N`` instead checks the in-process fitter against cmdstan (``compare_fitters``).
+
 Usage: ``python benchmarks/bench_forecast.py [--skus 1000] [--days 730] [--ref-skus 60]``
+or ``python benchmarks/bench_forecast.py --compare 20``
 """
 
 from __future__ import annotations
@@ -75,15 +78,10 @@ def synthetic_sales(n_skus: int, days: int, seed: int = 0) -> tuple[pd.DataFrame
 
 def reference_loop(sales: pd.DataFrame, skus: list[str]) -> float:
     """Seconds for default-settings Prophet fit + 90-day predict over ``skus``, in order."""
-    import cmdstanpy.utils.filesystem as cmdstan_files
-    import stanio
     from prophet import Prophet
 
     for name in ("cmdstanpy", "prophet"):
         logging.getLogger(name).disabled = True
-    # The reference runs the libraries as shipped: undo stockcycle's faster Stan input writer
-    # in case a batch ran in this process.
-    cmdstan_files.write_stan_json = stanio.write_stan_json
     t0 = time.perf_counter()
     for sku in skus:
         s = sales[sales["sku"] == sku]
@@ -95,13 +93,112 @@ def reference_loop(sales: pd.DataFrame, skus: list[str]) -> float:
     return time.perf_counter() - t0
 
 
+def comparison_series(n_curves: int, with_sample: bool
+                      ) -> list[tuple[str, pd.DatetimeIndex, np.ndarray]]:
+    """The first ``n_curves`` smooth or erratic ``labelled_curves(80, seed=7)`` and, with
+    ``with_sample``, every smooth or erratic SKU of the sample workspace with 150+ days:
+    (name, dates, demand with NaN on stockout days)."""
+    from stockcycle.curves import labelled_curves
+    from stockcycle.forecast.demand import demand_panel, sku_series
+    from stockcycle.forecast.intermittent import classify_demand
+
+    out = []
+    for i, c in enumerate(labelled_curves(80, seed=7)):
+        y = np.where(c.sales["in_stock"], c.sales["units"], np.nan).astype(float)
+        if len(out) < n_curves and len(y) >= 150 and \
+                classify_demand(y[-365:]) in ("smooth", "erratic"):
+            out.append((f"curve{i} {c.stage}", pd.DatetimeIndex(c.sales["date"]), y))
+    if with_sample:
+        from stockcycle.sample import load_sample
+
+        with tempfile.TemporaryDirectory() as tmp:
+            ws = Workspace.open(Path(tmp) / "sample")
+            load_sample(ws)
+            panel = demand_panel(ws.read("sales"), ws.read("inventory"))
+        for sku in sorted(panel["sku"].unique()):
+            s = sku_series(panel, sku)
+            y = s["demand"].to_numpy(dtype=float)
+            if len(y) >= 150 and classify_demand(y[-365:]) in ("smooth", "erratic"):
+                out.append((f"sample {sku}", pd.DatetimeIndex(s["date"]), y))
+    return out
+
+
+def compare_fitters(n_curves: int, with_sample: bool, horizon: int = 28) -> int:
+    """Fit every comparison series (whole history and a cut ``horizon`` days earlier, linear
+    and logistic growth, the engine's Prophet options) with cmdstanpy and in-process from
+    Prophet's own initial values; print the objective f = -log posterior at each optimum
+    (lower is better), the relative difference of the forecast summed over ``horizon`` days
+    and the fit + predict time of each."""
+    from stockcycle.forecast.events import holidays_frame
+    from stockcycle.forecast.mapfit import compare_with_cmdstan
+    from stockcycle.forecast.models import (
+        MA_DAYS,
+        PROPHET_OPTIONS,
+        _quiet_cmdstanpy,
+        yearly_order,
+    )
+
+    _quiet_cmdstanpy()
+    rows = []
+    for name, dates, y in comparison_series(n_curves, with_sample):
+        for cut in (0, horizon):
+            yy, dd = (y[:-cut], dates[:-cut]) if cut else (y, dates)
+            obs = ~np.isnan(yy)
+            hist = pd.DataFrame({"ds": dd[obs], "y": yy[obs]})
+            fut = pd.DataFrame({"ds": pd.date_range(dd[-1] + pd.Timedelta(days=1),
+                                                    periods=horizon)})
+            for growth in ("linear", "logistic"):
+                kwargs = dict(growth=growth,
+                              yearly_seasonality=yearly_order((dd[-1] - dd[0]).days),
+                              holidays=holidays_frame(dd[0].year, fut["ds"].iloc[-1].year),
+                              **PROPHET_OPTIONS)
+                h, f = hist.copy(), fut.copy()
+                if growth == "logistic":
+                    peak = pd.Series(yy).rolling(MA_DAYS, min_periods=7).mean().max()
+                    cap = 1.5 * max(float(np.nan_to_num(peak)), float(np.nanmean(yy)), 0.1)
+                    h["cap"], h["floor"], f["cap"], f["floor"] = cap, 0.0, cap, 0.0
+                r = compare_with_cmdstan(h, f, **kwargs)
+                a = r["yhat_cmdstan"].clip(min=0).sum()
+                b = r["yhat_inprocess"].clip(min=0).sum()
+                rows.append({"series": name, "cut": cut, "growth": growth, "days": len(h),
+                             "f_cmdstan": r["f_cmdstan"], "f_inprocess": r["f_inprocess"],
+                             "f_diff": r["f_inprocess"] - r["f_cmdstan"],
+                             "lp_check": r["f_cmdstan"] + r["lp_cmdstan"],
+                             "sum_cmdstan": a, "sum_inprocess": b,
+                             "sum_rel_diff": (b - a) / max(a, b, 1e-9),
+                             "ms_cmdstan": 1000 * r["seconds_cmdstan"],
+                             "ms_inprocess": 1000 * r["seconds_inprocess"]})
+    df = pd.DataFrame(rows)
+    with pd.option_context("display.width", 200, "display.max_rows", 1000):
+        print(df.round(4).to_string(index=False))
+    rel = df["sum_rel_diff"].abs()
+    print(f"{len(df)} fits ({df['series'].nunique()} series x 2 cuts x 2 growth models)")
+    print(f"f(in-process) - f(cmdstan): median {df['f_diff'].median():.3f}, max "
+          f"{df['f_diff'].max():.3f}, min {df['f_diff'].min():.2f}; in-process lower or equal "
+          f"(+1e-6 relative) in {(df['f_diff'] <= 1e-6 * df['f_cmdstan'].abs()).sum()} fits")
+    print(f"|f(cmdstan) + lp__(cmdstan)| max {df['lp_check'].abs().max():.1e} (same objective)")
+    print(f"|relative difference of {horizon}-day sums|: median {rel.median():.4f}, 90th "
+          f"percentile {rel.quantile(0.9):.4f}, max {rel.max():.4f}; under 2% in "
+          f"{(rel < 0.02).sum()} of {len(df)}")
+    print(f"fit + predict: cmdstan {df['ms_cmdstan'].mean():.0f} ms, in-process "
+          f"{df['ms_inprocess'].mean():.0f} ms (mean)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skus", type=int, default=1000)
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--ref-skus", type=int, default=60)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--compare", type=int, default=0, metavar="N",
+                        help="instead of timing: compare the in-process fitter with cmdstan "
+                             "on N labelled curves and the sample's smooth SKUs")
+    parser.add_argument("--no-sample", action="store_true",
+                        help="with --compare: the curves only")
     args = parser.parse_args(argv)
+    if args.compare:
+        return compare_fitters(args.compare, not args.no_sample)
     workers = args.workers or os.cpu_count() or 1
     sales, smooth = synthetic_sales(args.skus, args.days)
     print(f"{args.skus:,} SKUs x {args.days} days: {len(smooth):,} smooth "

@@ -290,20 +290,6 @@ def test_error_quantiles_finite_sample_rule() -> None:
     assert error_quantiles(with_nan, 0.9)[0] == 3.0
 
 
-def test_fast_stan_json_writes_what_stanio_writes(tmp_path) -> None:
-    from stanio.json import write_stan_json
-
-    from stockcycle.forecast.models import write_stan_json_fast
-
-    rng = np.random.default_rng(5)
-    data = {"T": 3, "K": 2, "y": rng.normal(size=3), "X": pd.DataFrame(rng.normal(size=(3, 2))),
-            "s_a": [0.5, 1.0], "flag": True, "t_change": np.array([0.25, 1 / 3]),
-            "big": np.array([1e300, -2.5e-12, 0.1 + 0.2])}
-    write_stan_json(str(tmp_path / "a.json"), data)
-    write_stan_json_fast(str(tmp_path / "b.json"), data)
-    assert (tmp_path / "a.json").read_text() == (tmp_path / "b.json").read_text()
-
-
 def test_q4_season_ahead_keeps_prophet() -> None:
     # Two and a half years of a product that sells 20/day and doubles from mid-November to
     # Christmas; forecast made on 31 October. The last 28 days (the backtest window) hold no

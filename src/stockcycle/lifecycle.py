@@ -131,8 +131,11 @@ def _demand_frame(series: pd.DataFrame, end: date | None) -> pd.DataFrame:
     else:
         df["demand"] = df["units"]
     df = df[df["date"].notna()]
-    df = df.groupby("date", sort=True).agg(units=("units", "sum"),
-                                           demand=("demand", lambda s: s.sum(min_count=1)))
+    by_day = df.groupby("date", sort=True)
+    # Built-in sums (no per-group Python): a day whose rows are all out of stock keeps NaN
+    # demand (min_count=1) instead of becoming zero demand.
+    df = pd.DataFrame({"units": by_day["units"].sum(),
+                       "demand": by_day["demand"].sum(min_count=1)})
     last = pd.Timestamp(end) if end is not None else (df.index.max() if len(df) else None)
     sold = df.index[df["units"].fillna(0) > 0]
     if last is None or len(sold) == 0 or sold[0] > last:

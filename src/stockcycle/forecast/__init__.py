@@ -29,9 +29,11 @@ quantiles; the ``backtest`` verb scores every model on ``backtest_origins`` cuts
 fitted only on smooth or erratic SKUs with enough history (intermittent ones go to
 Croston-SBA / TSB): once at the cut, and once more on the whole history, warm-started, where
 it won or where it has two years of history (its yearly seasonality then tells whether the
-days ahead differ from the backtest window by more than 15%; if so, Prophet is kept). The
-life-cycle stage (logistic growth for launch and growth SKUs) comes from
-``stockcycle.lifecycle.classify`` or the seller's override, only for those SKUs.
+days ahead differ from the backtest window by more than 15%; if so, Prophet is kept). Each
+Prophet fit finds its Stan model's posterior mode in this process (``mapfit``: L-BFGS-B on
+the same objective, no cmdstan process or files). The life-cycle stage (logistic growth for
+launch and growth SKUs) comes from ``stockcycle.lifecycle.classify`` or the seller's override,
+only for those SKUs.
 """
 
 from stockcycle.forecast.batch import (

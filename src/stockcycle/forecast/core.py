@@ -20,7 +20,7 @@ from stockcycle.forecast.events import promotion_days
 from stockcycle.forecast.models import (
     MA_DAYS,
     MODEL_LABELS,
-    YEARLY_MIN_DAYS,
+    YEARLY_FULL_DAYS,
     ModelContext,
     apply_promotions,
     model_path,
@@ -184,8 +184,8 @@ def forecast_sku(series_df: pd.DataFrame, *, horizon: int, settings: Settings | 
         chosen = ranked[0]
         final_ctx = ModelContext(promo=promo, growth=growth, init=init)
         season_note = ""
-        if chosen == "prophet" or (dates[-1] - dates[0]).days >= YEARLY_MIN_DAYS:
-            # With a yearly seasonality, Prophet knows what the time of year does to the days
+        if chosen == "prophet" or (dates[-1] - dates[0]).days >= YEARLY_FULL_DAYS:
+            # With a full yearly seasonality, Prophet knows what the time of year does to the days
             # ahead; a backtest window from another season cannot show that (a forecast made
             # in October for November-December), so a large shift keeps Prophet.
             p_path, _, shift = prophet_forecast(y, dates, horizon, final_ctx,

@@ -7,7 +7,6 @@ half a second and most callers (pages, the CLI's other verbs) never need it.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,35 +48,6 @@ def _quiet_cmdstanpy() -> None:
         logger = logging.getLogger(name)
         logger.setLevel(logging.ERROR)
         logger.disabled = True  # cmdstanpy logs two INFO lines per fit through its own handler
-
-
-def write_stan_json_fast(path: str, data: dict[str, Any]) -> None:
-    """Write Stan's input file exactly as ``stanio.dump_stan_json`` formats it.
-
-    ``stanio.write_stan_json`` (what cmdstanpy calls for every fit, for the data and the init)
-    streams through ``json.JSONEncoder().iterencode``, the pure-Python encoder, when ujson is
-    not installed: about a fifth of a Prophet fit on two years of daily data. ``json.dumps``
-    with the same defaults runs the C encoder and produces the same text, so Stan reads the
-    same numbers.
-    """
-    from stanio.json import process_dictionary
-
-    text = json.dumps(process_dictionary(data))
-    with open(path, "w") as fd:
-        fd.write(text)
-
-
-def _fast_stan_json() -> None:
-    """Route cmdstanpy's input files through ``write_stan_json_fast`` (once per process), only
-    while cmdstanpy still delegates to stanio's writer and ujson is absent."""
-    import cmdstanpy.utils.filesystem as fs
-    import stanio.json as stanio_json
-
-    current = fs.write_stan_json
-    if current is write_stan_json_fast or stanio_json.UJSON_AVAILABLE:
-        return
-    if current is stanio_json.write_stan_json:
-        fs.write_stan_json = write_stan_json_fast
 
 
 def _observed(y: np.ndarray) -> np.ndarray:
@@ -143,12 +113,20 @@ def prophet_params_to_init(params: dict[str, np.ndarray]) -> dict[str, Any]:
 #: (3 origins x 28 days; pooled WAPE over the 36 smooth or erratic ones; for scale: the 28-day
 #: moving average 0.246, the true expected demand 0.214). Prophet's defaults: 0.299, with the
 #: yearly seasonality bending to fit a Prime Day the events file did not list (2026); with that
-#: date listed: 0.279; yearly seasonality from two years only (``YEARLY_MIN_DAYS``): 0.273;
-#: multiplicative seasonality (a Q4 peak is a share of the current level, so it shrinks with a
-#: declining product instead of pushing it to zero; exit curves 0.88 -> 0.74, decline 0.40 ->
-#: 0.35): 0.270; prior scales 1 instead of 10 on seasonality and holidays (events seen two or
-#: three times get regularised): 0.270; trend changepoints allowed up to 90% of the history
-#: instead of 80%, so a decline that began in the last months can bend the trend: 0.265.
+#: date listed: 0.279; yearly seasonality from two years only: 0.273; multiplicative
+#: seasonality (a Q4 peak is a share of the current level, so it shrinks with a declining
+#: product instead of pushing it to zero; exit curves 0.88 -> 0.74, decline 0.40 -> 0.35):
+#: 0.270; prior scales 1 instead of 10 on seasonality and holidays (events seen two or three
+#: times get regularised): 0.270; trend changepoints allowed up to 90% of the history instead
+#: of 80%, so a decline that began in the last months can bend the trend: 0.265.
+#: Yearly seasonality is on from one year of history (``YEARLY_MIN_DAYS``), with only
+#: ``YEARLY_SHORT_ORDER`` = 3 Fourier pairs below two years (``YEARLY_FULL_DAYS``) and
+#: Prophet's default 10 from two years. Prophet's own rule waits for two years; with one to
+#: two years, its 10 pairs fitted the one-off spikes of a single year (a Prime Day, a stockout
+#: recovery) and the rise of a young product: pooled WAPE 0.314 with 10 pairs from one year
+#: against 0.270 from two years only; with 3 pairs for the one-to-two-year histories the gap
+#: nearly closes (0.274 against 0.265), and those SKUs get the yearly term the seller expects
+#: from one year of history on.
 #: On those August-October windows Prophet still loses to the moving average on most maturity
 #: and decline curves, and the per-SKU backtest picks the moving average; over a Q4 horizon
 #: it wins by far (``core.SEASON_SHIFT_LIMIT`` keeps it there).
@@ -161,12 +139,21 @@ PROPHET_OPTIONS: dict[str, Any] = {
     "daily_seasonality": False,
     "uncertainty_samples": 0,
 }
-#: Yearly seasonality needs two full years (Prophet's own rule). With one to two years, its ten
-#: Fourier pairs fitted the one-off spikes of a single year (a Prime Day, a stockout recovery)
-#: and the rise of a young product: pooled backtest WAPE 0.314 with yearly seasonality from one
-#: year against 0.270 from two (multiplicative seasonality); 0.274 against 0.265 when the
-#: one-to-two-year histories got only three Fourier pairs.
-YEARLY_MIN_DAYS = 730
+#: Days of history from which Prophet fits a yearly seasonality, with ``YEARLY_SHORT_ORDER``
+#: Fourier pairs below ``YEARLY_FULL_DAYS`` and Prophet's default order from there (see
+#: ``PROPHET_OPTIONS`` for the measurements behind these numbers).
+YEARLY_MIN_DAYS = 365
+YEARLY_FULL_DAYS = 730
+YEARLY_SHORT_ORDER = 3
+
+
+def yearly_order(span_days: int) -> bool | int:
+    """Prophet's ``yearly_seasonality`` for a history spanning ``span_days`` days (last date
+    minus first): off below one year, 3 Fourier pairs from one year, Prophet's default 10 from
+    two years (the figures are in ``PROPHET_OPTIONS``)."""
+    if span_days >= YEARLY_FULL_DAYS:
+        return True
+    return YEARLY_SHORT_ORDER if span_days >= YEARLY_MIN_DAYS else False
 
 
 def _empty_promo() -> pd.DataFrame:
@@ -187,24 +174,26 @@ def prophet_forecast(y: np.ndarray, dates: pd.DatetimeIndex, horizon: int,
     """Prophet fit on the in-stock days, predicted over the next ``horizon`` days.
 
     Options in ``PROPHET_OPTIONS`` (multiplicative weekly seasonality, yearly seasonality from
-    two years of history, ``YEARLY_MIN_DAYS``); US holidays, Amazon events
-    (``holidays_frame``) and past promotion days (one 'promotion' holiday) as holidays.
+    one year of history with 3 Fourier pairs below two years, ``yearly_order``); US holidays,
+    Amazon events (``holidays_frame``) and past promotion days (one 'promotion' holiday) as
+    holidays.
     ``growth='logistic'`` (launch and growth SKUs) caps the trend at 1.5x the highest 28-day
     mean demand so far (floor 0). Sampling off (``uncertainty_samples=0``): intervals come
     from backtest errors, not from Prophet. Stockout days (NaN) are left out of the fit, so
     Prophet sees them as missing days, not as zero demand. Future promotion days whose effect
     the history cannot teach (no past promotion) get the seller's ``expected_lift``.
-    ``ctx.init`` warm-starts the optimiser (L-BFGS from a previous optimum: same model, fewer
-    iterations). Returns the path (clipped at 0), the fitted parameters for a warm start and
-    the season shift: mean (1 + yearly) over the horizon / mean (1 + yearly) over the last
+    The posterior mode is found in this process (``mapfit.InProcessProphet``: Prophet's own
+    features, scaling and predict; its Stan model's optimum by L-BFGS-B without starting
+    cmdstan). ``ctx.init`` warm-starts the optimiser (from a previous optimum: same model,
+    fewer iterations). Returns the path (clipped at 0), the fitted parameters for a warm
+    start and the season shift: mean (1 + yearly) over the horizon / mean (1 + yearly) over the last
     ``window_days`` history days (multiplicative yearly component; 1.0 without yearly
     seasonality or window), i.e. how much the time of year alone moves demand between the days
     a backtest saw and the days being forecast.
     """
-    from prophet import Prophet
+    from stockcycle.forecast.mapfit import InProcessProphet
 
     _quiet_cmdstanpy()
-    _fast_stan_json()
     obs = ~np.isnan(y)
     hist = pd.DataFrame({"ds": dates[obs], "y": y[obs]})
     future_dates = pd.date_range(dates[-1] + pd.Timedelta(days=1), periods=horizon, freq="D")
@@ -215,11 +204,11 @@ def prophet_forecast(y: np.ndarray, dates: pd.DatetimeIndex, horizon: int,
         extra = pd.DataFrame({"holiday": "promotion", "ds": promo["ds"],
                               "lower_window": 0, "upper_window": 0})
         hol = pd.concat([hol, extra], ignore_index=True)
-    yearly = (dates[-1] - dates[0]).days >= YEARLY_MIN_DAYS
+    yearly = yearly_order((dates[-1] - dates[0]).days)
 
     def make() -> Any:
-        return Prophet(growth=ctx.growth, yearly_seasonality=yearly, holidays=hol,
-                       **PROPHET_OPTIONS)
+        return InProcessProphet(growth=ctx.growth, yearly_seasonality=yearly, holidays=hol,
+                                **PROPHET_OPTIONS)
 
     model = make()
     fut = pd.DataFrame({"ds": future_dates})
