@@ -1,20 +1,22 @@
 """Forecast quality: run the batch forecast and backtest, per-SKU accuracy, model and why."""
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from stockcycle import charts
 from stockcycle.forecast import backtest_workspace, run_batch, sku_series
-from stockcycle.forecast.core import daily_interval, lead_time_quantiles
+from stockcycle.forecast.core import daily_interval, lead_time_bands
 from stockcycle.forecast.demand import demand_panel
 from stockcycle.ui import page_setup, show_error
 
 ws = page_setup("Forecast")
 settings = ws.settings()
+# One batch per workspace: switching workspace must never show another workspace's forecast.
+batch_key = f"forecast_batch:{ws.path}"
 st.caption(
     "Each SKU gets one model, chosen and explained: Prophet (weekly seasonality, yearly "
-    "seasonality from two years of history, US holidays, Amazon events and your promotions), "
+    "seasonality from one year of history (three Fourier terms until two years), US "
+    "holidays, Amazon events and your promotions), "
     "Croston-SBA or TSB for intermittent demand, a 7-day seasonal naive or 28-day moving "
     "average where Prophet does not beat them (unless Prophet's yearly seasonality says the "
     "days ahead differ by more than 15% from the backtest days, which those baselines cannot "
@@ -30,16 +32,19 @@ if left.button("Run forecast", type="primary"):
     bar = st.progress(0.0, text="starting")
     try:
         batch = run_batch(ws, horizon=horizon, progress=lambda f, m: bar.progress(f, text=m))
-        st.session_state["forecast_batch"] = batch
+        st.session_state[batch_key] = batch
         bar.progress(1.0, text=f"{batch.computed:,} computed, {batch.cached:,} from the cache")
     except Exception as err:  # noqa: BLE001 - shown to the seller, never a traceback
         show_error(err)
 if right.button("Run backtest"):
     bar = st.progress(0.0, text="starting")
     try:
-        backtest_workspace(ws, horizon=settings.backtest_horizon_days,
-                           origins=settings.backtest_origins,
-                           progress=lambda f, m: bar.progress(f, text=m))
+        backtest_workspace(
+            ws,
+            horizon=settings.backtest_horizon_days,
+            origins=settings.backtest_origins,
+            progress=lambda f, m: bar.progress(f, text=m),
+        )
     except Exception as err:  # noqa: BLE001
         show_error(err)
 
@@ -47,34 +52,34 @@ stored = ws.load_result("backtest")
 if stored is not None:
     params, per_sku = stored
     st.subheader("Accuracy (rolling-origin backtest)")
-    st.caption(f"{params.get('origins')} cuts x {params.get('horizon')} days. WAPE = "
-               "sum |actual - forecast| / sum actual; MASE against the weekly seasonal naive "
-               "error; bias = sum (forecast - actual) / sum actual; P90 coverage = share of "
-               "lead-time demand at or below its P90. Stockout days are left out.")
+    st.caption(
+        f"{params.get('origins')} cuts x {params.get('horizon')} days. WAPE = "
+        "sum |actual - forecast| / sum actual; MASE against the weekly seasonal naive "
+        "error; bias = sum (forecast - actual) / sum actual; P90 coverage = share of "
+        "lead-time demand at or below its P90. Stockout days are left out."
+    )
     overall = pd.DataFrame(params.get("overall", {})).T
     st.dataframe(overall, width="stretch")
     st.dataframe(per_sku, width="stretch", hide_index=True)
 
-batch = st.session_state.get("forecast_batch")
+batch = st.session_state.get(batch_key)
 if batch is None:
     st.info("Run the forecast to see each SKU's model, why it was chosen, and its chart.")
     st.stop()
 st.subheader("Model per SKU")
-st.dataframe(batch.summary[["sku", "model_label", "stage", "reason"]], width="stretch",
-             hide_index=True)
+st.dataframe(
+    batch.summary[["sku", "model_label", "stage", "reason"]], width="stretch", hide_index=True
+)
 sku = st.selectbox("SKU", list(batch.results))
 result = batch.results[sku]
 st.caption(result.reason)
-panel = demand_panel(ws.read("sales", skus=[sku]), ws.read("inventory"))
+panel = demand_panel(ws.read("sales", skus=[sku]), ws.read("inventory", skus=[sku]))
 history = sku_series(panel, sku).tail(365)
 st.markdown("**Daily demand: history, forecast and P10-P90 interval**")
-st.altair_chart(charts.forecast_interval_chart(history[["date", "demand"]],
-                                               daily_interval(result)), width="stretch")
-lts = np.unique(np.linspace(1, batch.horizon, 30).astype(int))
-bands = pd.DataFrame([{"lead_time_days": int(lt), "forecast": float(result.forecast[:lt].sum()),
-                       **{f"p{round(q * 100)}": v for q, v in
-                          lead_time_quantiles(result, int(lt), (0.5, 0.9, 0.99)).items()}}
-                      for lt in lts])
-st.markdown("**Demand over a lead time: forecast, P50-P90 and P90-P99 (what safety stock "
-            "uses)**")
+st.altair_chart(
+    charts.forecast_interval_chart(history[["date", "demand"]], daily_interval(result)),
+    width="stretch",
+)
+bands = lead_time_bands(result, batch.horizon)
+st.markdown("**Demand over a lead time: forecast, P50-P90 and P90-P99 (what safety stock uses)**")
 st.altair_chart(charts.lead_time_band_chart(bands), width="stretch")

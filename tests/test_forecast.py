@@ -12,7 +12,7 @@ import pytest
 from stockcycle.cli import main
 from stockcycle.forecast import backtest as bt_mod
 from stockcycle.forecast import batch as batch_mod
-from stockcycle.forecast.core import forecast_sku, lead_time_quantiles
+from stockcycle.forecast.core import forecast_sku, lead_time_bands, lead_time_quantiles
 from stockcycle.forecast.intermittent import adi_cv2, classify_demand, croston_sba, tsb
 from stockcycle.ingest.result import ParsedFile
 from stockcycle.settings import Settings
@@ -60,7 +60,8 @@ def test_metrics_against_hand_computation() -> None:
     scale = bt_mod.mase_scale(train)
     assert scale == pytest.approx(2 / 7)
     assert bt_mod.mase(a[None, :], f[None, :], np.array([scale])) == pytest.approx(
-        (4 / 3) / (2 / 7))
+        (4 / 3) / (2 / 7)
+    )
 
 
 def _smooth_series(days: int = 400, seed: int = 3, rate: float = 20.0) -> pd.DataFrame:
@@ -78,17 +79,19 @@ def test_forecast_is_never_negative_and_reproducible() -> None:
     assert (a.forecast >= 0).all()
     np.testing.assert_array_equal(a.forecast, b.forecast)
     assert a.model == b.model and a.reason == b.reason
-    assert a.reason.split(":")[0] in ("Prophet", "Seasonal naive (7 days)",
-                                      "28-day moving average")
+    assert a.reason.split(":")[0] in ("Prophet", "Seasonal naive (7 days)", "28-day moving average")
     # A falling lumpy series must not go negative either.
-    lumpy = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=200),
-                          "demand": np.where(np.arange(200) % 5 == 0, 9.0, 0.0)})
+    lumpy = pd.DataFrame(
+        {
+            "date": pd.date_range("2024-01-01", periods=200),
+            "demand": np.where(np.arange(200) % 5 == 0, 9.0, 0.0),
+        }
+    )
     assert (forecast_sku(lumpy, horizon=30, sku="L").forecast >= 0).all()
 
 
 def test_new_sku_uses_peers() -> None:
-    s = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=14),
-                      "demand": np.full(14, 10.0)})
+    s = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=14), "demand": np.full(14, 10.0)})
     r = forecast_sku(s, horizon=30, peers=40.0, sku="N")
     # w = 14 / (14 + 14) = 0.5 -> 0.5 * 10 + 0.5 * 40 = 25
     assert r.model == "peer"
@@ -110,6 +113,19 @@ def test_lead_time_quantiles_monotone() -> None:
     assert lead_time_quantiles(r, 28)[0.5] == pytest.approx(r.forecast[:28].sum(), rel=0.3)
 
 
+def test_lead_time_bands_are_the_forecast_sums_and_their_quantiles() -> None:
+    r = forecast_sku(_smooth_series(300, rate=5.0), horizon=30, sku="Q")
+    bands = lead_time_bands(r, 60, points=7)
+    assert bands["lead_time_days"].iloc[0] == 1 and bands["lead_time_days"].iloc[-1] == 60
+    for _, row in bands.iterrows():
+        lt = int(row["lead_time_days"])
+        # Beyond the 30-day horizon the forecast continues at the mean of its last 28 days.
+        path = np.concatenate([r.forecast, np.full(30, r.forecast[-28:].mean())])
+        assert row["forecast"] == pytest.approx(path[:lt].sum())
+        q = lead_time_quantiles(r, lt, (0.5, 0.9, 0.99))
+        assert (row["p50"], row["p90"], row["p99"]) == pytest.approx((q[0.5], q[0.9], q[0.99]))
+
+
 # -- workspace-level: batch cache, backtest, CLI ------------------------------------------
 
 
@@ -122,8 +138,11 @@ def _workspace(tmp_path, n_smooth: int = 3, n_lumpy: int = 2, days: int = 170) -
         rng = np.random.default_rng(100 + i)
         d = np.where(rng.random(days) < 0.25, rng.integers(1, 4, days), 0).astype(float)
         d[0] = 1
-        rows.append(pd.DataFrame({"date": pd.date_range("2024-01-01", periods=days),
-                                  "demand": d, "sku": f"LU{i}"}))
+        rows.append(
+            pd.DataFrame(
+                {"date": pd.date_range("2024-01-01", periods=days), "demand": d, "sku": f"LU{i}"}
+            )
+        )
     sales = pd.concat(rows).rename(columns={"demand": "units"}).assign(channel="amazon")
     ws = Workspace.open(tmp_path / "ws")
     ws.import_files([ParsedFile("sales.csv", "generic", "test", {"sales": sales}, len(sales))])
@@ -154,8 +173,14 @@ def test_batch_cache(tmp_path, monkeypatch) -> None:
     for sku, r in first.results.items():
         np.testing.assert_array_equal(r.forecast, second.results[sku].forecast)
     # Change one SKU's data: only that SKU is refitted.
-    extra = pd.DataFrame({"date": [pd.Timestamp("2024-03-01")], "sku": ["SM1"],
-                          "channel": ["shopify"], "units": [50.0]})
+    extra = pd.DataFrame(
+        {
+            "date": [pd.Timestamp("2024-03-01")],
+            "sku": ["SM1"],
+            "channel": ["shopify"],
+            "units": [50.0],
+        }
+    )
     ws.import_files([ParsedFile("more.csv", "generic", "test", {"sales": extra}, 1)])
     calls.clear()
     batch_mod.run_batch(ws, horizon=30, workers=1)
@@ -176,13 +201,43 @@ def test_batch_cache(tmp_path, monkeypatch) -> None:
 def test_cli_forecast_and_backtest(tmp_path, capsys) -> None:
     ws = _workspace(tmp_path, n_smooth=2, n_lumpy=1)
     out = tmp_path / "fc.csv"
-    assert main(["forecast", "-w", str(ws.path), "--horizon", "20", "--out", str(out),
-                 "--workers", "1", "--json"]) == 0
+    assert (
+        main(
+            [
+                "forecast",
+                "-w",
+                str(ws.path),
+                "--horizon",
+                "20",
+                "--out",
+                str(out),
+                "--workers",
+                "1",
+                "--json",
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["skus"] == 3 and data["horizon"] == 20
     assert len(pd.read_csv(out)) == 3 * 20
-    assert main(["backtest", "-w", str(ws.path), "--horizon", "14", "--origins", "2",
-                 "--workers", "1", "--json"]) == 0
+    assert (
+        main(
+            [
+                "backtest",
+                "-w",
+                str(ws.path),
+                "--horizon",
+                "14",
+                "--origins",
+                "2",
+                "--workers",
+                "1",
+                "--json",
+            ]
+        )
+        == 0
+    )
     bt = json.loads(capsys.readouterr().out)
     assert {"chosen", "seasonal_naive", "moving_average"} <= set(bt["overall"])
     assert len(bt["per_sku"]) == 3
@@ -206,8 +261,10 @@ def test_forecast_page_runs(tmp_path) -> None:
     at.button[0].click().run()  # Run forecast (single process: fewer than 8 SKUs)
     assert not at.exception
     captions = " ".join(str(c.value) for c in at.caption)
-    assert any(label in captions for label in ("Croston-SBA:", "TSB:", "Prophet:",
-                                               "Seasonal naive", "moving average"))
+    assert any(
+        label in captions
+        for label in ("Croston-SBA:", "TSB:", "Prophet:", "Seasonal naive", "moving average")
+    )
     at.button[1].click().run()  # Run backtest
     assert not at.exception
     assert ws.load_result("backtest") is not None
@@ -244,6 +301,7 @@ def test_stage_from_lifecycle_and_overrides(tmp_path, monkeypatch) -> None:
     assert sm1.stage == "growth"
     if sm1.model == "prophet":
         assert "logistic growth" in sm1.reason
+
     # A failing classifier is an error, not a silently unknown stage.
     def broken(*args, **kwargs):
         raise RuntimeError("classifier failed")
@@ -260,9 +318,19 @@ def test_daily_interval_against_hand_computation() -> None:
 
     actual = np.array([[12.0, 8.0, 10.0], [9.0, 11.0, 13.0], [10.0, 10.0, 7.0]])
     flat = np.full((3, 3), 10.0)
-    r = SkuForecast("X", "moving_average", "", "smooth", 1.0, 0.1, 100, 10.0,
-                    pd.Timestamp("2025-01-01"), np.full(5, 10.0),
-                    errors=cumulative_relative_errors(actual, flat))
+    r = SkuForecast(
+        "X",
+        "moving_average",
+        "",
+        "smooth",
+        1.0,
+        0.1,
+        100,
+        10.0,
+        pd.Timestamp("2025-01-01"),
+        np.full(5, 10.0),
+        errors=cumulative_relative_errors(actual, flat),
+    )
     band = daily_interval(r, (0.1, 0.9))
     # Daily relative errors (A - F) / F per horizon day. With n = 3 paths the finite-sample
     # rule takes the floor(4 * 0.1) = 0 -> 1st smallest for P10 and the ceil(4 * 0.9) = 4 ->
@@ -298,12 +366,18 @@ def test_q4_season_ahead_keeps_prophet() -> None:
     dates = pd.date_range("2024-05-01", "2026-10-31", freq="D")
     peak = ((dates.month == 11) & (dates.day >= 15)) | ((dates.month == 12) & (dates.day <= 24))
     demand = rng.poisson(20.0 * np.where(peak, 2.0, 1.0)).astype(float)
-    r = forecast_sku(pd.DataFrame({"date": dates, "demand": demand}), horizon=61,
-                     settings=Settings(), sku="Q4", origins=1)
+    r = forecast_sku(
+        pd.DataFrame({"date": dates, "demand": demand}),
+        horizon=61,
+        settings=Settings(),
+        sku="Q4",
+        origins=1,
+    )
     assert r.model == "prophet", r.reason
     future = pd.date_range("2026-11-01", periods=61, freq="D")
     in_peak = ((future.month == 11) & (future.day >= 15)) | (
-        (future.month == 12) & (future.day <= 24))
+        (future.month == 12) & (future.day <= 24)
+    )
     # The forecast rises by well over half in the peak weeks, as the two past Q4s did.
     assert r.forecast[in_peak].mean() > 1.5 * r.forecast[:14].mean()
     # Here the moving average did win the October window, and the reason says why Prophet

@@ -92,21 +92,33 @@ def usable_origins(n_days: int, settings: Settings, origins: int | None = None) 
     return min(wanted, max(0, (n_days - MIN_TRAIN_DAYS) // settings.backtest_horizon_days))
 
 
-def prophet_candidate(series_df: pd.DataFrame, settings: Settings,
-                      origins: int | None = None) -> bool:
+def prophet_candidate(
+    series_df: pd.DataFrame, settings: Settings, origins: int | None = None
+) -> bool:
     """Whether ``forecast_sku`` will backtest Prophet on this SKU: smooth or erratic demand
     with enough history for a backtest (the only case where the life-cycle stage changes the
     forecast, through logistic growth)."""
     y = pd.to_numeric(series_df["demand"], errors="coerce").to_numpy(dtype=float)
     obs = y[~np.isnan(y)]
-    return (usable_origins(len(y), settings, origins) > 0 and len(obs) >= MA_DAYS
-            and intermittent.classify_demand(y[-365:]) in ("smooth", "erratic"))
+    return (
+        usable_origins(len(y), settings, origins) > 0
+        and len(obs) >= MA_DAYS
+        and intermittent.classify_demand(y[-365:]) in ("smooth", "erratic")
+    )
 
 
-def forecast_sku(series_df: pd.DataFrame, *, horizon: int, settings: Settings | None = None,
-                 promotions: pd.DataFrame | None = None, stage: str | None = None,
-                 peers: float | None = None, sku: str = "",
-                 peer_source: str = "peers", origins: int | None = None) -> SkuForecast:
+def forecast_sku(
+    series_df: pd.DataFrame,
+    *,
+    horizon: int,
+    settings: Settings | None = None,
+    promotions: pd.DataFrame | None = None,
+    stage: str | None = None,
+    peers: float | None = None,
+    sku: str = "",
+    peer_source: str = "peers",
+    origins: int | None = None,
+) -> SkuForecast:
     """Forecast one SKU's daily demand ``horizon`` days past its last date.
 
     ``series_df`` has ``date`` and ``demand`` (NaN on stockout days), as ``sku_series``
@@ -158,29 +170,37 @@ def forecast_sku(series_df: pd.DataFrame, *, horizon: int, settings: Settings | 
         lvl = peer_level(y, peers)
         path = apply_promotions(np.full(horizon, lvl), start, promo).clip(min=0.0)
         if peers is not None and np.isfinite(peers):
-            reason = (f"Peer-based: only {n} days of history, so {peers:.1f}/day from "
-                      f"{peer_source} is blended with the SKU's own {len(obs)} in-stock days "
-                      f"(own mean {obs.mean() if len(obs) else 0:.1f}/day) -> {lvl:.1f}/day.")
+            reason = (
+                f"Peer-based: only {n} days of history, so {peers:.1f}/day from "
+                f"{peer_source} is blended with the SKU's own {len(obs)} in-stock days "
+                f"(own mean {obs.mean() if len(obs) else 0:.1f}/day) -> {lvl:.1f}/day."
+            )
         else:
-            reason = (f"Own average: only {n} days of history and no peers to compare with, "
-                      f"so the mean of its {len(obs)} in-stock days ({lvl:.1f}/day).")
-        return SkuForecast(sku, "peer", reason, dclass, adi, cv2, n, level, start, path,
-                           stage=stage)
+            reason = (
+                f"Own average: only {n} days of history and no peers to compare with, "
+                f"so the mean of its {len(obs)} in-stock days ({lvl:.1f}/day)."
+            )
+        return SkuForecast(
+            sku, "peer", reason, dclass, adi, cv2, n, level, start, path, stage=stage
+        )
 
     if dclass in ("intermittent", "lumpy"):
         chosen = "croston_sba" if dclass == "intermittent" else "tsb"
         bt, _ = rolling_origin(y, dates, [chosen, *BASELINES], h, origins, ctx)
         scores = {m: metrics(bt, m) for m in bt.forecasts}
-        reason = (f"{MODEL_LABELS[chosen]}: {dclass} demand (ADI {adi:.2f} >= 1.32, "
-                  f"CV² {cv2:.2f}); backtest WAPE {_pct(scores[chosen]['wape'])} vs "
-                  f"{_pct(scores['seasonal_naive']['wape'])} for seasonal naive.")
+        reason = (
+            f"{MODEL_LABELS[chosen]}: {dclass} demand (ADI {adi:.2f} >= 1.32, "
+            f"CV² {cv2:.2f}); backtest WAPE {_pct(scores[chosen]['wape'])} vs "
+            f"{_pct(scores['seasonal_naive']['wape'])} for seasonal naive."
+        )
         path, _ = model_path(chosen, y, dates, horizon, ctx)
     else:
         bt, init = rolling_origin(y, dates, ["prophet", *BASELINES], h, origins, ctx)
         scores = {m: metrics(bt, m) for m in bt.forecasts}
         # Lowest WAPE wins; on a tie the simpler model (baselines listed after Prophet).
-        ranked = sorted(bt.forecasts, key=lambda m: (np.nan_to_num(scores[m]["wape"], nan=9e9),
-                                                     m == "prophet"))
+        ranked = sorted(
+            bt.forecasts, key=lambda m: (np.nan_to_num(scores[m]["wape"], nan=9e9), m == "prophet")
+        )
         chosen = ranked[0]
         final_ctx = ModelContext(promo=promo, growth=growth, init=init)
         season_note = ""
@@ -188,23 +208,31 @@ def forecast_sku(series_df: pd.DataFrame, *, horizon: int, settings: Settings | 
             # With a full yearly seasonality, Prophet knows what the time of year does to the days
             # ahead; a backtest window from another season cannot show that (a forecast made
             # in October for November-December), so a large shift keeps Prophet.
-            p_path, _, shift = prophet_forecast(y, dates, horizon, final_ctx,
-                                                window_days=origins * h)
+            p_path, _, shift = prophet_forecast(
+                y, dates, horizon, final_ctx, window_days=origins * h
+            )
             if chosen != "prophet" and abs(shift - 1.0) > SEASON_SHIFT_LIMIT:
-                season_note = (f"; chosen over the {MODEL_LABELS[chosen].lower()} (backtest "
-                               f"WAPE {_pct(scores[chosen]['wape'])}) because its yearly "
-                               f"seasonality moves the next {horizon} days {shift - 1:+.0%} "
-                               f"against the {origins * h} backtest days, a change the "
-                               f"baselines cannot see")
+                season_note = (
+                    f"; chosen over the {MODEL_LABELS[chosen].lower()} (backtest "
+                    f"WAPE {_pct(scores[chosen]['wape'])}) because its yearly "
+                    f"seasonality moves the next {horizon} days {shift - 1:+.0%} "
+                    f"against the {origins * h} backtest days, a change the "
+                    f"baselines cannot see"
+                )
                 chosen = "prophet"
         # Prophet is compared with the usual benchmark; a baseline with the model it beat.
         runner_up = "seasonal_naive" if chosen == "prophet" else "prophet"
-        lead = (f"{_history_text(n)} of {dclass} demand" if chosen == "prophet"
-                else f"beat Prophet on {dclass} demand")
-        reason = (f"{MODEL_LABELS[chosen]}: {lead}; backtest WAPE "
-                  f"{_pct(scores[chosen]['wape'])} vs {_pct(scores[runner_up]['wape'])} for "
-                  f"{'Prophet' if runner_up == 'prophet' else 'seasonal naive (7 days)'}"
-                  f"{season_note}.")
+        lead = (
+            f"{_history_text(n)} of {dclass} demand"
+            if chosen == "prophet"
+            else f"beat Prophet on {dclass} demand"
+        )
+        reason = (
+            f"{MODEL_LABELS[chosen]}: {lead}; backtest WAPE "
+            f"{_pct(scores[chosen]['wape'])} vs {_pct(scores[runner_up]['wape'])} for "
+            f"{'Prophet' if runner_up == 'prophet' else 'seasonal naive (7 days)'}"
+            f"{season_note}."
+        )
         if growth == "logistic" and chosen == "prophet":
             reason = reason[:-1] + f"; logistic growth for a {stage} product."
         if chosen == "prophet":
@@ -212,8 +240,22 @@ def forecast_sku(series_df: pd.DataFrame, *, horizon: int, settings: Settings | 
         else:
             path, _ = model_path(chosen, y, dates, horizon, final_ctx)
     errors = cumulative_relative_errors(bt.actual, bt.forecasts[chosen])
-    return SkuForecast(sku, chosen, reason, dclass, adi, cv2, n, level, start, path,
-                       backtest=bt, scores=scores, errors=errors, stage=stage)
+    return SkuForecast(
+        sku,
+        chosen,
+        reason,
+        dclass,
+        adi,
+        cv2,
+        n,
+        level,
+        start,
+        path,
+        backtest=bt,
+        scores=scores,
+        errors=errors,
+        stage=stage,
+    )
 
 
 def _extend(path: np.ndarray, days: int) -> np.ndarray:
@@ -243,8 +285,11 @@ def error_quantiles(x: np.ndarray, qs: Any) -> np.ndarray:
     qs_arr = np.atleast_1d(np.asarray(qs, dtype=float))
     xs = np.sort(x, axis=0)  # NaN sort last
     n = np.maximum((~np.isnan(x)).sum(axis=0), 1)
-    rank = np.where(qs_arr[:, None] >= 0.5, np.ceil((n + 1) * qs_arr[:, None]),
-                    np.floor((n + 1) * qs_arr[:, None]))
+    rank = np.where(
+        qs_arr[:, None] >= 0.5,
+        np.ceil((n + 1) * qs_arr[:, None]),
+        np.floor((n + 1) * qs_arr[:, None]),
+    )
     k = np.clip(rank, 1, n).astype(int) - 1
     out = np.take_along_axis(xs, k, axis=0)
     return out if np.ndim(qs) else out[0]
@@ -269,8 +314,9 @@ def growth_exponent(errors: np.ndarray) -> float:
     return float(np.clip(b, -0.5, 0.5))
 
 
-def relative_quantile_curves(errors: np.ndarray, lead_time: int, qs: tuple[float, ...]
-                             ) -> np.ndarray:
+def relative_quantile_curves(
+    errors: np.ndarray, lead_time: int, qs: tuple[float, ...]
+) -> np.ndarray:
     """Quantiles of the relative error of demand summed over L = 1..``lead_time`` days,
     shape (len(qs), lead_time).
 
@@ -280,7 +326,7 @@ def relative_quantile_curves(errors: np.ndarray, lead_time: int, qs: tuple[float
     the spread the backtest itself measured between H/4 and H).
     """
     hmax = errors.shape[1]
-    inside = error_quantiles(errors[:, :min(lead_time, hmax)], qs).reshape(len(qs), -1)
+    inside = error_quantiles(errors[:, : min(lead_time, hmax)], qs).reshape(len(qs), -1)
     if lead_time <= hmax:
         return inside
     med = float(np.nanmedian(errors[:, -1]))
@@ -290,23 +336,23 @@ def relative_quantile_curves(errors: np.ndarray, lead_time: int, qs: tuple[float
     return np.hstack([inside, beyond])
 
 
-def relative_quantiles(errors: np.ndarray, lead_time: int, qs: tuple[float, ...]
-                       ) -> np.ndarray:
+def relative_quantiles(errors: np.ndarray, lead_time: int, qs: tuple[float, ...]) -> np.ndarray:
     """Quantiles of the relative error of demand summed over ``lead_time`` days (the last
     column of ``relative_quantile_curves``)."""
     return relative_quantile_curves(errors, lead_time, qs)[:, -1]
 
 
-def lead_time_quantiles(sku_result: SkuForecast, lead_time_days: int,
-                        qs: tuple[float, ...] = DEFAULT_QUANTILES) -> dict[float, float]:
+def lead_time_quantiles(
+    sku_result: SkuForecast, lead_time_days: int, qs: tuple[float, ...] = DEFAULT_QUANTILES
+) -> dict[float, float]:
     """Quantiles of the demand summed over the next ``lead_time_days`` days (units); see
     ``lead_time_quantiles_many`` for the method."""
     return lead_time_quantiles_many(sku_result, (lead_time_days,), qs)[lead_time_days]
 
 
-def lead_time_quantiles_many(sku_result: SkuForecast, lead_times: tuple[int, ...],
-                             qs: tuple[float, ...] = DEFAULT_QUANTILES
-                             ) -> dict[int, dict[float, float]]:
+def lead_time_quantiles_many(
+    sku_result: SkuForecast, lead_times: tuple[int, ...], qs: tuple[float, ...] = DEFAULT_QUANTILES
+) -> dict[int, dict[float, float]]:
     """Quantiles of the SKU's demand summed over the next L days for each L in ``lead_times``
     (units), as ``{L: {q: units}}``.
 
@@ -323,21 +369,17 @@ def lead_time_quantiles_many(sku_result: SkuForecast, lead_times: tuple[int, ...
     quantiles of F(L), a lower bound on the spread. This is what safety stock uses (R-G2, R-L4).
     """
     if not lead_times or min(lead_times) < 1:
-        raise InputError(f"lead time {min(lead_times, default=0)} days",
-                         expected="at least 1 day")
+        raise InputError(f"lead time {min(lead_times, default=0)} days", expected="at least 1 day")
     qs = tuple(float(q) for q in qs)
     longest = max(lead_times)
     cum = np.cumsum(_extend(sku_result.forecast, longest))
-    errors = sku_result.pooled_errors if sku_result.pooled_errors is not None \
-        else sku_result.errors
+    errors = sku_result.pooled_errors if sku_result.pooled_errors is not None else sku_result.errors
     if errors is None or errors.size == 0:
         from scipy.stats import poisson
 
-        vals = np.nan_to_num(poisson.ppf(np.array(qs)[:, None],
-                                         np.maximum(cum, 0.0)[None, :]))
+        vals = np.nan_to_num(poisson.ppf(np.array(qs)[:, None], np.maximum(cum, 0.0)[None, :]))
     else:
-        vals = np.maximum(0.0, cum[None, :] * (1.0 + relative_quantile_curves(
-            errors, longest, qs)))
+        vals = np.maximum(0.0, cum[None, :] * (1.0 + relative_quantile_curves(errors, longest, qs)))
     # Running maximum over L and sorting over q: monotone in lead time and in q.
     vals = np.maximum.accumulate(vals, axis=1)
     order = np.argsort(qs)
@@ -345,8 +387,31 @@ def lead_time_quantiles_many(sku_result: SkuForecast, lead_times: tuple[int, ...
     return {lt: {q: float(vals[i, lt - 1]) for i, q in enumerate(qs)} for lt in lead_times}
 
 
-def daily_interval(sku_result: SkuForecast, qs: tuple[float, float] = (0.1, 0.9)
-                   ) -> pd.DataFrame:
+def lead_time_bands(
+    sku_result: SkuForecast,
+    longest: int,
+    qs: tuple[float, ...] = (0.5, 0.9, 0.99),
+    points: int = 30,
+) -> pd.DataFrame:
+    """``lead_time_days, forecast, p50, p90, p99`` for up to ``points`` lead times from 1 to
+    ``longest`` days: the forecast summed over each lead time and its quantiles from
+    ``lead_time_quantiles_many`` (what the lead-time chart draws)."""
+    lead_times = tuple(int(x) for x in np.unique(np.linspace(1, longest, points).astype(int)))
+    cum = np.cumsum(_extend(sku_result.forecast, longest))
+    quantiles = lead_time_quantiles_many(sku_result, lead_times, qs)
+    return pd.DataFrame(
+        [
+            {
+                "lead_time_days": lt,
+                "forecast": float(cum[lt - 1]),
+                **{f"p{round(q * 100)}": v for q, v in quantiles[lt].items()},
+            }
+            for lt in lead_times
+        ]
+    )
+
+
+def daily_interval(sku_result: SkuForecast, qs: tuple[float, float] = (0.1, 0.9)) -> pd.DataFrame:
     """A daily interval around the forecast line: ``date, forecast, lower, upper``.
 
     lower/upper on day h = max(0, f(h) (1 + d_q(h))), d_q(h) the q-quantile of the relative
@@ -359,8 +424,7 @@ def daily_interval(sku_result: SkuForecast, qs: tuple[float, float] = (0.1, 0.9)
     ``lead_time_quantiles``, measured errors instead of Prophet's sampled intervals.
     """
     frame = sku_result.frame()
-    errors = sku_result.pooled_errors if sku_result.pooled_errors is not None \
-        else sku_result.errors
+    errors = sku_result.pooled_errors if sku_result.pooled_errors is not None else sku_result.errors
     n = len(frame)
     if errors is None or errors.size == 0 or n == 0:
         return frame.assign(lower=np.nan, upper=np.nan)
@@ -379,8 +443,9 @@ def daily_interval(sku_result: SkuForecast, qs: tuple[float, float] = (0.1, 0.9)
     return frame.assign(lower=lower, upper=upper)
 
 
-def pool_errors(results: list[SkuForecast], size: int = POOL_SIZE,
-                exclude_origin: int | None = None) -> list[np.ndarray | None]:
+def pool_errors(
+    results: list[SkuForecast], size: int = POOL_SIZE, exclude_origin: int | None = None
+) -> list[np.ndarray | None]:
     """For each SKU, the relative cumulative errors of the ``size`` SKUs nearest to it in
     demand level (log scale) that use the same model (any model for SKUs without a backtest),
     stacked. Three origins per SKU cannot give a 99th percentile; thirty SKUs' origins can.
@@ -392,8 +457,9 @@ def pool_errors(results: list[SkuForecast], size: int = POOL_SIZE,
     levels = np.log1p(np.array([r.level for r in with_err], dtype=float))
     out: list[np.ndarray | None] = []
     for r in results:
-        idx = np.flatnonzero(models == r.model) if r.errors is not None \
-            else np.arange(len(with_err))
+        idx = (
+            np.flatnonzero(models == r.model) if r.errors is not None else np.arange(len(with_err))
+        )
         if not len(idx):
             out.append(None)
             continue
@@ -403,8 +469,11 @@ def pool_errors(results: list[SkuForecast], size: int = POOL_SIZE,
         for i in near:
             e = with_err[i].errors
             if exclude_origin is not None:
-                e = np.delete(e, e.shape[0] - 1 - exclude_origin, axis=0) \
-                    if exclude_origin < e.shape[0] else e
+                e = (
+                    np.delete(e, e.shape[0] - 1 - exclude_origin, axis=0)
+                    if exclude_origin < e.shape[0]
+                    else e
+                )
             if len(e):
                 parts.append(e)
         width = min((p.shape[1] for p in parts), default=0)
@@ -414,9 +483,16 @@ def pool_errors(results: list[SkuForecast], size: int = POOL_SIZE,
 
 def describe(result: SkuForecast) -> dict[str, Any]:
     """A flat summary row of one SKU's forecast for tables and JSON."""
-    row: dict[str, Any] = {"sku": result.sku, "model": result.model,
-                           "model_label": MODEL_LABELS[result.model], "reason": result.reason,
-                           "demand_class": result.demand_class, "adi": result.adi,
-                           "cv2": result.cv2, "history_days": result.history_days,
-                           "level": result.level, "stage": result.stage}
+    row: dict[str, Any] = {
+        "sku": result.sku,
+        "model": result.model,
+        "model_label": MODEL_LABELS[result.model],
+        "reason": result.reason,
+        "demand_class": result.demand_class,
+        "adi": result.adi,
+        "cv2": result.cv2,
+        "history_days": result.history_days,
+        "level": result.level,
+        "stage": result.stage,
+    }
     return row
