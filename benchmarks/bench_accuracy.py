@@ -38,15 +38,20 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         load_sample(ws)
         t1 = time.perf_counter()
-        res = backtest_workspace(ws, horizon=args.horizon, origins=args.origins,
-                                 workers=args.workers)
+        res = backtest_workspace(
+            ws, horizon=args.horizon, origins=args.origins, workers=args.workers
+        )
         t2 = time.perf_counter()
-    print(f"sample workspace: {len(res.per_sku)} SKUs, loaded in {t1 - t0:.1f} s; backtest "
-          f"{res.origins} origins x {res.horizon} days in {t2 - t1:.1f} s")
+    print(
+        f"sample workspace: {len(res.per_sku)} SKUs, loaded in {t1 - t0:.1f} s; backtest "
+        f"{res.origins} origins x {res.horizon} days in {t2 - t1:.1f} s"
+    )
     print(f"{'model':16s} {'WAPE':>7s} {'MASE':>6s} {'bias':>7s} {'P90 cov':>8s}")
     for name, m in res.overall.items():
-        print(f"{name:16s} {m['wape']:7.1%} {m['mase']:6.2f} {m['bias']:+7.1%} "
-              f"{m['coverage_p90']:8.1%}")
+        print(
+            f"{name:16s} {m['wape']:7.1%} {m['mase']:6.2f} {m['bias']:+7.1%} "
+            f"{m['coverage_p90']:8.1%}"
+        )
     print("SKUs per chosen model:")
     for model, n in res.per_sku["model"].value_counts().items():
         print(f"  {model:16s} {n}")
@@ -55,10 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     cov = chosen["coverage_p90"]
     ok_gain = gain >= WAPE_GAIN_TARGET
     ok_cov = COVERAGE_RANGE[0] <= cov <= COVERAGE_RANGE[1]
-    print(f"WAPE gain over seasonal naive: {gain:.1%} (target >= {WAPE_GAIN_TARGET:.0%}): "
-          f"{'ok' if ok_gain else 'MISSED'}")
-    print(f"P90 coverage: {cov:.3f} (target {COVERAGE_RANGE[0]}-{COVERAGE_RANGE[1]}): "
-          f"{'ok' if ok_cov else 'MISSED'}")
+    print(
+        f"WAPE gain over seasonal naive: {gain:.1%} (target >= {WAPE_GAIN_TARGET:.0%}): "
+        f"{'ok' if ok_gain else 'MISSED'}"
+    )
+    print(
+        f"P90 coverage: {cov:.3f} (target {COVERAGE_RANGE[0]}-{COVERAGE_RANGE[1]}): "
+        f"{'ok' if ok_cov else 'MISSED'}"
+    )
     return 0 if ok_gain and ok_cov else 1
 
 

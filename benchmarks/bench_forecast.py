@@ -65,14 +65,21 @@ def synthetic_sales(n_skus: int, days: int, seed: int = 0) -> tuple[pd.DataFrame
             smooth.append(sku)
         else:
             peak = float(rng.uniform(0.2, 2.0))
-            demand, _ = stage_curve("maturity", dates, rng, peak=peak,
-                                    launch_age_days=days + 400)
+            demand, _ = stage_curve("maturity", dates, rng, peak=peak, launch_age_days=days + 400)
             units, _ = simulate_sales(demand, rng, intermittent=True)
         keep = units > 0
         keep[0] = True  # the first day is the first sale: every SKU covers the whole window
         units[0] = max(units[0], 1)
-        frames.append(pd.DataFrame({"date": dates[keep], "sku": sku, "channel": "Amazon.com",
-                                    "units": units[keep].astype(float)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "date": dates[keep],
+                    "sku": sku,
+                    "channel": "Amazon.com",
+                    "units": units[keep].astype(float),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True), smooth
 
 
@@ -93,8 +100,9 @@ def reference_loop(sales: pd.DataFrame, skus: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-def comparison_series(n_curves: int, with_sample: bool
-                      ) -> list[tuple[str, pd.DatetimeIndex, np.ndarray]]:
+def comparison_series(
+    n_curves: int, with_sample: bool
+) -> list[tuple[str, pd.DatetimeIndex, np.ndarray]]:
     """The first ``n_curves`` smooth or erratic ``labelled_curves(80, seed=7)`` and, with
     ``with_sample``, every smooth or erratic SKU of the sample workspace with 150+ days:
     (name, dates, demand with NaN on stockout days)."""
@@ -105,8 +113,11 @@ def comparison_series(n_curves: int, with_sample: bool
     out = []
     for i, c in enumerate(labelled_curves(80, seed=7)):
         y = np.where(c.sales["in_stock"], c.sales["units"], np.nan).astype(float)
-        if len(out) < n_curves and len(y) >= 150 and \
-                classify_demand(y[-365:]) in ("smooth", "erratic"):
+        if (
+            len(out) < n_curves
+            and len(y) >= 150
+            and classify_demand(y[-365:]) in ("smooth", "erratic")
+        ):
             out.append((f"curve{i} {c.stage}", pd.DatetimeIndex(c.sales["date"]), y))
     if with_sample:
         from stockcycle.sample import load_sample
@@ -145,13 +156,16 @@ def compare_fitters(n_curves: int, with_sample: bool, horizon: int = 28) -> int:
             yy, dd = (y[:-cut], dates[:-cut]) if cut else (y, dates)
             obs = ~np.isnan(yy)
             hist = pd.DataFrame({"ds": dd[obs], "y": yy[obs]})
-            fut = pd.DataFrame({"ds": pd.date_range(dd[-1] + pd.Timedelta(days=1),
-                                                    periods=horizon)})
+            fut = pd.DataFrame(
+                {"ds": pd.date_range(dd[-1] + pd.Timedelta(days=1), periods=horizon)}
+            )
             for growth in ("linear", "logistic"):
-                kwargs = dict(growth=growth,
-                              yearly_seasonality=yearly_order((dd[-1] - dd[0]).days),
-                              holidays=holidays_frame(dd[0].year, fut["ds"].iloc[-1].year),
-                              **PROPHET_OPTIONS)
+                kwargs = dict(
+                    growth=growth,
+                    yearly_seasonality=yearly_order((dd[-1] - dd[0]).days),
+                    holidays=holidays_frame(dd[0].year, fut["ds"].iloc[-1].year),
+                    **PROPHET_OPTIONS,
+                )
                 h, f = hist.copy(), fut.copy()
                 if growth == "logistic":
                     peak = pd.Series(yy).rolling(MA_DAYS, min_periods=7).mean().max()
@@ -160,28 +174,43 @@ def compare_fitters(n_curves: int, with_sample: bool, horizon: int = 28) -> int:
                 r = compare_with_cmdstan(h, f, **kwargs)
                 a = r["yhat_cmdstan"].clip(min=0).sum()
                 b = r["yhat_inprocess"].clip(min=0).sum()
-                rows.append({"series": name, "cut": cut, "growth": growth, "days": len(h),
-                             "f_cmdstan": r["f_cmdstan"], "f_inprocess": r["f_inprocess"],
-                             "f_diff": r["f_inprocess"] - r["f_cmdstan"],
-                             "lp_check": r["f_cmdstan"] + r["lp_cmdstan"],
-                             "sum_cmdstan": a, "sum_inprocess": b,
-                             "sum_rel_diff": (b - a) / max(a, b, 1e-9),
-                             "ms_cmdstan": 1000 * r["seconds_cmdstan"],
-                             "ms_inprocess": 1000 * r["seconds_inprocess"]})
+                rows.append(
+                    {
+                        "series": name,
+                        "cut": cut,
+                        "growth": growth,
+                        "days": len(h),
+                        "f_cmdstan": r["f_cmdstan"],
+                        "f_inprocess": r["f_inprocess"],
+                        "f_diff": r["f_inprocess"] - r["f_cmdstan"],
+                        "lp_check": r["f_cmdstan"] + r["lp_cmdstan"],
+                        "sum_cmdstan": a,
+                        "sum_inprocess": b,
+                        "sum_rel_diff": (b - a) / max(a, b, 1e-9),
+                        "ms_cmdstan": 1000 * r["seconds_cmdstan"],
+                        "ms_inprocess": 1000 * r["seconds_inprocess"],
+                    }
+                )
     df = pd.DataFrame(rows)
     with pd.option_context("display.width", 200, "display.max_rows", 1000):
         print(df.round(4).to_string(index=False))
     rel = df["sum_rel_diff"].abs()
     print(f"{len(df)} fits ({df['series'].nunique()} series x 2 cuts x 2 growth models)")
-    print(f"f(in-process) - f(cmdstan): median {df['f_diff'].median():.3f}, max "
-          f"{df['f_diff'].max():.3f}, min {df['f_diff'].min():.2f}; in-process lower or equal "
-          f"(+1e-6 relative) in {(df['f_diff'] <= 1e-6 * df['f_cmdstan'].abs()).sum()} fits")
+    print(
+        f"f(in-process) - f(cmdstan): median {df['f_diff'].median():.3f}, max "
+        f"{df['f_diff'].max():.3f}, min {df['f_diff'].min():.2f}; in-process lower or equal "
+        f"(+1e-6 relative) in {(df['f_diff'] <= 1e-6 * df['f_cmdstan'].abs()).sum()} fits"
+    )
     print(f"|f(cmdstan) + lp__(cmdstan)| max {df['lp_check'].abs().max():.1e} (same objective)")
-    print(f"|relative difference of {horizon}-day sums|: median {rel.median():.4f}, 90th "
-          f"percentile {rel.quantile(0.9):.4f}, max {rel.max():.4f}; under 2% in "
-          f"{(rel < 0.02).sum()} of {len(df)}")
-    print(f"fit + predict: cmdstan {df['ms_cmdstan'].mean():.0f} ms, in-process "
-          f"{df['ms_inprocess'].mean():.0f} ms (mean)")
+    print(
+        f"|relative difference of {horizon}-day sums|: median {rel.median():.4f}, 90th "
+        f"percentile {rel.quantile(0.9):.4f}, max {rel.max():.4f}; under 2% in "
+        f"{(rel < 0.02).sum()} of {len(df)}"
+    )
+    print(
+        f"fit + predict: cmdstan {df['ms_cmdstan'].mean():.0f} ms, in-process "
+        f"{df['ms_inprocess'].mean():.0f} ms (mean)"
+    )
     return 0
 
 
@@ -191,23 +220,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--ref-skus", type=int, default=60)
     parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--compare", type=int, default=0, metavar="N",
-                        help="instead of timing: compare the in-process fitter with cmdstan "
-                             "on N labelled curves and the sample's smooth SKUs")
-    parser.add_argument("--no-sample", action="store_true",
-                        help="with --compare: the curves only")
+    parser.add_argument(
+        "--compare",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of timing: compare the in-process fitter with cmdstan "
+        "on N labelled curves and the sample's smooth SKUs",
+    )
+    parser.add_argument("--no-sample", action="store_true", help="with --compare: the curves only")
     args = parser.parse_args(argv)
     if args.compare:
         return compare_fitters(args.compare, not args.no_sample)
     workers = args.workers or os.cpu_count() or 1
     sales, smooth = synthetic_sales(args.skus, args.days)
-    print(f"{args.skus:,} SKUs x {args.days} days: {len(smooth):,} smooth "
-          f"({len(smooth) / args.skus:.0%}), {args.skus - len(smooth):,} intermittent; "
-          f"{workers} worker processes on {os.cpu_count()} cores; horizon {HORIZON} days")
+    print(
+        f"{args.skus:,} SKUs x {args.days} days: {len(smooth):,} smooth "
+        f"({len(smooth) / args.skus:.0%}), {args.skus - len(smooth):,} intermittent; "
+        f"{workers} worker processes on {os.cpu_count()} cores; horizon {HORIZON} days"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         ws = Workspace.open(Path(tmp) / "bench")
-        ws.import_files([ParsedFile("bench.csv", "generic", "benchmark", {"sales": sales},
-                                    len(sales))])
+        ws.import_files(
+            [ParsedFile("bench.csv", "generic", "benchmark", {"sales": sales}, len(sales))]
+        )
         t0 = time.perf_counter()
         cold = run_batch(ws, horizon=HORIZON, workers=workers)
         t_cold = time.perf_counter() - t0
@@ -215,20 +251,26 @@ def main(argv: list[str] | None = None) -> int:
         warm = run_batch(ws, horizon=HORIZON, workers=workers)
         t_warm = time.perf_counter() - t0
     models = cold.summary["model"].value_counts()
-    print(f"cold: {t_cold:6.1f} s  ({cold.computed:,} SKUs computed)  models: "
-          + ", ".join(f"{m} {n}" for m, n in models.items()))
-    print(f"warm: {t_warm:6.2f} s  ({warm.cached:,} SKUs from the cache, "
-          f"{warm.computed} computed)")
-    ref_skus = smooth[:args.ref_skus]
+    print(
+        f"cold: {t_cold:6.1f} s  ({cold.computed:,} SKUs computed)  models: "
+        + ", ".join(f"{m} {n}" for m, n in models.items())
+    )
+    print(f"warm: {t_warm:6.2f} s  ({warm.cached:,} SKUs from the cache, {warm.computed} computed)")
+    ref_skus = smooth[: args.ref_skus]
     t_ref = reference_loop(sales, ref_skus)
     per_sku = t_ref / len(ref_skus)
     t_ref_all = per_sku * args.skus
-    print(f"reference: default Prophet() fit + predict, one process: {t_ref:.1f} s for "
-          f"{len(ref_skus)} smooth SKUs ({per_sku * 1000:.0f} ms/SKU), scaled to "
-          f"{args.skus:,} SKUs: {t_ref_all:.0f} s")
+    print(
+        f"reference: default Prophet() fit + predict, one process: {t_ref:.1f} s for "
+        f"{len(ref_skus)} smooth SKUs ({per_sku * 1000:.0f} ms/SKU), scaled to "
+        f"{args.skus:,} SKUs: {t_ref_all:.0f} s"
+    )
     speedup = t_ref_all / t_cold
-    checks = {"cold <= 60 s": t_cold <= 60, "speed-up >= 5x": speedup >= 5,
-              "warm <= 2 s": t_warm <= 2}
+    checks = {
+        "cold <= 60 s": t_cold <= 60,
+        "speed-up >= 5x": speedup >= 5,
+        "warm <= 2 s": t_warm <= 2,
+    }
     print(f"speed-up over the reference: {speedup:.1f}x")
     for name, ok in checks.items():
         print(f"  {name}: {'ok' if ok else 'MISSED'}")

@@ -30,7 +30,8 @@ HEADERS = str.split(
     "asin item-status quantity currency item-price item-tax shipping-price shipping-tax "
     "gift-wrap-price gift-wrap-tax item-promotion-discount ship-promotion-discount ship-city "
     "ship-state ship-postal-code ship-country promotion-ids is-business-order "
-    "purchase-order-number price-designation")
+    "purchase-order-number price-designation"
+)
 
 
 def write_orders(path: Path, lines: int, seed: int = 1) -> None:
@@ -39,7 +40,8 @@ def write_orders(path: Path, lines: int, seed: int = 1) -> None:
     sku_i = rng.integers(0, n_sku, lines)
     seconds = np.sort(rng.integers(0, 365 * 86400, lines))
     stamps = (pd.Timestamp("2025-01-01") + pd.to_timedelta(seconds, unit="s")).strftime(
-        "%Y-%m-%dT%H:%M:%S+00:00")
+        "%Y-%m-%dT%H:%M:%S+00:00"
+    )
     qty = rng.choice([1, 1, 1, 2, 3], lines)
     status = np.where(rng.random(lines) < 0.02, "Cancelled", "Shipped")
     ret = rng.random(lines) < 0.01
@@ -53,8 +55,9 @@ def write_orders(path: Path, lines: int, seed: int = 1) -> None:
     df["fulfillment-channel"] = "Amazon"
     df["sales-channel"] = np.where(rng.random(lines) < 0.1, "Non-Amazon", "Amazon.com")
     df["ship-service-level"] = "Standard"
-    df["product-name"] = [f"Northwind Home product {i} with a long descriptive title" for i in
-                          sku_i]
+    df["product-name"] = [
+        f"Northwind Home product {i} with a long descriptive title" for i in sku_i
+    ]
     df["sku"] = [f"NW-{i:04d}" for i in sku_i]
     df["asin"] = [f"B0{i:08d}" for i in sku_i]
     df["item-status"] = status
@@ -82,12 +85,15 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         # Write the file in a child process so that the peak memory printed below is the
         # import's alone, not the generator's.
-        writer = multiprocessing.get_context("spawn").Process(target=write_orders,
-                                                               args=(path, args.lines))
+        writer = multiprocessing.get_context("spawn").Process(
+            target=write_orders, args=(path, args.lines)
+        )
         writer.start()
         writer.join()
-        print(f"wrote {args.lines:,} lines ({path.stat().st_size / 1e6:,.0f} MB) in "
-              f"{time.perf_counter() - t0:.1f} s")
+        print(
+            f"wrote {args.lines:,} lines ({path.stat().st_size / 1e6:,.0f} MB) in "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
         steps: list[tuple[float, str]] = []
         t0 = time.perf_counter()
         pf = parse_file(path, progress=lambda f, m: steps.append((time.perf_counter() - t0, m)))

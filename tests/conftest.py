@@ -47,7 +47,8 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     # The sample is committed: a missing manifest is a broken checkout, not a reason to skip.
     assert (SAMPLE_DIR / "manifest.json").is_file(), (
-        f"no sample data in {SAMPLE_DIR}: run 'stockcycle sample --out sample_data'")
+        f"no sample data in {SAMPLE_DIR}: run 'stockcycle sample --out sample_data'"
+    )
     ws = Workspace.open(tmp_path_factory.mktemp("sample") / "sample")
     load_sample(ws)
     return ws.db_path

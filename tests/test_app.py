@@ -28,18 +28,18 @@ TIMEOUT = 60
 
 # A generic sales table (SPEC "Data the seller brings"), small enough to total by hand:
 # A-1 sells 3 + 5 = 8 units, B-2 sells 2.
-GOOD_SALES = (b"date,sku,units,revenue,price\n"
-              b"2026-01-01,A-1,3,30.00,10.00\n"
-              b"2026-01-02,A-1,5,50.00,10.00\n"
-              b"2026-01-01,B-2,2,40.00,20.00\n")
+GOOD_SALES = (
+    b"date,sku,units,revenue,price\n"
+    b"2026-01-01,A-1,3,30.00,10.00\n"
+    b"2026-01-02,A-1,5,50.00,10.00\n"
+    b"2026-01-01,B-2,2,40.00,20.00\n"
+)
 # Same columns, but a quantity that is not a number on spreadsheet row 3.
-BAD_SALES = (b"date,sku,units,revenue,price\n"
-             b"2026-01-01,A-1,3,30.00,10.00\n"
-             b"2026-01-02,A-1,abc,50.00,10.00\n")
+BAD_SALES = (
+    b"date,sku,units,revenue,price\n2026-01-01,A-1,3,30.00,10.00\n2026-01-02,A-1,abc,50.00,10.00\n"
+)
 # Headers no format knows: needs the mapping step.
-ODD_SALES = (b"Day,Item,Qty\n"
-             b"2026-02-01,C-3,4\n"
-             b"2026-02-02,C-3,6\n")
+ODD_SALES = b"Day,Item,Qty\n2026-02-01,C-3,4\n2026-02-02,C-3,6\n"
 
 
 def new_app(workspace: Workspace | None = None) -> AppTest:
@@ -51,9 +51,20 @@ def new_app(workspace: Workspace | None = None) -> AppTest:
 
 def texts(at: AppTest) -> str:
     """Everything written on the page, for 'is this on screen' checks."""
-    parts = [e.value for kind in ("markdown", "caption", "info", "success", "warning", "error",
-                                  "title", "subheader")
-             for e in getattr(at, kind)]
+    parts = [
+        e.value
+        for kind in (
+            "markdown",
+            "caption",
+            "info",
+            "success",
+            "warning",
+            "error",
+            "title",
+            "subheader",
+        )
+        for e in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -175,11 +186,15 @@ def test_home_shows_problems_as_a_warning_and_notes_apart(sample_workspace, monk
     # What Workspace.info() reports after an import with two real problems and three neutral
     # notes: only the problems are counted in the warning.
     real_info = Workspace.info
-    problems = ["orders.txt: 5 duplicated order lines dropped (first at row 931)",
-                "orders.txt: 2 dates could not be read; those rows were left out"]
-    notes = ["xray.csv: 3 sponsored rows kept and marked sponsored",
-             "orders.txt: 88 cancelled order lines are not counted as demand",
-             "cerebro.csv: 9 competing-product counts are capped"]
+    problems = [
+        "orders.txt: 5 duplicated order lines dropped (first at row 931)",
+        "orders.txt: 2 dates could not be read; those rows were left out",
+    ]
+    notes = [
+        "xray.csv: 3 sponsored rows kept and marked sponsored",
+        "orders.txt: 88 cancelled order lines are not counted as demand",
+        "cerebro.csv: 9 competing-product counts are capped",
+    ]
 
     def info(self: Workspace) -> dict:
         return {**real_info(self), "problems": problems, "notes": notes}
@@ -188,11 +203,13 @@ def test_home_shows_problems_as_a_warning_and_notes_apart(sample_workspace, monk
     at = new_app(sample_workspace).run()
     no_exception(at)
     assert [w.value for w in at.warning if "data problem" in w.value] == [
-        w.value for w in at.warning]
+        w.value for w in at.warning
+    ]
     assert len(at.warning) == 1 and at.warning[0].value.startswith("2 data problems found")
     labels = {e.label: e for e in at.expander}
     assert "\n".join(m.value for m in labels["Data problems"].markdown) == "\n".join(
-        f"- {p}" for p in problems)
+        f"- {p}" for p in problems
+    )
     notes_box = next(e for label, e in labels.items() if label.startswith("Import notes (3)"))
     assert all(n in notes_box.markdown[0].value for n in notes)
     assert not any(n in at.warning[0].value for n in notes)
@@ -200,8 +217,15 @@ def test_home_shows_problems_as_a_warning_and_notes_apart(sample_workspace, monk
 
 def test_home_with_notes_only_reports_no_problems(sample_workspace, monkeypatch) -> None:
     real_info = Workspace.info
-    monkeypatch.setattr(Workspace, "info", lambda self: {
-        **real_info(self), "problems": [], "notes": ["xray.csv: 3 sponsored rows kept"]})
+    monkeypatch.setattr(
+        Workspace,
+        "info",
+        lambda self: {
+            **real_info(self),
+            "problems": [],
+            "notes": ["xray.csv: 3 sponsored rows kept"],
+        },
+    )
     at = new_app(sample_workspace).run()
     no_exception(at)
     assert not at.warning
@@ -285,7 +309,9 @@ def test_data_unknown_headers_go_through_the_mapping_step(home: Path) -> None:
     assert not at.error, [e.value for e in at.error]
     import_button(at).click().run()
     assert ws.read("sales").set_index("date")["units"].to_dict() == {
-        pd.Timestamp("2026-02-01"): 4.0, pd.Timestamp("2026-02-02"): 6.0}
+        pd.Timestamp("2026-02-01"): 4.0,
+        pd.Timestamp("2026-02-02"): 6.0,
+    }
 
 
 def test_data_snapshot_without_date_takes_the_as_of_date(home: Path) -> None:
@@ -361,8 +387,7 @@ def test_data_business_report_without_dates_takes_its_period(home: Path) -> None
     assert set(traffic["period_end"]) == {pd.Timestamp("2026-10-31")}
 
 
-def test_data_unexpected_parser_fault_stays_with_its_file(home: Path, monkeypatch,
-                                                         caplog) -> None:
+def test_data_unexpected_parser_fault_stays_with_its_file(home: Path, monkeypatch, caplog) -> None:
     # A fault of ours while reading one file (not a bad input) must not take the page down
     # or stop the other files: one line on screen, the traceback in the server log.
     import stockcycle.ingest as ingest
@@ -397,7 +422,8 @@ def test_page_fault_is_one_line_not_a_traceback(monkeypatch) -> None:
     at = settings_page(ws)
     no_exception(at)
     assert [e.value for e in at.error] == [
-        "Something went wrong: settings table is locked. The details are in the server log."]
+        "Something went wrong: settings table is locked. The details are in the server log."
+    ]
 
 
 # -- Settings page ------------------------------------------------------------------------------
@@ -461,8 +487,10 @@ def test_settings_page_says_which_settings_are_used_and_where() -> None:
     assert "Not used by any page yet" in cover.help
     # Every tab says what it holds: the Decline tab names its used settings.
     decline_tab = next(t for t in at.tabs if t.label.startswith("Decline"))
-    assert any(c.value.startswith("Used today:") and "Life-cycle stages page" in c.value
-               for c in decline_tab.caption)
+    assert any(
+        c.value.startswith("Used today:") and "Life-cycle stages page" in c.value
+        for c in decline_tab.caption
+    )
     launch_tab = next(t for t in at.tabs if t.label.startswith("Launch"))
     assert any("Not used by any page yet" in c.value for c in launch_tab.caption)
     assert set(USED_BY) <= {i["name"] for i in Settings.field_info()}
@@ -516,7 +544,8 @@ def test_settings_invalid_value_shows_error_and_keeps_the_stored_one() -> None:
 
 # -- Life-cycle stages page ---------------------------------------------------------------------
 def test_stages_page_explains_with_the_workspace_settings_and_keeps_an_override(
-        sample_workspace) -> None:
+    sample_workspace,
+) -> None:
     sample_workspace.save_settings(Settings(decline_weekly_drop=0.2, decline_consecutive_weeks=3))
     at = new_app(sample_workspace)
     at.switch_page("pages/4_Life_cycle_stages.py").run(timeout=300)
@@ -626,7 +655,8 @@ def test_shared_restore_opens_the_uploaded_workspace(monkeypatch) -> None:
     original.save_settings(Settings(launch_cover_days=50))
     at = new_app().run()
     at.file_uploader(key="home_restore_file").set_value(
-        ("mine.sqlite", workspace_bytes(original.db_path), "application/octet-stream")).run()
+        ("mine.sqlite", workspace_bytes(original.db_path), "application/octet-stream")
+    ).run()
     at.button(key="home_restore").click().run()
     no_exception(at)
     restored = Workspace(at.session_state["workspace_path"])
@@ -635,7 +665,8 @@ def test_shared_restore_opens_the_uploaded_workspace(monkeypatch) -> None:
 
     bad = new_app().run()
     bad.file_uploader(key="home_restore_file").set_value(
-        ("notes.sqlite", b"just text", "application/octet-stream")).run()
+        ("notes.sqlite", b"just text", "application/octet-stream")
+    ).run()
     bad.button(key="home_restore").click().run()
     assert bad.error and "notes.sqlite" in bad.error[0].value
     assert "workspace_path" not in bad.session_state
@@ -645,12 +676,14 @@ def test_shared_restore_opens_the_uploaded_workspace(monkeypatch) -> None:
 def test_daily_units_sums_skus_and_channels_and_fills_gaps_with_zero() -> None:
     from stockcycle import charts
 
-    sales = pd.DataFrame({
-        "date": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-01-01", "2026-01-04"]),
-        "sku": ["A", "A", "B", "A"],
-        "channel": ["Amazon.com", "Walmart", "Amazon.com", "Amazon.com"],
-        "units": [2.0, 1.0, 4.0, 5.0],
-    })
+    sales = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-01-01", "2026-01-04"]),
+            "sku": ["A", "A", "B", "A"],
+            "channel": ["Amazon.com", "Walmart", "Amazon.com", "Amazon.com"],
+            "units": [2.0, 1.0, 4.0, 5.0],
+        }
+    )
     daily = charts.daily_units_frame(sales)
     # 1 Jan: 2 + 1 + 4; nothing sold on 2 and 3 Jan; 4 Jan: 5.
     assert daily["units"].tolist() == [7.0, 0.0, 0.0, 5.0]

@@ -23,16 +23,23 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "_artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 IDLE = "[data-test-script-state='notRunning']"
 XRAY = "Xray_silicone-baking-mat_2026-10-31.csv"  # a sample Helium 10 Xray export
 STEP_MS = 60_000
 
 # A generic sales table for a product the sample does not have: 4 + 6 units.
-NEW_SALES = ("date,sku,units,revenue,price\n"
-             "2026-10-30,NW-NEW-01,4,79.60,19.90\n"
-             "2026-10-31,NW-NEW-01,6,119.40,19.90\n")
+NEW_SALES = (
+    "date,sku,units,revenue,price\n"
+    "2026-10-30,NW-NEW-01,4,79.60,19.90\n"
+    "2026-10-31,NW-NEW-01,6,119.40,19.90\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +65,24 @@ def server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     env.pop("STOCKCYCLE_SHARED", None)
     log = (tmp_path_factory.mktemp("browser-log") / "streamlit.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -123,8 +145,7 @@ def test_deep_link_to_data_page_without_workspace(server: str, browser) -> None:
         context.close()
 
 
-def test_load_sample_then_upload_and_import_a_file(server: str, browser,
-                                                   tmp_path: Path) -> None:
+def test_load_sample_then_upload_and_import_a_file(server: str, browser, tmp_path: Path) -> None:
     from stockcycle.sample import SAMPLE_DIR
 
     skus = len(json.loads((SAMPLE_DIR / "manifest.json").read_text())["skus"])
@@ -157,8 +178,7 @@ def test_load_sample_then_upload_and_import_a_file(server: str, browser,
         shot(page, "4_imported")
 
         # An Xray export does not say which search it shows: the seller must name it.
-        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-            str(SAMPLE_DIR / XRAY))
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(SAMPLE_DIR / XRAY))
         search = page.get_by_placeholder("e.g. silicone baking mat")
         search.wait_for(timeout=STEP_MS)
         settle(page)
@@ -193,8 +213,9 @@ def test_stages_page_shows_counts_explanation_and_chart(server: str, browser) ->
         page.get_by_test_id("stSidebar").get_by_role("link", name="Life-cycle stages").click()
         page.get_by_role("heading", name="One SKU").wait_for(timeout=STEP_MS)
         settle(page)
-        counts = [int(v.inner_text().replace(",", ""))
-                  for v in page.get_by_test_id("stMetricValue").all()]
+        counts = [
+            int(v.inner_text().replace(",", "")) for v in page.get_by_test_id("stMetricValue").all()
+        ]
         assert len(counts) == 5 and sum(counts) == skus
         page.get_by_text("Explain").first.click()
         page.get_by_text("1 October to 15 January", exact=False).wait_for(timeout=STEP_MS)

@@ -85,10 +85,22 @@ def ws_dir(tmp_path: Path) -> Path:
 
 # -- import ----------------------------------------------------------------------------------
 
-def test_import_says_what_each_file_was_and_how_many_rows(files: Path, ws_dir: Path,
-                                                          capsys) -> None:
-    code, out, err = run(["import", "-w", ws_dir, files / "sales.csv", files / "inventory.csv",
-                          "--as-of", "2025-03-15"], capsys)
+
+def test_import_says_what_each_file_was_and_how_many_rows(
+    files: Path, ws_dir: Path, capsys
+) -> None:
+    code, out, err = run(
+        [
+            "import",
+            "-w",
+            ws_dir,
+            files / "sales.csv",
+            files / "inventory.csv",
+            "--as-of",
+            "2025-03-15",
+        ],
+        capsys,
+    )
     assert code == 0, err
     lines = out.splitlines()
     sales_line = next(line for line in lines if line.startswith("sales.csv"))
@@ -114,12 +126,13 @@ def test_import_twice_does_not_double_count(files: Path, ws_dir: Path, capsys) -
 def test_import_json_report(files: Path, ws_dir: Path, capsys) -> None:
     code, out, _ = run(["import", "-w", ws_dir, files / "sales.csv", "--json"], capsys)
     assert code == 0
-    report = json.loads(out[out.index("\n[") + 1:])
+    report = json.loads(out[out.index("\n[") + 1 :])
     assert [(r["file"], r["tables"]) for r in report] == [("sales.csv", {"sales": 3})]
 
 
 def test_a_bad_file_exits_2_with_one_line_naming_file_row_and_column(
-        files: Path, ws_dir: Path, capsys) -> None:
+    files: Path, ws_dir: Path, capsys
+) -> None:
     code, out, err = run(["import", "-w", ws_dir, files / "bad.csv"], capsys)
     assert code == 2
     assert out == ""
@@ -130,12 +143,14 @@ def test_a_bad_file_exits_2_with_one_line_naming_file_row_and_column(
 
 
 def test_a_bad_file_after_a_good_one_leaves_the_workspace_unchanged(
-        files: Path, ws_dir: Path, capsys) -> None:
-    assert run(["import", "-w", ws_dir, files / "inventory.csv", "--as-of", "2025-03-15"],
-               capsys)[0] == 0
+    files: Path, ws_dir: Path, capsys
+) -> None:
+    assert (
+        run(["import", "-w", ws_dir, files / "inventory.csv", "--as-of", "2025-03-15"], capsys)[0]
+        == 0
+    )
     before = dump(ws_dir / DB_FILE)
-    code, out, err = run(["import", "-w", ws_dir, files / "sales.csv", files / "bad.csv"],
-                         capsys)
+    code, out, err = run(["import", "-w", ws_dir, files / "sales.csv", files / "bad.csv"], capsys)
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and "bad.csv, row 3" in err
     assert dump(ws_dir / DB_FILE) == before
@@ -151,57 +166,90 @@ def test_a_missing_input_file_exits_2(files: Path, ws_dir: Path, capsys) -> None
 
 # -- column mapping ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("mapping", [
-    "Order Date=date,Item=sku,Qty=units",
-    '{"Order Date": "date", "Item": "sku", "Qty": "units"}',
-])
-def test_map_reads_a_file_with_other_headers(mapping: str, files: Path, ws_dir: Path,
-                                             capsys) -> None:
-    code, out, err = run(["import", "-w", ws_dir, files / "orders.csv", "--map", mapping,
-                          "--as", "sales"], capsys)
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        "Order Date=date,Item=sku,Qty=units",
+        '{"Order Date": "date", "Item": "sku", "Qty": "units"}',
+    ],
+)
+def test_map_reads_a_file_with_other_headers(
+    mapping: str, files: Path, ws_dir: Path, capsys
+) -> None:
+    code, out, err = run(
+        ["import", "-w", ws_dir, files / "orders.csv", "--map", mapping, "--as", "sales"], capsys
+    )
     assert code == 0, err
     assert "orders.csv" in out and "3 sales rows" in out
     sales = Workspace.open(ws_dir, create=False).read("sales")
     assert sales.groupby("sku")["units"].sum().to_dict() == {"A": 5.0, "B": 6.0}
-    assert sorted(sales["date"].dt.strftime("%Y-%m-%d").unique()) == ["2025-03-01",
-                                                                       "2025-03-03"]
+    assert sorted(sales["date"].dt.strftime("%Y-%m-%d").unique()) == ["2025-03-01", "2025-03-03"]
 
 
 def test_map_can_come_from_a_file(files: Path, ws_dir: Path, tmp_path: Path, capsys) -> None:
     mapping = write(tmp_path, "mapping.txt", "Order Date=date\nItem=sku\nQty=units\n")
-    code, _, err = run(["import", "-w", ws_dir, files / "orders.csv", "--map", mapping,
-                        "--as", "sales"], capsys)
+    code, _, err = run(
+        ["import", "-w", ws_dir, files / "orders.csv", "--map", mapping, "--as", "sales"], capsys
+    )
     assert code == 0, err
     assert units_by_sku(Workspace.open(ws_dir, create=False)) == {"A": 5.0, "B": 6.0}
 
 
 def test_map_to_a_missing_column_exits_2(files: Path, ws_dir: Path, capsys) -> None:
-    code, out, err = run(["import", "-w", ws_dir, files / "orders.csv", "--map",
-                          "Order Day=date,Item=sku,Qty=units", "--as", "sales"], capsys)
+    code, out, err = run(
+        [
+            "import",
+            "-w",
+            ws_dir,
+            files / "orders.csv",
+            "--map",
+            "Order Day=date,Item=sku,Qty=units",
+            "--as",
+            "sales",
+        ],
+        capsys,
+    )
     assert code == 2
     assert len(err.strip().splitlines()) == 1
     assert "Order Day" in err and "orders.csv" in err
     assert not (ws_dir / DB_FILE).exists()
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--map", "Order Date=date,Item=sku,Qty=units"], "--map needs --as"),
-    (["--map", "Order Date date", "--as", "sales"], "has no '='"),
-    (["--map", '{"Order Date": ', "--as", "sales"], "not valid JSON"),
-    (["--period", "2025-03-01:March", "--as-of", "2025-03-01"], "--period end 'March'"),
-])
-def test_bad_options_exit_2_with_one_line(argv: list[str], message: str, files: Path,
-                                          ws_dir: Path, capsys) -> None:
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--map", "Order Date=date,Item=sku,Qty=units"], "--map needs --as"),
+        (["--map", "Order Date date", "--as", "sales"], "has no '='"),
+        (["--map", '{"Order Date": ', "--as", "sales"], "not valid JSON"),
+        (["--period", "2025-03-01:March", "--as-of", "2025-03-01"], "--period end 'March'"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line(
+    argv: list[str], message: str, files: Path, ws_dir: Path, capsys
+) -> None:
     code, _, err = run(["import", "-w", ws_dir, files / "orders.csv", *argv], capsys)
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and message in err
 
 
-def test_a_very_long_inline_map_is_not_mistaken_for_a_path(files: Path, ws_dir: Path,
-                                                           capsys) -> None:
+def test_a_very_long_inline_map_is_not_mistaken_for_a_path(
+    files: Path, ws_dir: Path, capsys
+) -> None:
     padding = ",".join(f"Unused column {i}=x{i}" for i in range(30))  # > 255 characters
-    code, _, err = run(["import", "-w", ws_dir, files / "orders.csv", "--map",
-                        f"Order Date=date,Item=sku,Qty=units,{padding}", "--as", "sales"], capsys)
+    code, _, err = run(
+        [
+            "import",
+            "-w",
+            ws_dir,
+            files / "orders.csv",
+            "--map",
+            f"Order Date=date,Item=sku,Qty=units,{padding}",
+            "--as",
+            "sales",
+        ],
+        capsys,
+    )
     assert code == 2  # the unused columns are not in the file...
     assert "File name too long" not in err and "Unused column" in err  # ...and it says so
 
@@ -209,16 +257,27 @@ def test_a_very_long_inline_map_is_not_mistaken_for_a_path(files: Path, ws_dir: 
 def test_map_only_the_columns_whose_names_differ(files: Path, ws_dir: Path, capsys) -> None:
     # 'date' and 'sku' are already stockcycle's names: they map to themselves.
     f = write(files, "qty.csv", "date,sku,qty,comment\n2025-03-01,A,4,x\n2025-03-02,A,6,\n")
-    code, out, err = run(["import", "-w", ws_dir, f, "--map", "qty=units", "--as", "sales"],
-                         capsys)
+    code, out, err = run(["import", "-w", ws_dir, f, "--map", "qty=units", "--as", "sales"], capsys)
     assert code == 0, err
     assert units_by_sku(Workspace.open(ws_dir, create=False)) == {"A": 10.0}
 
 
-def test_a_mapping_missing_a_required_column_names_the_candidates(files: Path, ws_dir: Path,
-                                                                  capsys) -> None:
-    code, _, err = run(["import", "-w", ws_dir, files / "orders.csv", "--map",
-                        "Order Date=date,Item=sku", "--as", "sales"], capsys)
+def test_a_mapping_missing_a_required_column_names_the_candidates(
+    files: Path, ws_dir: Path, capsys
+) -> None:
+    code, _, err = run(
+        [
+            "import",
+            "-w",
+            ws_dir,
+            files / "orders.csv",
+            "--map",
+            "Order Date=date,Item=sku",
+            "--as",
+            "sales",
+        ],
+        capsys,
+    )
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "leaves out the required column(s) 'units' of sales" in err
     assert "the file's columns not used yet: 'Qty'" in err
@@ -226,8 +285,9 @@ def test_a_mapping_missing_a_required_column_names_the_candidates(files: Path, w
 
 def test_import_prints_notes_apart_from_problems(files: Path, ws_dir: Path, capsys) -> None:
     # Row 3 repeats row 2 exactly (a problem: a dropped duplicate); row 4 is a return (a note).
-    f = write(files, "returns.csv", "date,sku,units\n2025-03-01,A,3\n2025-03-01,A,3\n"
-              "2025-03-02,A,-1\n")
+    f = write(
+        files, "returns.csv", "date,sku,units\n2025-03-01,A,3\n2025-03-01,A,3\n2025-03-02,A,-1\n"
+    )
     code, out, err = run(["import", "-w", ws_dir, f], capsys)
     assert code == 0, err
     lines = [line.strip() for line in out.splitlines()]
@@ -242,19 +302,24 @@ def test_import_prints_notes_apart_from_problems(files: Path, ws_dir: Path, caps
     assert info["problems"] == ["returns.csv: 1 duplicated rows dropped (first at row 3)"]
 
 
-XRAY = ("Product Details,ASIN,BSR,Price  $,ASIN Sales,ASIN Revenue\n"
-        "Silicone mat,B0AAA00001,1234,$12.99,3000,\"$38,970.00\"\n")
+XRAY = (
+    "Product Details,ASIN,BSR,Price  $,ASIN Sales,ASIN Revenue\n"
+    'Silicone mat,B0AAA00001,1234,$12.99,3000,"$38,970.00"\n'
+)
 
 
-def test_an_xray_export_needs_the_search_it_was_taken_on(files: Path, ws_dir: Path,
-                                                         capsys) -> None:
+def test_an_xray_export_needs_the_search_it_was_taken_on(files: Path, ws_dir: Path, capsys) -> None:
     f = write(files, "Xray.csv", XRAY)
     code, out, err = run(["import", "-w", ws_dir, f, "--as-of", "2026-10-31"], capsys)
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
-    assert ("Xray.csv: Helium 10 Xray export: say which search it was taken on (--search in "
-            "the command line, 'Search' on the Data page)") in err
-    code, _, err = run(["import", "-w", ws_dir, f, "--as-of", "2026-10-31", "--search",
-                        "silicone baking mat"], capsys)
+    assert (
+        "Xray.csv: Helium 10 Xray export: say which search it was taken on (--search in "
+        "the command line, 'Search' on the Data page)"
+    ) in err
+    code, _, err = run(
+        ["import", "-w", ws_dir, f, "--as-of", "2026-10-31", "--search", "silicone baking mat"],
+        capsys,
+    )
     assert code == 0, err
     comp = Workspace.open(ws_dir, create=False).read("competitors")
     assert comp["search"].tolist() == ["silicone baking mat"]
@@ -269,10 +334,20 @@ def test_import_help_says_xray_needs_search(capsys) -> None:
 
 # -- info --------------------------------------------------------------------------------------
 
-def test_info_json_gives_skus_dates_sources_and_counts(files: Path, ws_dir: Path,
-                                                       capsys) -> None:
-    run(["import", "-w", ws_dir, files / "sales.csv", files / "inventory.csv",
-         "--as-of", "2025-03-15"], capsys)
+
+def test_info_json_gives_skus_dates_sources_and_counts(files: Path, ws_dir: Path, capsys) -> None:
+    run(
+        [
+            "import",
+            "-w",
+            ws_dir,
+            files / "sales.csv",
+            files / "inventory.csv",
+            "--as-of",
+            "2025-03-15",
+        ],
+        capsys,
+    )
     code, out, _ = run(["info", "-w", ws_dir, "--json"], capsys)
     assert code == 0
     info = json.loads(out)
@@ -313,8 +388,10 @@ def test_info_on_a_missing_workspace_exits_2(tmp_path: Path, capsys) -> None:
 
 # -- export ------------------------------------------------------------------------------------
 
-def test_export_writes_a_csv_that_reimports_to_the_same_rows(files: Path, ws_dir: Path,
-                                                             tmp_path: Path, capsys) -> None:
+
+def test_export_writes_a_csv_that_reimports_to_the_same_rows(
+    files: Path, ws_dir: Path, tmp_path: Path, capsys
+) -> None:
     run(["import", "-w", ws_dir, files / "sales.csv"], capsys)
     out_csv = tmp_path / "sales-export.csv"
     code, out, _ = run(["export", "-w", ws_dir, "--table", "sales", "--out", out_csv], capsys)
@@ -332,10 +409,12 @@ def test_export_writes_a_csv_that_reimports_to_the_same_rows(files: Path, ws_dir
     pd.testing.assert_frame_equal(again, original)
 
 
-def test_export_writes_whole_numbers_without_a_decimal_point(files: Path, ws_dir: Path,
-                                                             capsys) -> None:
-    f = write(files, "money.csv", "date,sku,units,revenue\n2025-03-01,A,15,24.5\n"
-              "2025-03-02,A,3,30\n")
+def test_export_writes_whole_numbers_without_a_decimal_point(
+    files: Path, ws_dir: Path, capsys
+) -> None:
+    f = write(
+        files, "money.csv", "date,sku,units,revenue\n2025-03-01,A,15,24.5\n2025-03-02,A,3,30\n"
+    )
     run(["import", "-w", ws_dir, f], capsys)
     code, out, _ = run(["export", "-w", ws_dir, "--table", "sales"], capsys)
     assert code == 0
@@ -355,8 +434,9 @@ def test_export_to_stdout(files: Path, ws_dir: Path, capsys) -> None:
     assert len(lines) == 1 + 2 and all(line.startswith("2025-03-15,") for line in lines[1:])
 
 
-def test_export_into_a_missing_folder_exits_2(files: Path, ws_dir: Path, tmp_path: Path,
-                                              capsys) -> None:
+def test_export_into_a_missing_folder_exits_2(
+    files: Path, ws_dir: Path, tmp_path: Path, capsys
+) -> None:
     run(["import", "-w", ws_dir, files / "sales.csv"], capsys)
     target = tmp_path / "no" / "such" / "folder" / "x.csv"
     code, _, err = run(["export", "-w", ws_dir, "--table", "sales", "--out", target], capsys)
@@ -374,16 +454,25 @@ def test_an_unknown_table_is_a_usage_error(ws_dir: Path, capsys) -> None:
 
 # -- the real entry points -------------------------------------------------------------------
 
+
 def test_console_script_and_python_m_entry_points(files: Path, ws_dir: Path) -> None:
     script = Path(sys.executable).with_name("stockcycle")
     script = script if script.is_file() else Path(shutil.which("stockcycle") or "stockcycle")
-    done = subprocess.run([str(script), "import", "-w", str(ws_dir), str(files / "sales.csv")],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(script), "import", "-w", str(ws_dir), str(files / "sales.csv")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "sales.csv" in done.stdout and "3 sales rows" in done.stdout
 
-    done = subprocess.run([sys.executable, "-m", "stockcycle", "info", "-w", str(ws_dir),
-                           "--json"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "stockcycle", "info", "-w", str(ws_dir), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     info = json.loads(done.stdout)
     assert info["skus"] == 2 and info["row_counts"]["sales"] == 3

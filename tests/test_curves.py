@@ -23,8 +23,9 @@ DATES = pd.date_range(END - pd.Timedelta(days=3 * 365), END, freq="D")
 
 def _flat(stage: str, seed: int, **kw) -> np.ndarray:
     """Expected demand without season or Prime Day: the life-cycle level alone."""
-    return stage_demand(stage, DATES, np.random.default_rng(seed), seasonal=False,
-                        prime_day=False, **kw)
+    return stage_demand(
+        stage, DATES, np.random.default_rng(seed), seasonal=False, prime_day=False, **kw
+    )
 
 
 def test_bass_share_solves_the_bass_equation():
@@ -35,8 +36,7 @@ def test_bass_share_solves_the_bass_equation():
     h = 1e-4
     deriv = (bass_share(t + h, p, q) - bass_share(t - h, p, q)) / (2 * h)
     inner = slice(1, None)  # at t=0 the clamp at 0 makes the central difference one-sided
-    np.testing.assert_allclose(deriv[inner], ((p + q * f) * (1 - f))[inner], rtol=1e-5,
-                               atol=1e-9)
+    np.testing.assert_allclose(deriv[inner], ((p + q * f) * (1 - f))[inner], rtol=1e-5, atol=1e-9)
     assert f[0] == 0 and 0.99 < f[-1] < 1
 
 
@@ -83,10 +83,12 @@ def test_launch_age_is_respected():
 
 
 def test_seasonality_peaks_in_december_and_dips_in_january():
-    flat = stage_demand("maturity", DATES, np.random.default_rng(5), seasonal=False,
-                        prime_day=False)
-    seasonal = stage_demand("maturity", DATES, np.random.default_rng(5), seasonal=True,
-                            prime_day=False)
+    flat = stage_demand(
+        "maturity", DATES, np.random.default_rng(5), seasonal=False, prime_day=False
+    )
+    seasonal = stage_demand(
+        "maturity", DATES, np.random.default_rng(5), seasonal=True, prime_day=False
+    )
     factor = pd.Series(seasonal / flat, index=DATES)
     year = factor["2025-01-01":"2025-12-31"]
     by_month = year.groupby(year.index.month).mean()
@@ -102,8 +104,18 @@ def test_prime_day_multiplies_only_the_event_days():
     prime = stage_demand("maturity", DATES, np.random.default_rng(8), prime_day=True)
     ratio = pd.Series(prime / base, index=DATES)
     spiked = ratio[ratio > 1.0001].index.strftime("%Y-%m-%d").tolist()
-    assert spiked == ["2024-07-16", "2024-07-17", "2025-07-08", "2025-07-09", "2025-07-10",
-                      "2025-07-11", "2026-07-08", "2026-07-09", "2026-07-10", "2026-07-11"]
+    assert spiked == [
+        "2024-07-16",
+        "2024-07-17",
+        "2025-07-08",
+        "2025-07-09",
+        "2025-07-10",
+        "2025-07-11",
+        "2026-07-08",
+        "2026-07-09",
+        "2026-07-10",
+        "2026-07-11",
+    ]
     assert 3 <= ratio["2025-07-09"] <= 5
 
 

@@ -12,11 +12,13 @@ from stockcycle.errors import InputError
 from stockcycle.forecast.demand import demand_panel, sku_series, stockout_run_length
 
 
-def _sales(sku: str, units: list[float], start: str = "2024-01-01",
-           channel: str = "amazon") -> pd.DataFrame:
+def _sales(
+    sku: str, units: list[float], start: str = "2024-01-01", channel: str = "amazon"
+) -> pd.DataFrame:
     days = pd.date_range(start, periods=len(units), freq="D")
-    return pd.DataFrame({"date": days, "sku": sku, "channel": channel,
-                         "units": np.asarray(units, dtype=float)})
+    return pd.DataFrame(
+        {"date": days, "sku": sku, "channel": channel, "units": np.asarray(units, dtype=float)}
+    )
 
 
 def test_grid_is_complete_from_first_sale_and_sums_channels() -> None:
@@ -78,11 +80,14 @@ def test_inventory_snapshots_mark_stockouts_where_known() -> None:
     sales = _sales("S", units)
     days = pd.date_range("2024-01-01", periods=6)
     # Two locations on day 2: 0 + 0 -> out; day 3: 0 + 4 -> in; day 5: 0 -> out.
-    inv = pd.DataFrame({
-        "snapshot_date": [days[1], days[1], days[2], days[2], days[4]],
-        "sku": "S", "location": ["FBA", "3PL", "FBA", "3PL", "FBA"],
-        "available": [0.0, 0.0, 0.0, 4.0, 0.0],
-    })
+    inv = pd.DataFrame(
+        {
+            "snapshot_date": [days[1], days[1], days[2], days[2], days[4]],
+            "sku": "S",
+            "location": ["FBA", "3PL", "FBA", "3PL", "FBA"],
+            "available": [0.0, 0.0, 0.0, 4.0, 0.0],
+        }
+    )
     rows = sku_series(demand_panel(sales, inv), "S")
     assert list(rows["in_stock"]) == [True, False, True, True, False, True]
     assert rows["demand"].isna().tolist() == [False, True, False, False, True, False]
@@ -91,8 +96,14 @@ def test_inventory_snapshots_mark_stockouts_where_known() -> None:
 def test_zero_run_with_an_empty_snapshot_is_a_stockout_throughout() -> None:
     units = [0.3] * 10 + [0.0] * 6  # slow seller, run reaches the end: not inferred alone
     sales = _sales("S", units)
-    inv = pd.DataFrame({"snapshot_date": [pd.Timestamp("2024-01-16")], "sku": "S",
-                        "location": "FBA", "available": [0.0]})
+    inv = pd.DataFrame(
+        {
+            "snapshot_date": [pd.Timestamp("2024-01-16")],
+            "sku": "S",
+            "location": "FBA",
+            "available": [0.0],
+        }
+    )
     rows = sku_series(demand_panel(sales, inv), "S")
     assert (~rows["in_stock"]).sum() == 6
     assert rows["demand"].iloc[10:].isna().all()

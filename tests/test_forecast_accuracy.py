@@ -21,8 +21,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def sample_backtest(sample_db: Path, tmp_path_factory: pytest.TempPathFactory
-                    ) -> tuple[Workspace, BacktestResult]:
+def sample_backtest(
+    sample_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Workspace, BacktestResult]:
     folder = tmp_path_factory.mktemp("accuracy") / "sample"
     folder.mkdir()
     shutil.copyfile(sample_db, folder / DB_FILE)
@@ -54,8 +55,13 @@ def test_intermittent_skus_use_intermittent_methods(sample_backtest) -> None:
     for sku in lumpy:
         assert table.loc[sku, "model"] in ("croston_sba", "tsb"), table.loc[sku, "reason"]
     # Every SKU's choice is explained in a sentence naming the model used.
-    labels = {"prophet": "Prophet", "croston_sba": "Croston-SBA", "tsb": "TSB",
-              "seasonal_naive": "Seasonal naive", "moving_average": "28-day moving average",
-              "peer": ("Peer-based", "Own average")}
+    labels = {
+        "prophet": "Prophet",
+        "croston_sba": "Croston-SBA",
+        "tsb": "TSB",
+        "seasonal_naive": "Seasonal naive",
+        "moving_average": "28-day moving average",
+        "peer": ("Peer-based", "Own average"),
+    }
     for model, reason in zip(table["model"], table["reason"], strict=True):
         assert reason.startswith(labels[model]), reason

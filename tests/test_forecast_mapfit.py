@@ -32,15 +32,18 @@ def _smooth_curves(n: int) -> list[tuple[pd.DatetimeIndex, np.ndarray]]:
     return out
 
 
-def _inputs(dates: pd.DatetimeIndex, y: np.ndarray, growth: str
-            ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def _inputs(
+    dates: pd.DatetimeIndex, y: np.ndarray, growth: str
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     obs = ~np.isnan(y)
     hist = pd.DataFrame({"ds": dates[obs], "y": y[obs]})
-    fut = pd.DataFrame({"ds": pd.date_range(dates[-1] + pd.Timedelta(days=1),
-                                            periods=HORIZON)})
-    kwargs = dict(growth=growth, yearly_seasonality=yearly_order((dates[-1] - dates[0]).days),
-                  holidays=holidays_frame(dates[0].year, fut["ds"].iloc[-1].year),
-                  **PROPHET_OPTIONS)
+    fut = pd.DataFrame({"ds": pd.date_range(dates[-1] + pd.Timedelta(days=1), periods=HORIZON)})
+    kwargs = dict(
+        growth=growth,
+        yearly_seasonality=yearly_order((dates[-1] - dates[0]).days),
+        holidays=holidays_frame(dates[0].year, fut["ds"].iloc[-1].year),
+        **PROPHET_OPTIONS,
+    )
     if growth == "logistic":
         peak = pd.Series(y).rolling(MA_DAYS, min_periods=7).mean().max()
         cap = 1.5 * max(float(np.nan_to_num(peak)), float(np.nanmean(y)), 0.1)
@@ -60,13 +63,18 @@ def test_gradient_matches_finite_differences(growth: str) -> None:
     dat = model.preprocess(hist)
     post = ProphetPosterior(vars(dat))
     rng = np.random.default_rng(1)
-    theta = np.concatenate([[0.3, 0.4], np.abs(rng.normal(0, 0.05, 2 * post.S)),
-                            rng.normal(0, 0.05, post.K)])
+    theta = np.concatenate(
+        [[0.3, 0.4], np.abs(rng.normal(0, 0.05, 2 * post.S)), rng.normal(0, 0.05, post.K)]
+    )
     f, grad = post.value_and_grad(theta)
     eps = 1e-6
-    numeric = np.array([(post.value_and_grad(theta + eps * e)[0]
-                         - post.value_and_grad(theta - eps * e)[0]) / (2 * eps)
-                        for e in np.eye(len(theta))])
+    numeric = np.array(
+        [
+            (post.value_and_grad(theta + eps * e)[0] - post.value_and_grad(theta - eps * e)[0])
+            / (2 * eps)
+            for e in np.eye(len(theta))
+        ]
+    )
     assert np.isfinite(f)
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-4 * np.abs(grad).max())
 
@@ -116,10 +124,8 @@ def test_failed_optimisation_falls_back_to_cmdstan(monkeypatch) -> None:
     _quiet_cmdstanpy()
     dates, y = _smooth_curves(1)[0]
     hist, fut, kwargs = _inputs(dates[-300:], y[-300:], "linear")
-    monkeypatch.setattr(mapfit.ProphetPosterior, "fit",
-                        lambda self, init: ({}, np.inf, False))
+    monkeypatch.setattr(mapfit.ProphetPosterior, "fit", lambda self, init: ({}, np.inf, False))
     ours = mapfit.InProcessProphet(**kwargs).fit(hist)
     theirs = Prophet(**kwargs).fit(hist)
     np.testing.assert_allclose(ours.params["beta"], theirs.params["beta"], rtol=1e-6)
-    np.testing.assert_allclose(ours.predict(fut)["yhat"], theirs.predict(fut)["yhat"],
-                               rtol=1e-6)
+    np.testing.assert_allclose(ours.predict(fut)["yhat"], theirs.predict(fut)["yhat"], rtol=1e-6)

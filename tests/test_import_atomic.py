@@ -54,8 +54,12 @@ def snapshot(db_path: Path) -> tuple[str, dict[str, int]]:
     con = sqlite3.connect(db_path)
     try:
         text = "\n".join(con.iterdump())
-        tables = [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
         counts = {t: con.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
     finally:
         con.close()
@@ -64,11 +68,21 @@ def snapshot(db_path: Path) -> tuple[str, dict[str, int]]:
 
 def seed(ws: Workspace) -> None:
     days = pd.date_range("2025-03-01", periods=30)
-    sales = pd.DataFrame({"date": days, "sku": "A", "channel": "Amazon.com",
-                          "units": [float(d.day) for d in days]})
+    sales = pd.DataFrame(
+        {"date": days, "sku": "A", "channel": "Amazon.com", "units": [float(d.day) for d in days]}
+    )
     products = pd.DataFrame({"sku": ["A"], "title": ["Garlic press"], "unit_cost": [3.2]})
-    ws.import_files([ParsedFile("march.csv", "generic_sales", "Generic sales table",
-                                {"sales": sales, "products": products}, 30)])
+    ws.import_files(
+        [
+            ParsedFile(
+                "march.csv",
+                "generic_sales",
+                "Generic sales table",
+                {"sales": sales, "products": products},
+                30,
+            )
+        ]
+    )
     ws.save_settings(Settings(launch_cover_days=40))
     ws.save_plan("launch", "first order", pd.DataFrame({"sku": ["A"], "units": [2250]}))
 
@@ -78,8 +92,9 @@ def seed(ws: Workspace) -> None:
 WRITTEN_BEFORE_KILL = 32 * 2**20
 
 
-def wait_for_write_in_progress(proc: subprocess.Popen, db_path: Path, size_before: int,
-                               timeout: float = 180.0) -> None:
+def wait_for_write_in_progress(
+    proc: subprocess.Popen, db_path: Path, size_before: int, timeout: float = 180.0
+) -> None:
     """Return once the import has written ``WRITTEN_BEFORE_KILL`` bytes of uncommitted pages.
 
     Rollback-journal mode: the ``-journal`` file exists and the database file has grown that
@@ -91,11 +106,12 @@ def wait_for_write_in_progress(proc: subprocess.Popen, db_path: Path, size_befor
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             out, err = proc.communicate()
-            pytest.fail(f"the import ended (status {proc.returncode}) before it was seen "
-                        f"writing:\n{out}\n{err}")
+            pytest.fail(
+                f"the import ended (status {proc.returncode}) before it was seen "
+                f"writing:\n{out}\n{err}"
+            )
         try:
-            if (journal.exists()
-                    and db_path.stat().st_size > size_before + WRITTEN_BEFORE_KILL):
+            if journal.exists() and db_path.stat().st_size > size_before + WRITTEN_BEFORE_KILL:
                 return
             if wal.exists() and wal.stat().st_size > WRITTEN_BEFORE_KILL:
                 return
@@ -111,9 +127,13 @@ def test_an_import_killed_mid_write_leaves_the_workspace_as_before(tmp_path: Pat
     digest_before, counts_before = snapshot(ws.db_path)
     size_before = ws.db_path.stat().st_size
 
-    proc = subprocess.Popen([sys.executable, "-c", BIG_IMPORT, str(ws.path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", BIG_IMPORT, str(ws.path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
     try:
         wait_for_write_in_progress(proc, ws.db_path, size_before)
         os.kill(proc.pid, signal.SIGKILL)

@@ -17,8 +17,10 @@ from stockcycle.ingest import parse_file
 
 BAD = Path(__file__).parent / "data" / "bad"
 with open(BAD / "expected.csv", newline="", encoding="utf-8") as f:
-    EXPECTED = {r["file"]: [s.strip() for s in r["expected_substrings"].split("|")]
-                for r in csv.DictReader(f)}
+    EXPECTED = {
+        r["file"]: [s.strip() for s in r["expected_substrings"].split("|")]
+        for r in csv.DictReader(f)
+    }
 
 
 def test_every_bad_file_is_listed_and_there_are_at_least_30():

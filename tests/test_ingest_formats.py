@@ -31,8 +31,9 @@ def row(df: pd.DataFrame, **match) -> pd.Series:
     return sel.iloc[0]
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in GOOD.iterdir()
-                                        if p.name != "my_sales_export.csv"))
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in GOOD.iterdir() if p.name != "my_sales_export.csv")
+)
 def test_tables_have_exactly_the_schema_columns_and_dtypes(name: str):
     pf = parse(name)
     assert pf.tables
@@ -44,8 +45,9 @@ def test_tables_have_exactly_the_schema_columns_and_dtypes(name: str):
         assert not df.duplicated(key).any(), f"{table} key not unique"
 
 
-@pytest.mark.parametrize("name", ["all_orders.txt", "all_orders_utf16le.txt",
-                                  "all_orders_utf16be.txt"])
+@pytest.mark.parametrize(
+    "name", ["all_orders.txt", "all_orders_utf16le.txt", "all_orders_utf16be.txt"]
+)
 def test_all_orders_lines_and_daily_totals(name: str, tmp_path: Path):
     """Hand totals: see the lines of all_orders.txt.
 
@@ -79,8 +81,12 @@ def test_all_orders_lines_and_daily_totals(name: str, tmp_path: Path):
     sales = ws.read("sales")
     assert len(sales) == 4
     r = row(sales, date=date(2025, 3, 1), sku="NW-MAT-01", channel="Amazon.com")
-    assert (r.units, r.returns, r.revenue, r.price) == (3, 0, pytest.approx(38.97),
-                                                         pytest.approx(12.99))
+    assert (r.units, r.returns, r.revenue, r.price) == (
+        3,
+        0,
+        pytest.approx(38.97),
+        pytest.approx(12.99),
+    )
     r = row(sales, date=date(2025, 3, 1), sku="NW-MAT-01", channel="Non-Amazon")
     assert (r.units, r.revenue, r.price) == (3, 36.0, 12.0)
     r = row(sales, date=date(2025, 3, 2), sku="NW-MAT-01", channel="Amazon.com")
@@ -104,8 +110,7 @@ def test_the_same_sku_twice_in_one_order_is_two_lines(tmp_path: Path):
     for _ in range(2):  # the same report twice still counts each line once
         ws.import_files([parse_file(f)])
     sales = ws.read("sales")
-    assert (sales["units"].tolist(), sales["revenue"].tolist()) == ([3.0],
-                                                                   [pytest.approx(37.97)])
+    assert (sales["units"].tolist(), sales["revenue"].tolist()) == ([3.0], [pytest.approx(37.97)])
 
 
 def test_business_report_without_dates_covers_the_30_days_ending_on_as_of():
@@ -136,11 +141,15 @@ def test_business_report_old_headers():
     pf = parse("business_report_old.csv")
     r = row(pf.tables["traffic"], sku="NW-MAT-01")
     assert (r.sessions, r.page_views, r.buy_box_pct, r.units, r.revenue) == (
-        1000, 1500, pytest.approx(0.9), 100, 1299.0)
+        1000,
+        1500,
+        pytest.approx(0.9),
+        100,
+        1299.0,
+    )
 
 
-@pytest.mark.parametrize("name", ["business_report_by_date.csv",
-                                  "business_report_by_date.xlsx"])
+@pytest.mark.parametrize("name", ["business_report_by_date.csv", "business_report_by_date.xlsx"])
 def test_business_report_by_date_fills_traffic_and_sales(name: str):
     pf = parse(name)
     assert pf.kind == "amazon_business_report_by_date"
@@ -180,7 +189,12 @@ def test_inventory_planning_aging_buckets():
     pf = parse("inventory_planning.csv")
     aging = pf.tables["aging"]
     assert list(aging[aging["sku"] == "NW-OLD-09"]["bucket"]) == [
-        "0-90", "91-180", "181-270", "271-365", "365+"]
+        "0-90",
+        "91-180",
+        "181-270",
+        "271-365",
+        "365+",
+    ]
     old = aging[aging["sku"] == "NW-OLD-09"].set_index("bucket")["units"]
     assert (old["181-270"], old["271-365"], old["365+"]) == (20, 40, 60)
     assert aging.groupby("sku")["units"].sum().to_dict() == {"NW-MAT-01": 300, "NW-OLD-09": 120}
@@ -212,7 +226,14 @@ def test_xray_new_layout():
     assert r.title == "Pastry Mat" and pd.isna(r.rating) and pd.isna(r.created)
     r = row(c, asin="B0AAA00001")
     assert (r.price, r.revenue, r.bsr, r.fees, r.reviews, r.rating, r.sellers) == (
-        12.99, 38970, 1234, 4.5, 12345, 4.6, 3)
+        12.99,
+        38970,
+        1234,
+        4.5,
+        12345,
+        4.6,
+        3,
+    )
     assert r.created == pd.Timestamp("2011-03-22") and r.currency == "USD"
     assert row(c, asin="B0DDD00005").created == pd.Timestamp("2020-02-29")
 
@@ -228,9 +249,11 @@ def test_xray_without_a_search_name_is_refused(search):
     with pytest.raises(SearchNeeded) as info:
         parse_file(GOOD / "xray_new.csv", search=search)
     message = str(info.value)
-    assert message.startswith("xray_new.csv: Helium 10 Xray export: say which search it was "
-                              "taken on (--search in the command line, 'Search' on the Data "
-                              "page)")
+    assert message.startswith(
+        "xray_new.csv: Helium 10 Xray export: say which search it was "
+        "taken on (--search in the command line, 'Search' on the Data "
+        "page)"
+    )
     assert isinstance(info.value, InputError)
 
 
@@ -292,8 +315,10 @@ def test_generic_products_shares_and_numbers():
 
 def test_generic_keywords_promotions_purchase_orders():
     k = parse("keywords.csv").tables["keywords"].set_index("keyword")
-    assert (k.loc["silicone baking mat", "competing_products"], k.loc["baking mat", "trend"]) \
-        == (306, pytest.approx(-0.05))
+    assert (k.loc["silicone baking mat", "competing_products"], k.loc["baking mat", "trend"]) == (
+        306,
+        pytest.approx(-0.05),
+    )
     pr = parse("promotions.csv").tables["promotions"]
     assert pr["expected_lift"].tolist() == [pytest.approx(0.5), pytest.approx(0.8)]
     po = parse("purchase_orders.csv").tables["purchase_orders"]
@@ -324,7 +349,13 @@ def test_formats_and_targets_describe_themselves():
     assert len(kinds) == len(set(kinds))
     for f in FORMATS:
         assert f.required and set(f.tables) <= set(TABLES)
-    assert set(TARGETS) == {"sales", "inventory", "products", "keywords", "promotions",
-                            "purchase_orders"}
+    assert set(TARGETS) == {
+        "sales",
+        "inventory",
+        "products",
+        "keywords",
+        "promotions",
+        "purchase_orders",
+    }
     for t in TARGETS.values():
         assert set(t.columns) <= set(TABLES[t.name].columns)

@@ -53,13 +53,16 @@ def whole(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     return sales_of(ws)
 
 
-@pytest.mark.parametrize(("first_until", "second_from"), [
-    ("2026-10-15T12:00", "2026-10-15T12:00"),  # split at noon of the 15th
-    ("2026-10-15T18:00", "2026-10-15T06:00"),  # overlapping by 12 hours: orders in both
-])
-def test_two_halves_import_to_the_daily_totals_of_the_whole(whole: pd.DataFrame, tmp_path: Path,
-                                                           first_until: str,
-                                                           second_from: str) -> None:
+@pytest.mark.parametrize(
+    ("first_until", "second_from"),
+    [
+        ("2026-10-15T12:00", "2026-10-15T12:00"),  # split at noon of the 15th
+        ("2026-10-15T18:00", "2026-10-15T06:00"),  # overlapping by 12 hours: orders in both
+    ],
+)
+def test_two_halves_import_to_the_daily_totals_of_the_whole(
+    whole: pd.DataFrame, tmp_path: Path, first_until: str, second_from: str
+) -> None:
     part1, part2 = split(_orders_file(), tmp_path, first_until, second_from)
     ws = Workspace.open(tmp_path / "ws")
     ws.import_files([parse_file(part1)])

@@ -25,20 +25,32 @@ def col(*values: str) -> pd.Series:
 CTX = Context(file="f.csv")
 
 
-@pytest.mark.parametrize("raw, value", [
-    ("$1,299.99", 1299.99), ("1,299.99", 1299.99), ("(12.50)", -12.5), ("-3", -3.0),
-    ("AU$19.95", 19.95), ("12", 12.0), ("1,234", 1234.0), ("€12.5", 12.5),
-])
+@pytest.mark.parametrize(
+    "raw, value",
+    [
+        ("$1,299.99", 1299.99),
+        ("1,299.99", 1299.99),
+        ("(12.50)", -12.5),
+        ("-3", -3.0),
+        ("AU$19.95", 19.95),
+        ("12", 12.0),
+        ("1,234", 1234.0),
+        ("€12.5", 12.5),
+    ],
+)
 def test_us_style_numbers(raw: str, value: float):
     assert to_number(CTX, col(raw), "x").iloc[0] == pytest.approx(value)
 
 
-@pytest.mark.parametrize("values, expected", [
-    (["€1.234,56", "12,5"], [1234.56, 12.5]),
-    (["1 299,50", "3,00"], [1299.50, 3.0]),
-    (["1\u00a0299,50", "1\u202f000,00"], [1299.50, 1000.0]),
-    (["1.234", "2,5"], [1234.0, 2.5]),  # '1.234' in a European column is a thousand
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        (["€1.234,56", "12,5"], [1234.56, 12.5]),
+        (["1 299,50", "3,00"], [1299.50, 3.0]),
+        (["1\u00a0299,50", "1\u202f000,00"], [1299.50, 1000.0]),
+        (["1.234", "2,5"], [1234.0, 2.5]),  # '1.234' in a European column is a thousand
+    ],
+)
 def test_european_numbers_decided_per_column(values, expected):
     assert to_number(CTX, col(*values), "x").tolist() == pytest.approx(expected)
 
@@ -56,18 +68,27 @@ def test_missing_tokens(raw: str):
 
 def test_percent():
     assert to_percent(CTX, col("12.5%", "3", "-3%"), "x").tolist() == pytest.approx(
-        [0.125, 0.03, -0.03])
+        [0.125, 0.03, -0.03]
+    )
     with pytest.raises(InputError, match=r"row 3, column 'x': '100.5%' is more than 100%"):
         to_percent(CTX, col("50%", "100.5%"), "x", maximum=1.0)
 
 
-@pytest.mark.parametrize("raw, day", [
-    ("2025-01-15", "2025-01-15"), ("1/15/2025", "2025-01-15"), ("01/15/2025", "2025-01-15"),
-    ("Mar 22, 2011", "2011-03-22"), ("March 22, 2011", "2011-03-22"),
-    ("2025-03-01T14:22:05+00:00", "2025-03-01"), ("2025-03-01T23:30:00-08:00", "2025-03-01"),
-    ("2025-03-01 14:22:05", "2025-03-01"), ("2025/03/01", "2025-03-01"),
-    ("15.01.2025", "2025-01-15"),
-])
+@pytest.mark.parametrize(
+    "raw, day",
+    [
+        ("2025-01-15", "2025-01-15"),
+        ("1/15/2025", "2025-01-15"),
+        ("01/15/2025", "2025-01-15"),
+        ("Mar 22, 2011", "2011-03-22"),
+        ("March 22, 2011", "2011-03-22"),
+        ("2025-03-01T14:22:05+00:00", "2025-03-01"),
+        ("2025-03-01T23:30:00-08:00", "2025-03-01"),
+        ("2025-03-01 14:22:05", "2025-03-01"),
+        ("2025/03/01", "2025-03-01"),
+        ("15.01.2025", "2025-01-15"),
+    ],
+)
 def test_date_forms(raw: str, day: str):
     assert to_date(CTX, col(raw), "d").iloc[0] == pd.Timestamp(day)
 
@@ -80,10 +101,15 @@ def test_slash_dates_are_day_first_when_the_column_says_so():
 
 def test_number_error_names_row_and_column():
     with pytest.raises(InputError) as info:
-        to_number(Context(file="o.txt", headers={"q": "quantity"}), col("1", "2", "abc"), "q",
-                  expected="a whole number of units")
-    assert str(info.value) == ("o.txt, row 4, column 'quantity': 'abc' is not a number "
-                               "(expected a whole number of units)")
+        to_number(
+            Context(file="o.txt", headers={"q": "quantity"}),
+            col("1", "2", "abc"),
+            "q",
+            expected="a whole number of units",
+        )
+    assert str(info.value) == (
+        "o.txt, row 4, column 'quantity': 'abc' is not a number (expected a whole number of units)"
+    )
     assert (info.value.row, info.value.column) == (4, "quantity")
 
 
@@ -95,8 +121,11 @@ def test_header_normalisation_is_whole_name_not_substring():
 
 def test_b2b_column_is_never_taken_for_the_total(tmp_path: Path):
     f = tmp_path / "br.csv"
-    f.write_text("(Child) ASIN,SKU,Sessions - Total - B2B,Sessions - Total,Units Ordered,"
-                 "Ordered Product Sales\nB01,S1,7,70,5,$50.00\n", encoding="utf-8")
+    f.write_text(
+        "(Child) ASIN,SKU,Sessions - Total - B2B,Sessions - Total,Units Ordered,"
+        "Ordered Product Sales\nB01,S1,7,70,5,$50.00\n",
+        encoding="utf-8",
+    )
     t = parse_file(f, period=(date(2025, 1, 1), date(2025, 1, 31))).tables["traffic"]
     assert t["sessions"].iloc[0] == 70
 
@@ -119,21 +148,35 @@ def test_mapping_reads_any_file_as_a_generic_table():
     assert read_columns(src) == ["Day", "Item number", "Qty sold", "Notes"]
     with pytest.raises(UnrecognisedFormat):
         parse_file(src)
-    pf = parse_file(src, mapping={"Day": "date", "Item number": "sku", "Qty sold": "units"},
-                    target="sales")
+    pf = parse_file(
+        src, mapping={"Day": "date", "Item number": "sku", "Qty sold": "units"}, target="sales"
+    )
     assert pf.kind == "generic_sales"
     assert pf.tables["sales"]["units"].tolist() == [3, 5]
 
 
-@pytest.mark.parametrize("mapping, target, message", [
-    ({"Day": "date", "Item": "sku", "Qty sold": "units"}, "sales",
-     "column 'Item': the mapping names 'Item', which is not a column of this file"),
-    ({"Day": "date", "Item number": "sku"}, "sales", "leaves out the required column(s) 'units'"),
-    ({"Day": "date", "Item number": "sku", "Qty sold": "qty"}, "sales",
-     "'qty', which is not a column of sales"),
-    ({"Day": "date"}, None, "a column mapping needs the table it fills"),
-    ({"Day": "date"}, "orders", "'orders' is not a table"),
-])
+@pytest.mark.parametrize(
+    "mapping, target, message",
+    [
+        (
+            {"Day": "date", "Item": "sku", "Qty sold": "units"},
+            "sales",
+            "column 'Item': the mapping names 'Item', which is not a column of this file",
+        ),
+        (
+            {"Day": "date", "Item number": "sku"},
+            "sales",
+            "leaves out the required column(s) 'units'",
+        ),
+        (
+            {"Day": "date", "Item number": "sku", "Qty sold": "qty"},
+            "sales",
+            "'qty', which is not a column of sales",
+        ),
+        ({"Day": "date"}, None, "a column mapping needs the table it fills"),
+        ({"Day": "date"}, "orders", "'orders' is not a table"),
+    ],
+)
 def test_bad_mappings(mapping, target, message):
     with pytest.raises(InputError) as info:
         parse_file(GOOD / "my_sales_export.csv", mapping=mapping, target=target)
@@ -142,15 +185,26 @@ def test_bad_mappings(mapping, target, message):
 
 
 def test_every_target_can_be_filled_through_a_mapping(tmp_path: Path):
-    values = {"date": "2025-01-01", "start": "2025-01-01", "end": "2025-01-02",
-              "sku": "S1", "po": "P1", "keyword": "mat"}
+    values = {
+        "date": "2025-01-01",
+        "start": "2025-01-01",
+        "end": "2025-01-02",
+        "sku": "S1",
+        "po": "P1",
+        "keyword": "mat",
+    }
     for name, info in TARGETS.items():
         headers = [f"My {c}" for c in info.required]
         f = tmp_path / f"{name}.csv"
-        f.write_text(",".join(headers) + "\n" + ",".join(values.get(c, "5")
-                                                         for c in info.required) + "\n")
-        pf = parse_file(f, mapping={h: c for h, c in zip(headers, info.required, strict=True)},
-                        target=name, as_of=date(2025, 1, 1))
+        f.write_text(
+            ",".join(headers) + "\n" + ",".join(values.get(c, "5") for c in info.required) + "\n"
+        )
+        pf = parse_file(
+            f,
+            mapping={h: c for h, c in zip(headers, info.required, strict=True)},
+            target=name,
+            as_of=date(2025, 1, 1),
+        )
         assert len(pf.tables[name]) == 1
 
 
@@ -178,9 +232,17 @@ def test_bytes_and_path_give_the_same_result():
 def test_parsed_files_import_into_the_store_without_double_counting(tmp_path: Path):
     ws = Workspace.open(tmp_path / "ws")
     as_of = date(2025, 4, 1)
-    files = ["all_orders.txt", "fba_inventory.txt", "inventory_planning.csv", "xray_new.csv",
-             "cerebro.csv", "products.csv", "promotions.csv", "purchase_orders.csv",
-             "business_report.csv"]
+    files = [
+        "all_orders.txt",
+        "fba_inventory.txt",
+        "inventory_planning.csv",
+        "xray_new.csv",
+        "cerebro.csv",
+        "products.csv",
+        "promotions.csv",
+        "purchase_orders.csv",
+        "business_report.csv",
+    ]
     parsed = [parse_file(GOOD / n, as_of=as_of, search="silicone baking mat") for n in files]
     ws.import_files(parsed)
     ws.import_files([parse_file(GOOD / "all_orders.txt", as_of=as_of)])
@@ -196,6 +258,7 @@ def test_parsed_files_import_into_the_store_without_double_counting(tmp_path: Pa
 
 # -- one number style per file (European files) --------------------------------------------------
 
+
 def test_a_european_file_reads_every_number_column_the_european_way(tmp_path: Path):
     # '24.680,00' can only be European, so '1.234' in the same file is a thousand units:
     # price = 24,680.00 / 1,234 = 20.00.
@@ -208,20 +271,29 @@ def test_a_european_file_reads_every_number_column_the_european_way(tmp_path: Pa
     assert not pf.warnings
 
 
-@pytest.mark.parametrize(("delimiter", "units", "style"), [
-    (";", 1234, "1.234,56-style because the file is semicolon-separated"),
-    (",", 1.234, "1,234.56-style because the file is not semicolon-separated"),
-])
-def test_an_all_ambiguous_file_follows_its_delimiter_with_a_warning(tmp_path: Path,
-                                                                   delimiter: str,
-                                                                   units: float, style: str):
+@pytest.mark.parametrize(
+    ("delimiter", "units", "style"),
+    [
+        (";", 1234, "1.234,56-style because the file is semicolon-separated"),
+        (",", 1.234, "1,234.56-style because the file is not semicolon-separated"),
+    ],
+)
+def test_an_all_ambiguous_file_follows_its_delimiter_with_a_warning(
+    tmp_path: Path, delimiter: str, units: float, style: str
+):
     f = tmp_path / "amb.csv"
-    f.write_text(delimiter.join(["date", "sku", "revenue", "units"]) + "\n"
-                 + delimiter.join(["2025-01-15", "A", "1.234", "5"]) + "\n", encoding="utf-8")
+    f.write_text(
+        delimiter.join(["date", "sku", "revenue", "units"])
+        + "\n"
+        + delimiter.join(["2025-01-15", "A", "1.234", "5"])
+        + "\n",
+        encoding="utf-8",
+    )
     pf = parse_file(f)
     assert pf.tables["sales"]["revenue"].iloc[0] == pytest.approx(units)
-    assert pf.warnings == [f"numbers such as '1.234' can be read two ways; read {style}: "
-                           "check them"]
+    assert pf.warnings == [
+        f"numbers such as '1.234' can be read two ways; read {style}: check them"
+    ]
 
 
 def test_thousands_commas_in_a_comma_separated_file_are_no_warning(tmp_path: Path):
@@ -233,16 +305,18 @@ def test_thousands_commas_in_a_comma_separated_file_are_no_warning(tmp_path: Pat
 
 def test_a_us_number_in_a_european_file_is_an_error_naming_it(tmp_path: Path):
     f = tmp_path / "mixed.csv"
-    f.write_text("date;sku;units;revenue\n2025-01-15;A;3;24.680,00\n2025-01-16;A;2;12.50\n",
-                 encoding="utf-8")
+    f.write_text(
+        "date;sku;units;revenue\n2025-01-15;A;3;24.680,00\n2025-01-16;A;2;12.50\n", encoding="utf-8"
+    )
     with pytest.raises(InputError) as info:
         parse_file(f)
     assert (info.value.row, info.value.column) == (3, "revenue")
     assert "'12.50' is written 1,234.56-style" in str(info.value)
 
 
-@pytest.mark.parametrize("text, units", [("2025-01-15,A,2.5", "2.5"),
-                                         ("2025-01-15,A,\"1,5\"", "1,5")])
+@pytest.mark.parametrize(
+    "text, units", [("2025-01-15,A,2.5", "2.5"), ('2025-01-15,A,"1,5"', "1,5")]
+)
 def test_generic_sales_units_must_be_whole(tmp_path: Path, text: str, units: str):
     f = tmp_path / "frac.csv"
     f.write_text("date,sku,units\n" + text + "\n", encoding="utf-8")
@@ -253,45 +327,59 @@ def test_generic_sales_units_must_be_whole(tmp_path: Path, text: str, units: str
     assert f"'{units}' is not a whole number" in str(info.value)
 
 
-@pytest.mark.parametrize("raw, value", [
-    ("CHF 12.50", 12.5), ("149 kr", 149.0), ("12,50 zł", 12.5), ("USD 3.10", 3.1),
-    ("1.234,50 kr", 1234.5),
-])
+@pytest.mark.parametrize(
+    "raw, value",
+    [
+        ("CHF 12.50", 12.5),
+        ("149 kr", 149.0),
+        ("12,50 zł", 12.5),
+        ("USD 3.10", 3.1),
+        ("1.234,50 kr", 1234.5),
+    ],
+)
 def test_currencies_of_every_amazon_marketplace(raw: str, value: float):
     assert to_number(CTX, col(raw), "x").iloc[0] == pytest.approx(value)
 
 
-@pytest.mark.parametrize("sign, code", [("CHF", "CHF"), ("kr", "SEK"), ("zł", "PLN"),
-                                        ("€", "EUR")])
+@pytest.mark.parametrize("sign, code", [("CHF", "CHF"), ("kr", "SEK"), ("zł", "PLN"), ("€", "EUR")])
 def test_xray_price_header_in_other_currencies(tmp_path: Path, sign: str, code: str):
     f = tmp_path / "xray.csv"
-    f.write_text(f"Product Details,ASIN,BSR,Price  {sign},ASIN Sales,ASIN Revenue\n"
-                 f"Mat,B0AAA00001,12,\"12,50 {sign}\",100,\"1.250,00 {sign}\"\n",
-                 encoding="utf-8")
+    f.write_text(
+        f"Product Details,ASIN,BSR,Price  {sign},ASIN Sales,ASIN Revenue\n"
+        f'Mat,B0AAA00001,12,"12,50 {sign}",100,"1.250,00 {sign}"\n',
+        encoding="utf-8",
+    )
     c = parse_file(f, search="backmatte").tables["competitors"]
-    assert (c["currency"].iloc[0], c["price"].iloc[0], c["revenue"].iloc[0]) == (code, 12.5,
-                                                                                1250.0)
+    assert (c["currency"].iloc[0], c["price"].iloc[0], c["revenue"].iloc[0]) == (code, 12.5, 1250.0)
 
 
 # -- ambiguous day/month dates -------------------------------------------------------------------
+
 
 def test_an_ambiguous_date_column_is_month_first_with_a_warning(tmp_path: Path):
     f = tmp_path / "us.csv"
     f.write_text("date,sku,units\n01/03/2025,A,1\n02/03/2025,A,2\n", encoding="utf-8")
     pf = parse_file(f)
-    assert pf.tables["sales"]["date"].tolist() == [pd.Timestamp("2025-01-03"),
-                                                   pd.Timestamp("2025-02-03")]
-    assert pf.warnings == ["the dates in column 'date' (like '01/03/2025') could be day/month "
-                           "or month/day; read as month/day/year (US): check them"]
+    assert pf.tables["sales"]["date"].tolist() == [
+        pd.Timestamp("2025-01-03"),
+        pd.Timestamp("2025-02-03"),
+    ]
+    assert pf.warnings == [
+        "the dates in column 'date' (like '01/03/2025') could be day/month "
+        "or month/day; read as month/day/year (US): check them"
+    ]
 
 
 def test_an_ambiguous_date_column_of_a_european_file_is_day_first(tmp_path: Path):
     f = tmp_path / "eu.csv"
-    f.write_text("date;sku;units;revenue\n01/03/2025;A;1;12,50\n02/03/2025;A;2;25,00\n",
-                 encoding="utf-8")
+    f.write_text(
+        "date;sku;units;revenue\n01/03/2025;A;1;12,50\n02/03/2025;A;2;25,00\n", encoding="utf-8"
+    )
     pf = parse_file(f)
-    assert pf.tables["sales"]["date"].tolist() == [pd.Timestamp("2025-03-01"),
-                                                   pd.Timestamp("2025-03-02")]
+    assert pf.tables["sales"]["date"].tolist() == [
+        pd.Timestamp("2025-03-01"),
+        pd.Timestamp("2025-03-02"),
+    ]
     assert len(pf.warnings) == 1
     assert "column 'date'" in pf.warnings[0] and "read as day/month/year" in pf.warnings[0]
 
@@ -304,6 +392,7 @@ def test_dates_that_read_one_way_only_give_no_warning(tmp_path: Path, dates: lis
 
 
 # -- the mapping step ------------------------------------------------------------------------------
+
 
 def test_columns_already_named_like_the_table_map_to_themselves(tmp_path: Path):
     f = tmp_path / "m.csv"
@@ -327,6 +416,7 @@ def test_a_mapped_column_written_twice_is_refused(tmp_path: Path):
 
 # -- formats ---------------------------------------------------------------------------------------
 
+
 def test_restock_is_recognised_without_the_columns_it_does_not_use(tmp_path: Path):
     lines = (GOOD / "restock.csv").read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
@@ -349,19 +439,24 @@ def test_the_sample_business_report_period_is_the_30_days_ending_on_as_of():
     manifest = SAMPLE_DIR / "manifest.json"
     if not manifest.is_file():
         pytest.skip(f"no sample data in {SAMPLE_DIR}")
-    entry = next(e for e in json.loads(manifest.read_text(encoding="utf-8"))["files"]
-                 if e.get("period"))
+    entry = next(
+        e for e in json.loads(manifest.read_text(encoding="utf-8"))["files"] if e.get("period")
+    )
     pf = parse_file(SAMPLE_DIR / entry["name"], as_of=date.fromisoformat(entry["as_of"]))
     t = pf.tables["traffic"]
-    assert {t["period_start"].min().date().isoformat(),
-            t["period_end"].max().date().isoformat()} == set(entry["period"])
+    assert {
+        t["period_start"].min().date().isoformat(),
+        t["period_end"].max().date().isoformat(),
+    } == set(entry["period"])
     assert (t["period_end"] - t["period_start"]).dt.days.eq(29).all()
 
 
 # -- damaged workbooks -----------------------------------------------------------------------------
 
+
 def test_a_damaged_sheet_is_a_clear_error_but_a_bug_is_not_disguised(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     import io
     import zipfile
 

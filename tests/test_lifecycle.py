@@ -51,16 +51,20 @@ def test_sample_workspace_skus_come_out_in_their_generated_stage(sample_workspac
     wanted = {s["sku"]: s["stage"] for s in manifest["skus"]}
     table = classify_workspace(sample_workspace).set_index("sku")
     assert set(wanted) <= set(table.index)
-    wrong = {sku: (stage, table.loc[sku, "stage"], table.loc[sku, "reason"])
-             for sku, stage in wanted.items() if table.loc[sku, "stage"] != stage}
+    wrong = {
+        sku: (stage, table.loc[sku, "stage"], table.loc[sku, "reason"])
+        for sku, stage in wanted.items()
+        if table.loc[sku, "stage"] != stage
+    }
     assert not wrong, f"{len(wrong)} of {len(wanted)} SKUs off: {wrong}"
 
 
 def _series(rates: list[float], end: date = END) -> pd.DataFrame:
     """A noise-free daily series ending on ``end`` with the given units per day."""
     start = end - timedelta(days=len(rates) - 1)
-    return pd.DataFrame({"date": pd.date_range(start, end, freq="D"), "units": rates,
-                         "in_stock": True})
+    return pd.DataFrame(
+        {"date": pd.date_range(start, end, freq="D"), "units": rates, "in_stock": True}
+    )
 
 
 def test_reason_of_a_growing_product_quotes_its_8_week_rise() -> None:
@@ -126,8 +130,9 @@ def test_explain_rules_quotes_the_settings_and_what_the_code_does() -> None:
     assert "15%" not in text  # the default is not quoted when the seller changed it
     # The season the text names is the one the peak leaves out.
     assert "holiday season (1 October to 15 January)" in text
-    inside = _in_holiday_season(pd.DatetimeIndex(["2026-09-30", "2026-10-01", "2027-01-15",
-                                                  "2027-01-16"]))
+    inside = _in_holiday_season(
+        pd.DatetimeIndex(["2026-09-30", "2026-10-01", "2027-01-15", "2027-01-16"])
+    )
     assert inside.tolist() == [False, True, True, False]
     # The level window the text names is the one ``classify`` averages over.
     assert "last 28 days" in text
@@ -156,8 +161,7 @@ def test_stockout_gaps_in_a_mature_product_are_not_decline(seed: int) -> None:
     # The same gaps read as demand would have looked like a fall: the guard is doing the work.
     assert gapped["units"].iloc[-28:].mean() < 0.85 * series["units"].iloc[-28:].mean()
     # A demand column with NaN on stockout days (as the demand panel gives it) works the same.
-    with_demand = gapped.drop(columns="in_stock").assign(
-        demand=gapped["units"].where(~out, np.nan))
+    with_demand = gapped.drop(columns="in_stock").assign(demand=gapped["units"].where(~out, np.nan))
     assert classify(with_demand).stage == "maturity"
 
 
@@ -168,8 +172,17 @@ def _workspace(tmp_path) -> Workspace:
     sales = pd.concat([mature, new], ignore_index=True).drop(columns="in_stock")
     sales["channel"] = "Amazon.com"
     ws = Workspace.open(tmp_path / "ws")
-    ws.import_files([ParsedFile("sales.csv", "generic_sales", "Generic sales table",
-                                {"sales": sales}, rows_read=len(sales))])
+    ws.import_files(
+        [
+            ParsedFile(
+                "sales.csv",
+                "generic_sales",
+                "Generic sales table",
+                {"sales": sales},
+                rows_read=len(sales),
+            )
+        ]
+    )
     return ws
 
 
@@ -215,8 +228,17 @@ def test_level_history_of_a_sku_runs_to_the_last_sales_date_of_the_workspace(tmp
     sales = pd.concat([go, stop], ignore_index=True).drop(columns="in_stock")
     sales["channel"] = "Amazon.com"
     ws = Workspace.open(tmp_path / "ws")
-    ws.import_files([ParsedFile("sales.csv", "generic_sales", "Generic sales table",
-                                {"sales": sales}, rows_read=len(sales))])
+    ws.import_files(
+        [
+            ParsedFile(
+                "sales.csv",
+                "generic_sales",
+                "Generic sales table",
+                {"sales": sales},
+                rows_read=len(sales),
+            )
+        ]
+    )
     history = sku_level_history(ws, "STOP-1")
     assert history["date"].iloc[-1] == pd.Timestamp(END)
     assert history["demand"].iloc[-20:].tolist() == [0.0] * 20
@@ -247,14 +269,14 @@ def test_cli_prints_stages_as_json_and_keeps_overrides(tmp_path, capsys) -> None
     assert {"sku", "stage", "reason"} <= set(rows["MAT-1"])
     assert rows["MAT-1"]["stage"] == "maturity" and rows["MAT-1"]["reason"]
 
-    rows = {r["sku"]: r for r in _cli_json(capsys, "--workspace", str(ws.path),
-                                           "--set", "NEW-1=growth")}
+    rows = {
+        r["sku"]: r for r in _cli_json(capsys, "--workspace", str(ws.path), "--set", "NEW-1=growth")
+    }
     assert rows["NEW-1"]["stage"] == "growth" and rows["NEW-1"]["overridden"]
     # A later run without --set still shows it: the override lives in the workspace.
     rows = {r["sku"]: r for r in _cli_json(capsys, "--workspace", str(ws.path))}
     assert rows["NEW-1"]["stage"] == "growth"
-    rows = {r["sku"]: r for r in _cli_json(capsys, "--workspace", str(ws.path),
-                                           "--clear", "NEW-1")}
+    rows = {r["sku"]: r for r in _cli_json(capsys, "--workspace", str(ws.path), "--clear", "NEW-1")}
     assert rows["NEW-1"]["stage"] == "launch" and not rows["NEW-1"]["overridden"]
 
 

@@ -48,8 +48,11 @@ def _rows(path: Path, delimiter: str = ",") -> list[dict[str, str]]:
 
 
 def _files_bytes(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())
-            if p.is_file() and not p.name.startswith(".")}
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(folder.iterdir())
+        if p.is_file() and not p.name.startswith(".")
+    }
 
 
 def test_generate_is_byte_for_byte_reproducible(out, tmp_path):
@@ -71,8 +74,9 @@ def test_files_listed_exist_and_stay_small(out, manifest):
     names = {f["name"] for f in manifest["files"]}
     assert names | {"manifest.json"} == set(_files_bytes(out))
     assert sum(p.stat().st_size for p in out.iterdir()) < 15 * 1024 * 1024
-    assert [n for n in names if n.startswith("Xray_")] and [n for n in names
-                                                           if n.startswith("Cerebro_")]
+    assert [n for n in names if n.startswith("Xray_")] and [
+        n for n in names if n.startswith("Cerebro_")
+    ]
 
 
 def test_manifest_covers_every_stage_and_pattern(manifest, out):
@@ -93,21 +97,26 @@ def _all_sales(out: Path, manifest: dict) -> pd.DataFrame:
     sales_history plus the All Orders lines (exact duplicates dropped once, cancelled lines
     and negative quantities left out)."""
     hist = pd.read_csv(out / "sales_history.csv")[["date", "sku", "channel", "units"]]
-    lines = pd.read_csv(out / _file(manifest, "All_Orders_"), sep="\t", dtype=str,
-                        keep_default_na=False).drop_duplicates()
+    lines = pd.read_csv(
+        out / _file(manifest, "All_Orders_"), sep="\t", dtype=str, keep_default_na=False
+    ).drop_duplicates()
     lines = lines[(lines["order-status"] != "Cancelled")]
     lines["units"] = lines["quantity"].astype(int)
     lines = lines[lines["units"] > 0]
     lines["date"] = lines["purchase-date"].str[:10]
-    orders = (lines.rename(columns={"sales-channel": "channel"})
-              .groupby(["date", "sku", "channel"], as_index=False)["units"].sum())
+    orders = (
+        lines.rename(columns={"sales-channel": "channel"})
+        .groupby(["date", "sku", "channel"], as_index=False)["units"]
+        .sum()
+    )
     return pd.concat([hist, orders], ignore_index=True)
 
 
 def test_sales_files_are_continuous_and_do_not_overlap(out, manifest):
     hist = pd.read_csv(out / "sales_history.csv", parse_dates=["date"])
-    orders = pd.read_csv(out / _file(manifest, "All_Orders_"), sep="\t", dtype=str,
-                         keep_default_na=False)
+    orders = pd.read_csv(
+        out / _file(manifest, "All_Orders_"), sep="\t", dtype=str, keep_default_na=False
+    )
     first_order = pd.Timestamp(orders["purchase-date"].str[:10].min())
     assert first_order == pd.Timestamp(manifest["orders_start"])
     assert pd.Timestamp(orders["purchase-date"].str[:10].max()) == pd.Timestamp("2026-10-31")
@@ -139,8 +148,7 @@ def test_launch_with_exactly_three_weeks_of_sales(out, manifest):
     sales = _all_sales(out, manifest)
     first = sales.groupby("sku")["date"].min()
     launches = [s["sku"] for s in manifest["skus"] if s["stage"] == "launch"]
-    days = {sku: (date(2026, 10, 31) - date.fromisoformat(first[sku])).days + 1
-            for sku in launches}
+    days = {sku: (date(2026, 10, 31) - date.fromisoformat(first[sku])).days + 1 for sku in launches}
     assert 21 in days.values()
     assert all(7 <= d <= 61 for d in days.values())
 
@@ -149,11 +157,15 @@ def test_prime_day_and_q4_show_in_the_sales(out, manifest):
     sales = _all_sales(out, manifest)
     daily = sales.groupby("date")["units"].sum()
     daily.index = pd.to_datetime(daily.index)
-    for first, last in [("2024-07-16", "2024-07-17"), ("2025-07-08", "2025-07-11"),
-                        ("2026-07-08", "2026-07-11")]:
+    for first, last in [
+        ("2024-07-16", "2024-07-17"),
+        ("2025-07-08", "2025-07-11"),
+        ("2026-07-08", "2026-07-11"),
+    ]:
         event = daily[first:last].mean()
-        week_before = daily[pd.Timestamp(first) - pd.Timedelta(days=14):
-                            pd.Timestamp(first) - pd.Timedelta(days=8)].mean()
+        week_before = daily[
+            pd.Timestamp(first) - pd.Timedelta(days=14) : pd.Timestamp(first) - pd.Timedelta(days=8)
+        ].mean()
         assert event > 2 * week_before, first
     mature = [s["sku"] for s in manifest["skus"] if s["stage"] == "maturity"]
     m = sales[sales["sku"].isin(mature)].groupby("date")["units"].sum()
@@ -170,8 +182,11 @@ def test_inventory_agrees_with_sales(out, manifest):
     sales = _all_sales(out, manifest)
     total = sales.groupby(["date", "sku"])["units"].sum()
     fba_units = sales[sales["channel"] != "Walmart"].groupby(["date", "sku"])["units"].sum()
-    joined = fba.join(total.rename("sold").rename_axis(["snapshot_date", "sku"])).join(
-        fba_units.rename("fba_sold").rename_axis(["snapshot_date", "sku"])).fillna(0)
+    joined = (
+        fba.join(total.rename("sold").rename_axis(["snapshot_date", "sku"]))
+        .join(fba_units.rename("fba_sold").rename_axis(["snapshot_date", "sku"]))
+        .fillna(0)
+    )
     # Opening stock covers the day's FBA orders; an empty FBA means no sales on any channel.
     assert (joined["available"] >= joined["fba_sold"]).all()
     assert (joined.loc[joined["available"] == 0, "sold"] == 0).all()
@@ -187,18 +202,28 @@ def test_inventory_agrees_with_sales(out, manifest):
     # Today's FBA snapshot in the Amazon report is the history's last day.
     report = pd.read_csv(out / _file(manifest, "Manage_FBA_Inventory_"), sep="\t")
     last = fba.xs("2026-10-31", level="snapshot_date")
-    assert report.set_index("sku")["afn-fulfillable-quantity"].to_dict() == \
-        last["available"].to_dict()
-    inbound = report.set_index("sku")[["afn-inbound-working-quantity",
-                                       "afn-inbound-shipped-quantity",
-                                       "afn-inbound-receiving-quantity"]].sum(axis=1)
+    assert (
+        report.set_index("sku")["afn-fulfillable-quantity"].to_dict() == last["available"].to_dict()
+    )
+    inbound = report.set_index("sku")[
+        [
+            "afn-inbound-working-quantity",
+            "afn-inbound-shipped-quantity",
+            "afn-inbound-receiving-quantity",
+        ]
+    ].sum(axis=1)
     assert inbound.to_dict() == last["inbound"].to_dict()
 
 
 def test_aging_is_consistent_with_stage(out, manifest):
     plan = pd.read_csv(out / _file(manifest, "Inventory_Planning_"))
-    buckets = ["inv-age-0-to-90-days", "inv-age-91-to-180-days", "inv-age-181-to-270-days",
-               "inv-age-271-to-365-days", "inv-age-365-plus-days"]
+    buckets = [
+        "inv-age-0-to-90-days",
+        "inv-age-91-to-180-days",
+        "inv-age-181-to-270-days",
+        "inv-age-271-to-365-days",
+        "inv-age-365-plus-days",
+    ]
     assert plan[buckets].sum(axis=1).equals(plan["available"])
     stage = {s["sku"]: s["stage"] for s in manifest["skus"]}
     old_share = plan[buckets[1:]].sum(axis=1) / plan["available"].clip(lower=1)
@@ -214,11 +239,17 @@ def test_business_report_matches_the_orders(out, manifest):
     raw = (out / entry["name"]).read_text(encoding="utf-8").splitlines()[0]
     assert '"Sessions – Total","Sessions – Total – B2B"' in raw and '"Units ordered"' in raw
     report = _rows(out / entry["name"])
-    orders = pd.read_csv(out / _file(manifest, "All_Orders_"), sep="\t", dtype=str,
-                         keep_default_na=False).drop_duplicates()
+    orders = pd.read_csv(
+        out / _file(manifest, "All_Orders_"), sep="\t", dtype=str, keep_default_na=False
+    ).drop_duplicates()
     day = orders["purchase-date"].str[:10]
-    keep = ((orders["sales-channel"] == "Amazon.com") & (orders["order-status"] != "Cancelled")
-            & (orders["quantity"].astype(int) > 0) & (day >= first) & (day <= last))
+    keep = (
+        (orders["sales-channel"] == "Amazon.com")
+        & (orders["order-status"] != "Cancelled")
+        & (orders["quantity"].astype(int) > 0)
+        & (day >= first)
+        & (day <= last)
+    )
     units = orders[keep].groupby("sku")["quantity"].apply(lambda q: q.astype(int).sum())
     sales = orders[keep].groupby("sku")["item-price"].apply(lambda p: p.astype(float).sum())
     for row in report:
@@ -237,7 +268,7 @@ def test_xray_snapshots(out, manifest):
     prices = []
     for f in xrays:
         raw = (out / f["name"]).read_bytes()
-        assert raw.startswith(b"\xef\xbb\xbf\"Display Order\",\"Product Details\"")
+        assert raw.startswith(b'\xef\xbb\xbf"Display Order","Product Details"')
         assert b'"Price  $"' in raw and b'"Fees  $"' in raw
         rows = _rows(out / f["name"])
         assert 35 <= len(rows) <= 45
@@ -271,8 +302,9 @@ def test_products_and_promotions(out, manifest):
     assert products.notna().all().all()
     assert products["lead_time_days"].between(30, 60).all()
     assert (products["referral_pct"] == 0.15).all()
-    assert (products["unit_cost"] + products["freight_cost"] + products["fba_fee"]
-            < products["price"]).all()
+    assert (
+        products["unit_cost"] + products["freight_cost"] + products["fba_fee"] < products["price"]
+    ).all()
     promos = pd.read_csv(out / "promotions.csv", parse_dates=["start", "end"])
     assert (promos["start"] > pd.Timestamp("2026-10-31")).sum() >= 10  # planned ones
     assert (promos["end"] < pd.Timestamp("2026-10-31")).sum() >= 10  # past ones

@@ -31,22 +31,32 @@ def dump(ws: Workspace) -> str:
         con.close()
 
 
-def sales_file(name: str, days: range, units=lambda d: float(d), sku: str = "A",
-               month: str = "2025-03") -> ParsedFile:
+def sales_file(
+    name: str, days: range, units=lambda d: float(d), sku: str = "A", month: str = "2025-03"
+) -> ParsedFile:
     """A generic sales file with one row per day of ``month``; units default to the day."""
-    df = pd.DataFrame({
-        "date": pd.to_datetime([f"{month}-{d:02d}" for d in days]),
-        "sku": sku,
-        "channel": "Amazon.com",
-        "units": [units(d) for d in days],
-        "revenue": [units(d) * 10.0 for d in days],
-    })
-    return ParsedFile(name, "generic_sales", "Generic sales table", {"sales": df},
-                      rows_read=len(df), sha256=f"sha-{name}")
+    df = pd.DataFrame(
+        {
+            "date": pd.to_datetime([f"{month}-{d:02d}" for d in days]),
+            "sku": sku,
+            "channel": "Amazon.com",
+            "units": [units(d) for d in days],
+            "revenue": [units(d) * 10.0 for d in days],
+        }
+    )
+    return ParsedFile(
+        name,
+        "generic_sales",
+        "Generic sales table",
+        {"sales": df},
+        rows_read=len(df),
+        sha256=f"sha-{name}",
+    )
 
 
 def one_row_per_table() -> dict[str, pd.DataFrame]:
     """Two rows for every schema table, one value of each column type, one NA per table."""
+
     def value(col: str, typ: str, i: int):
         if typ == "date":
             return pd.Timestamp(2025, 3, 1 + i)
@@ -80,6 +90,7 @@ def ws(tmp_path: Path) -> Workspace:
 
 # -- create, open, data directory -------------------------------------------------------------
 
+
 def test_open_creates_the_folder_and_reopens_with_the_data(tmp_path: Path) -> None:
     path = tmp_path / "new" / "shop"
     ws = Workspace.open(path)
@@ -108,8 +119,9 @@ def test_a_file_or_a_damaged_database_is_a_clear_error(tmp_path: Path) -> None:
         Workspace.open(junk)
 
 
-def test_stockcycle_home_moves_the_data_directory(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stockcycle_home_moves_the_data_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("STOCKCYCLE_HOME", str(tmp_path / "home"))
     assert list_workspaces() == []
     ws = Workspace.named("Zeta shop")
@@ -123,11 +135,28 @@ def test_stockcycle_home_moves_the_data_directory(tmp_path: Path,
         Workspace.named("never made", create=False)
 
 
-@pytest.mark.parametrize("name", ["", ".", "..", ".hidden", "a/b", "../escape", "a\\b", "C:",
-                                  " leading", "trailing ", "-dash", "star*", "x" * 101,
-                                  "new\nline"])
-def test_unusable_workspace_names_are_rejected(name: str, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        ".",
+        "..",
+        ".hidden",
+        "a/b",
+        "../escape",
+        "a\\b",
+        "C:",
+        " leading",
+        "trailing ",
+        "-dash",
+        "star*",
+        "x" * 101,
+        "new\nline",
+    ],
+)
+def test_unusable_workspace_names_are_rejected(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("STOCKCYCLE_HOME", str(tmp_path / "home"))
     with pytest.raises(InputError, match="not a usable workspace name"):
         Workspace.named(name)
@@ -135,6 +164,7 @@ def test_unusable_workspace_names_are_rejected(name: str, tmp_path: Path,
 
 
 # -- import and read back ----------------------------------------------------------------------
+
 
 def test_every_table_reads_back_with_schema_dtypes_and_values(ws: Workspace) -> None:
     tables = one_row_per_table()
@@ -145,7 +175,10 @@ def test_every_table_reads_back_with_schema_dtypes_and_values(ws: Workspace) -> 
         key = list(TABLES[name].key)
         pd.testing.assert_frame_equal(
             got.sort_values(key).reset_index(drop=True),
-            expected.sort_values(key).reset_index(drop=True), check_dtype=True, obj=name)
+            expected.sort_values(key).reset_index(drop=True),
+            check_dtype=True,
+            obj=name,
+        )
     assert ws.row_counts() == {name: 2 for name in TABLES}
 
 
@@ -157,9 +190,13 @@ def test_an_empty_workspace_reads_empty_tables_with_schema_dtypes(ws: Workspace)
 
 
 def test_read_filters_skus_and_rejects_unknown_tables(ws: Workspace) -> None:
-    ws.import_files([sales_file("a.csv", range(1, 3), sku="A"),
-                     sales_file("b.csv", range(1, 4), sku="B"),
-                     sales_file("c.csv", range(1, 5), sku="C")])
+    ws.import_files(
+        [
+            sales_file("a.csv", range(1, 3), sku="A"),
+            sales_file("b.csv", range(1, 4), sku="B"),
+            sales_file("c.csv", range(1, 5), sku="C"),
+        ]
+    )
     got = ws.read("sales", skus=["A", "C"])
     assert sorted(got["sku"].unique()) == ["A", "C"]
     assert len(got) == 2 + 4
@@ -175,8 +212,15 @@ def test_provenance_links_rows_to_the_import_log(ws: Workspace) -> None:
     second.notes = ["1 rows with negative units counted as returns"]
     report = ws.import_files([first])
     ws.import_files([second])
-    assert report == [{"file": "march.csv", "kind": "generic_sales", "label":
-                       "Generic sales table", "rows": 10, "tables": {"sales": 10}}]
+    assert report == [
+        {
+            "file": "march.csv",
+            "kind": "generic_sales",
+            "label": "Generic sales table",
+            "rows": 10,
+            "tables": {"sales": 10},
+        }
+    ]
 
     log = ws.imports()
     assert log["file_name"].tolist() == ["april.csv", "march.csv"]  # newest first
@@ -228,14 +272,31 @@ def test_a_corrected_report_replaces_old_figures(ws: Workspace) -> None:
 
 
 def test_products_merge_keeps_unit_cost_when_a_later_report_has_none(ws: Workspace) -> None:
-    costs = pd.DataFrame({"sku": ["A", "B"], "title": ["Old A", "Old B"],
-                          "unit_cost": [4.5, 7.0], "lead_time_days": [35.0, 50.0]})
-    titles = pd.DataFrame({"sku": ["A", "C"], "asin": ["B0A", "B0C"],
-                           "title": ["New title A", "Title C"]})
-    ws.import_files([ParsedFile("costs.csv", "generic_products", "Products", {"products": costs},
-                                rows_read=2)])
-    ws.import_files([ParsedFile("report.csv", "business_report", "Business Report",
-                                {"products": titles}, rows_read=2)])
+    costs = pd.DataFrame(
+        {
+            "sku": ["A", "B"],
+            "title": ["Old A", "Old B"],
+            "unit_cost": [4.5, 7.0],
+            "lead_time_days": [35.0, 50.0],
+        }
+    )
+    titles = pd.DataFrame(
+        {"sku": ["A", "C"], "asin": ["B0A", "B0C"], "title": ["New title A", "Title C"]}
+    )
+    ws.import_files(
+        [ParsedFile("costs.csv", "generic_products", "Products", {"products": costs}, rows_read=2)]
+    )
+    ws.import_files(
+        [
+            ParsedFile(
+                "report.csv",
+                "business_report",
+                "Business Report",
+                {"products": titles},
+                rows_read=2,
+            )
+        ]
+    )
     got = ws.read("products").set_index("sku")
     assert got.loc["A", "title"] == "New title A"
     assert got.loc["A", "asin"] == "B0A"
@@ -248,10 +309,10 @@ def test_products_merge_keeps_unit_cost_when_a_later_report_has_none(ws: Workspa
 
 def test_replace_tables_replace_the_whole_row(ws: Workspace) -> None:
     day = pd.Timestamp("2025-03-01")
-    first = pd.DataFrame({"date": [day], "sku": ["A"], "channel": ["Amazon.com"],
-                          "units": [10.0], "revenue": [99.9]})
-    second = pd.DataFrame({"date": [day], "sku": ["A"], "channel": ["Amazon.com"],
-                           "units": [12.0]})
+    first = pd.DataFrame(
+        {"date": [day], "sku": ["A"], "channel": ["Amazon.com"], "units": [10.0], "revenue": [99.9]}
+    )
+    second = pd.DataFrame({"date": [day], "sku": ["A"], "channel": ["Amazon.com"], "units": [12.0]})
     ws.import_files([ParsedFile("s1.csv", "k", "Sales", {"sales": first}, 1)])
     ws.import_files([ParsedFile("s2.csv", "k", "Sales", {"sales": second}, 1)])
     got = ws.read("sales")
@@ -263,10 +324,19 @@ def test_inventory_reports_of_one_day_complete_each_other(ws: Workspace) -> None
     # Manage FBA Inventory knows reserved; the Inventory planning report of the same day does
     # not. Importing the planning report after it must not blank reserved.
     day = pd.Timestamp("2025-03-01")
-    manage = pd.DataFrame({"snapshot_date": [day], "sku": ["A"], "location": ["FBA"],
-                           "available": [100.0], "inbound": [40.0], "reserved": [5.0]})
-    planning = pd.DataFrame({"snapshot_date": [day], "sku": ["A"], "location": ["FBA"],
-                             "available": [90.0]})
+    manage = pd.DataFrame(
+        {
+            "snapshot_date": [day],
+            "sku": ["A"],
+            "location": ["FBA"],
+            "available": [100.0],
+            "inbound": [40.0],
+            "reserved": [5.0],
+        }
+    )
+    planning = pd.DataFrame(
+        {"snapshot_date": [day], "sku": ["A"], "location": ["FBA"], "available": [90.0]}
+    )
     ws.import_files([ParsedFile("manage.txt", "k", "Inventory", {"inventory": manage}, 1)])
     ws.import_files([ParsedFile("plan.csv", "k", "Inventory", {"inventory": planning}, 1)])
     got = ws.read("inventory")
@@ -285,8 +355,13 @@ def test_missing_text_key_parts_still_deduplicate(ws: Workspace) -> None:
 
 
 def test_a_value_that_does_not_convert_is_an_error_not_a_null(ws: Workspace) -> None:
-    bad = pd.DataFrame({"date": pd.to_datetime(["2025-03-01", "2025-03-02"]), "sku": ["A", "A"],
-                        "units": pd.Series(["3", "three"], dtype=object)})
+    bad = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2025-03-01", "2025-03-02"]),
+            "sku": ["A", "A"],
+            "units": pd.Series(["3", "three"], dtype=object),
+        }
+    )
     with pytest.raises(InputError) as err:
         ws.import_files([ParsedFile("bad.csv", "k", "Sales", {"sales": bad}, 2)])
     assert err.value.file == "bad.csv"
@@ -295,42 +370,59 @@ def test_a_value_that_does_not_convert_is_an_error_not_a_null(ws: Workspace) -> 
     assert ws.row_counts()["sales"] == 0
 
 
-@pytest.mark.parametrize(("column", "value", "expected"), [
-    ("sponsored", "maybe", "true or false"),
-    ("created", "31/02/2025", "a date"),
-    ("price", "$12,99 each", "a number"),
-])
-def test_each_column_type_rejects_what_it_cannot_hold(ws: Workspace, column: str, value: str,
-                                                      expected: str) -> None:
-    df = pd.DataFrame({"snapshot_date": pd.to_datetime(["2025-03-01"] * 2), "search": "x",
-                       "asin": ["B01", "B02"], "sponsored": [True, False],
-                       "created": ["2011-03-22", None], "price": [12.99, None]})
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("sponsored", "maybe", "true or false"),
+        ("created", "31/02/2025", "a date"),
+        ("price", "$12,99 each", "a number"),
+    ],
+)
+def test_each_column_type_rejects_what_it_cannot_hold(
+    ws: Workspace, column: str, value: str, expected: str
+) -> None:
+    df = pd.DataFrame(
+        {
+            "snapshot_date": pd.to_datetime(["2025-03-01"] * 2),
+            "search": "x",
+            "asin": ["B01", "B02"],
+            "sponsored": [True, False],
+            "created": ["2011-03-22", None],
+            "price": [12.99, None],
+        }
+    )
     df[column] = df[column].astype(object)
     df.loc[1, column] = value
     with pytest.raises(InputError) as err:
         ws.import_files([ParsedFile("xray.csv", "k", "Xray", {"competitors": df}, 2)])
-    assert (err.value.file, err.value.column, err.value.expected) == ("xray.csv", column,
-                                                                      expected)
+    assert (err.value.file, err.value.column, err.value.expected) == ("xray.csv", column, expected)
     assert f"{value!r}" in str(err.value) and "row 2" in str(err.value)
 
 
 def test_timezone_aware_dates_keep_their_calendar_day(ws: Workspace) -> None:
-    df = pd.DataFrame({"date": pd.to_datetime(["2025-03-01T23:30:00-08:00"]).tz_convert(
-        "America/Los_Angeles"), "sku": ["A"], "units": [1.0]})
+    df = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2025-03-01T23:30:00-08:00"]).tz_convert("America/Los_Angeles"),
+            "sku": ["A"],
+            "units": [1.0],
+        }
+    )
     ws.import_files([ParsedFile("tz.csv", "k", "Sales", {"sales": df}, 1)])
     assert ws.read("sales")["date"].tolist() == [pd.Timestamp("2025-03-01")]
 
 
 def test_a_missing_date_in_a_key_is_an_error(ws: Workspace) -> None:
-    bad = pd.DataFrame({"date": pd.to_datetime(["2025-03-01", None]), "sku": ["A", "B"],
-                        "units": [1.0, 2.0]})
+    bad = pd.DataFrame(
+        {"date": pd.to_datetime(["2025-03-01", None]), "sku": ["A", "B"], "units": [1.0, 2.0]}
+    )
     with pytest.raises(InputError, match="column 'date'"):
         ws.import_files([ParsedFile("nodate.csv", "k", "Sales", {"sales": bad}, 2)])
 
 
 def test_a_date_beyond_what_the_store_can_read_is_an_error(ws: Workspace) -> None:
-    bad = pd.DataFrame({"sku": ["A"], "start": ["2025-03-01"], "end": ["9999-12-31"],
-                        "name": ["forever"]})
+    bad = pd.DataFrame(
+        {"sku": ["A"], "start": ["2025-03-01"], "end": ["9999-12-31"], "name": ["forever"]}
+    )
     with pytest.raises(InputError, match="'9999-12-31'.*expected a date"):
         ws.import_files([ParsedFile("promo.csv", "k", "Promotions", {"promotions": bad}, 1)])
 
@@ -340,54 +432,79 @@ def test_info_summarises_what_is_loaded(ws: Workspace) -> None:
     pf = sales_file("march.csv", range(5, 16), sku="A")
     pf.warnings = ["3 rows with N/A price"]
     pf.notes = ["2 rows with negative units counted as returns"]
-    inv = pd.DataFrame({"snapshot_date": [pd.Timestamp("2025-03-15")] * 2, "sku": ["A", "Z"],
-                        "location": ["FBA", "FBA"], "available": [10.0, 0.0]})
+    inv = pd.DataFrame(
+        {
+            "snapshot_date": [pd.Timestamp("2025-03-15")] * 2,
+            "sku": ["A", "Z"],
+            "location": ["FBA", "FBA"],
+            "available": [10.0, 0.0],
+        }
+    )
     ws.import_files([pf, ParsedFile("inv.csv", "k", "FBA Inventory", {"inventory": inv}, 2)])
     info = ws.info()
     assert info["skus"] == 2  # A (sales + inventory) and Z (inventory only)
     assert (info["sales_first_date"], info["sales_last_date"]) == ("2025-03-05", "2025-03-15")
     assert info["row_counts"]["sales"] == 11 and info["row_counts"]["inventory"] == 2
     assert [(s["file"], s["format"], s["rows_loaded"]) for s in info["sources"]] == [
-        ("march.csv", "Generic sales table", 11), ("inv.csv", "FBA Inventory", 2)]
+        ("march.csv", "Generic sales table", 11),
+        ("inv.csv", "FBA Inventory", 2),
+    ]
     assert info["problems"] == ["march.csv: 3 rows with N/A price"]
     assert info["notes"] == ["march.csv: 2 rows with negative units counted as returns"]
 
 
 # -- All Orders lines and the sales rebuilt from them --------------------------------------------
 
+
 def orders_file(name: str, lines: list[tuple], sku: str = "A") -> ParsedFile:
     """An All Orders report as its parser hands it over; ``lines`` holds
     (order id, day, units, revenue, cancelled) per line, one SKU, channel Amazon.com."""
     df = pd.DataFrame(lines, columns=["order_id", "date", "units", "revenue", "cancelled"])
     df["date"] = pd.to_datetime(df["date"])
-    df = df.assign(sku=sku, line=1, channel="Amazon.com", returns=0.0, currency="USD",
-                   status="Shipped")
-    return ParsedFile(name, "amazon_all_orders", "Amazon All Orders report",
-                      {"order_lines": df}, rows_read=len(df))
+    df = df.assign(
+        sku=sku, line=1, channel="Amazon.com", returns=0.0, currency="USD", status="Shipped"
+    )
+    return ParsedFile(
+        name,
+        "amazon_all_orders",
+        "Amazon All Orders report",
+        {"order_lines": df},
+        rows_read=len(df),
+    )
 
 
 def daily(ws: Workspace) -> dict[str, tuple[float, float]]:
     sales = ws.read("sales")
-    return {d.strftime("%Y-%m-%d"): (u, r) for d, u, r in
-            zip(sales["date"], sales["units"], sales["revenue"], strict=True)}
+    return {
+        d.strftime("%Y-%m-%d"): (u, r)
+        for d, u, r in zip(sales["date"], sales["units"], sales["revenue"], strict=True)
+    }
 
 
-MORNING = orders_file("orders_1.txt", [
-    ("O0", "2026-10-14", 3.0, 30.0, False),
-    ("O1", "2026-10-15", 2.0, 20.0, False),
-    ("O2", "2026-10-15", 1.0, 10.0, False)])
-AFTERNOON = orders_file("orders_2.txt", [
-    ("O2", "2026-10-15", 1.0, 10.0, False),  # the same order in both reports
-    ("O3", "2026-10-15", 4.0, 40.0, False),
-    ("O4", "2026-10-16", 1.0, 10.0, False)])
+MORNING = orders_file(
+    "orders_1.txt",
+    [
+        ("O0", "2026-10-14", 3.0, 30.0, False),
+        ("O1", "2026-10-15", 2.0, 20.0, False),
+        ("O2", "2026-10-15", 1.0, 10.0, False),
+    ],
+)
+AFTERNOON = orders_file(
+    "orders_2.txt",
+    [
+        ("O2", "2026-10-15", 1.0, 10.0, False),  # the same order in both reports
+        ("O3", "2026-10-15", 4.0, 40.0, False),
+        ("O4", "2026-10-16", 1.0, 10.0, False),
+    ],
+)
 
 
 def test_two_reports_that_share_a_day_add_up_and_an_order_in_both_counts_once(
-        ws: Workspace) -> None:
+    ws: Workspace,
+) -> None:
     # 2026-10-15: O1 + O2 + O3 = 2 + 1 + 4 = 7 units, 70.00; replacing the day by the later
     # report would give 5, adding the reports up would count O2 twice (8).
-    expected = {"2026-10-14": (3.0, 30.0), "2026-10-15": (7.0, 70.0),
-                "2026-10-16": (1.0, 10.0)}
+    expected = {"2026-10-14": (3.0, 30.0), "2026-10-15": (7.0, 70.0), "2026-10-16": (1.0, 10.0)}
     ws.import_files([MORNING])
     ws.import_files([AFTERNOON])
     assert daily(ws) == expected
@@ -400,8 +517,10 @@ def test_two_reports_that_share_a_day_add_up_and_an_order_in_both_counts_once(
 
 def test_an_order_cancelled_in_a_later_report_stops_counting(ws: Workspace) -> None:
     ws.import_files([MORNING])
-    cancelled = orders_file("orders_2.txt", [("O1", "2026-10-15", 2.0, 20.0, True),
-                                             ("O0", "2026-10-14", 3.0, 30.0, True)])
+    cancelled = orders_file(
+        "orders_2.txt",
+        [("O1", "2026-10-15", 2.0, 20.0, True), ("O0", "2026-10-14", 3.0, 30.0, True)],
+    )
     ws.import_files([cancelled])
     # 2026-10-15 keeps O2 only; 2026-10-14 had only O0: no sales row is left for it.
     assert daily(ws) == {"2026-10-15": (1.0, 10.0)}
@@ -411,52 +530,73 @@ def test_a_line_that_moves_to_another_day_leaves_the_old_day(ws: Workspace) -> N
     ws.import_files([MORNING])
     moved = orders_file("orders_2.txt", [("O1", "2026-10-16", 2.0, 20.0, False)])
     ws.import_files([moved])
-    assert daily(ws) == {"2026-10-14": (3.0, 30.0), "2026-10-15": (1.0, 10.0),
-                         "2026-10-16": (2.0, 20.0)}
+    assert daily(ws) == {
+        "2026-10-14": (3.0, 30.0),
+        "2026-10-15": (1.0, 10.0),
+        "2026-10-16": (2.0, 20.0),
+    }
 
 
 def test_order_lines_rebuild_only_the_days_sku_and_channel_they_touch(ws: Workspace) -> None:
     history = sales_file("history.csv", range(13, 17), units=lambda d: 100.0, month="2026-10")
-    other = sales_file("other.csv", range(15, 16), units=lambda d: 50.0, sku="B",
-                       month="2026-10")
+    other = sales_file("other.csv", range(15, 16), units=lambda d: 50.0, sku="B", month="2026-10")
     ws.import_files([history, other])
     ws.import_files([MORNING])
     # SKU A on the 14th and 15th now comes from the order lines; the 13th, the 16th and SKU B
     # keep the figures of the sales tables.
     got = ws.read("sales").set_index(["sku", "date"])["units"].to_dict()
-    assert got == {("A", pd.Timestamp("2026-10-13")): 100.0,
-                   ("A", pd.Timestamp("2026-10-14")): 3.0,
-                   ("A", pd.Timestamp("2026-10-15")): 3.0,
-                   ("A", pd.Timestamp("2026-10-16")): 100.0,
-                   ("B", pd.Timestamp("2026-10-15")): 50.0}
+    assert got == {
+        ("A", pd.Timestamp("2026-10-13")): 100.0,
+        ("A", pd.Timestamp("2026-10-14")): 3.0,
+        ("A", pd.Timestamp("2026-10-15")): 3.0,
+        ("A", pd.Timestamp("2026-10-16")): 100.0,
+        ("B", pd.Timestamp("2026-10-15")): 50.0,
+    }
 
 
 # -- Business Report periods -----------------------------------------------------------------------
 
+
 def traffic_file(name: str, start: str, end: str, sessions: dict[str, float]) -> ParsedFile:
-    df = pd.DataFrame({"period_start": pd.Timestamp(start), "period_end": pd.Timestamp(end),
-                       "sku": list(sessions), "sessions": list(sessions.values())})
-    return ParsedFile(name, "amazon_business_report", "Business Report", {"traffic": df},
-                      rows_read=len(df))
+    df = pd.DataFrame(
+        {
+            "period_start": pd.Timestamp(start),
+            "period_end": pd.Timestamp(end),
+            "sku": list(sessions),
+            "sessions": list(sessions.values()),
+        }
+    )
+    return ParsedFile(
+        name, "amazon_business_report", "Business Report", {"traffic": df}, rows_read=len(df)
+    )
 
 
 def test_a_business_report_replaces_the_stored_periods_it_overlaps(ws: Workspace) -> None:
-    ws.import_files([traffic_file("sep.csv", "2026-09-02", "2026-10-01", {"A": 90.0}),
-                     traffic_file("oct.csv", "2026-10-02", "2026-10-31", {"A": 100.0,
-                                                                           "B": 200.0})])
+    ws.import_files(
+        [
+            traffic_file("sep.csv", "2026-09-02", "2026-10-01", {"A": 90.0}),
+            traffic_file("oct.csv", "2026-10-02", "2026-10-31", {"A": 100.0, "B": 200.0}),
+        ]
+    )
     # The same October report downloaded a day later for SKU A: it overlaps A's October
     # period (10-03..10-31 is in both), not September's; B is not in it and keeps its row.
     ws.import_files([traffic_file("oct2.csv", "2026-10-03", "2026-11-01", {"A": 104.0})])
     got = ws.read("traffic")
-    rows = {(r.sku, r.period_start.strftime("%m-%d"), r.period_end.strftime("%m-%d")): r.sessions
-            for r in got.itertuples()}
-    assert rows == {("A", "09-02", "10-01"): 90.0, ("A", "10-03", "11-01"): 104.0,
-                    ("B", "10-02", "10-31"): 200.0}
+    rows = {
+        (r.sku, r.period_start.strftime("%m-%d"), r.period_end.strftime("%m-%d")): r.sessions
+        for r in got.itertuples()
+    }
+    assert rows == {
+        ("A", "09-02", "10-01"): 90.0,
+        ("A", "10-03", "11-01"): 104.0,
+        ("B", "10-02", "10-31"): 200.0,
+    }
     # Summing A's October sessions now counts the month once: 104, not 100 + 104.
     assert got.loc[got["sku"] == "A", "sessions"].sum() == 90.0 + 104.0
 
 
 # -- atomicity of a multi-file import ----------------------------------------------------------
+
 
 def seeded(ws: Workspace) -> Workspace:
     ws.import_files([sales_file("old.csv", range(1, 8))])
@@ -469,8 +609,14 @@ def test_a_bad_second_file_leaves_the_workspace_exactly_as_before(ws: Workspace)
     seeded(ws)
     before = dump(ws)
     good = sales_file("good.csv", range(1, 31), sku="B")
-    bad_df = pd.DataFrame({"snapshot_date": pd.to_datetime(["2025-03-01"]), "sku": ["B"],
-                           "location": ["FBA"], "available": pd.Series(["lots"], dtype=object)})
+    bad_df = pd.DataFrame(
+        {
+            "snapshot_date": pd.to_datetime(["2025-03-01"]),
+            "sku": ["B"],
+            "location": ["FBA"],
+            "available": pd.Series(["lots"], dtype=object),
+        }
+    )
     bad = ParsedFile("bad.csv", "k", "Inventory", {"inventory": bad_df}, 1)
     with pytest.raises(InputError, match="bad.csv.*column 'available'"):
         ws.import_files([good, bad])
@@ -478,7 +624,8 @@ def test_a_bad_second_file_leaves_the_workspace_exactly_as_before(ws: Workspace)
 
 
 def test_a_crash_in_the_middle_of_writing_leaves_the_workspace_as_before(
-        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seeded(ws)
     before = dump(ws)
     real_upsert = Workspace._upsert
@@ -492,8 +639,12 @@ def test_a_crash_in_the_middle_of_writing_leaves_the_workspace_as_before(
 
     monkeypatch.setattr(Workspace, "_upsert", upsert_then_fail)
     with pytest.raises(RuntimeError, match="disk unplugged"):
-        ws.import_files([sales_file("one.csv", range(1, 31), sku="B"),
-                         sales_file("two.csv", range(1, 31), sku="C")])
+        ws.import_files(
+            [
+                sales_file("one.csv", range(1, 31), sku="B"),
+                sales_file("two.csv", range(1, 31), sku="C"),
+            ]
+        )
     assert calls == ["sales", "sales"]  # the first file had really been written
     assert dump(ws) == before
 
@@ -522,6 +673,7 @@ def test_an_unknown_table_is_rejected_before_anything_lands(ws: Workspace) -> No
 
 # -- settings and overrides ----------------------------------------------------------------------
 
+
 def stored_settings(ws: Workspace) -> dict[str, object]:
     con = sqlite3.connect(ws.db_path)
     try:
@@ -535,8 +687,11 @@ def test_settings_round_trip_and_only_changes_are_stored(ws: Workspace) -> None:
     changed = Settings(launch_cover_days=45, stockout_probability=0.02, currency="EUR")
     ws.save_settings(changed)
     assert Workspace.open(ws.path, create=False).settings() == changed
-    assert stored_settings(ws) == {"launch_cover_days": 45, "stockout_probability": 0.02,
-                                   "currency": "EUR"}
+    assert stored_settings(ws) == {
+        "launch_cover_days": 45,
+        "stockout_probability": 0.02,
+        "currency": "EUR",
+    }
     # Back to a default: nothing of it is stored any more, so a new default would reach it.
     ws.save_settings(Settings(launch_cover_days=45))
     assert stored_settings(ws) == {"launch_cover_days": 45}
@@ -544,11 +699,13 @@ def test_settings_round_trip_and_only_changes_are_stored(ws: Workspace) -> None:
     assert stored_settings(ws) == {}
 
 
-@pytest.mark.parametrize(("value", "expected"), [('"abc"', "a whole number"),
-                                                 ("2.5", "a whole number"),
-                                                 ("0", "between 1 and 365")])
-def test_an_invalid_stored_setting_is_an_input_error(ws: Workspace, value: str,
-                                                     expected: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [('"abc"', "a whole number"), ("2.5", "a whole number"), ("0", "between 1 and 365")],
+)
+def test_an_invalid_stored_setting_is_an_input_error(
+    ws: Workspace, value: str, expected: str
+) -> None:
     con = sqlite3.connect(ws.db_path)
     with con:
         con.execute("INSERT INTO settings VALUES ('launch_cover_days', ?)", (value,))
@@ -572,8 +729,10 @@ def test_overrides_set_update_filter_and_clear(ws: Workspace) -> None:
     ws.set_override("A", "lead_time_days", 45)
     ws.set_override("B", "stage", "decline")
     ws.set_override("A", "stage", "maturity")  # a second choice replaces the first
-    assert ws.overrides() == {"A": {"stage": "maturity", "lead_time_days": 45},
-                              "B": {"stage": "decline"}}
+    assert ws.overrides() == {
+        "A": {"stage": "maturity", "lead_time_days": 45},
+        "B": {"stage": "decline"},
+    }
     assert ws.overrides("stage") == {"A": {"stage": "maturity"}, "B": {"stage": "decline"}}
     ws.clear_override("A", "stage")
     ws.clear_override("Q", "stage")  # clearing what is not there is harmless
@@ -582,15 +741,18 @@ def test_overrides_set_update_filter_and_clear(ws: Workspace) -> None:
 
 # -- plans, alerts, results, cache ---------------------------------------------------------------
 
+
 def plan_table() -> pd.DataFrame:
-    return pd.DataFrame({
-        "sku": pd.Series(["007", "B-2"], dtype="string"),
-        "order_date": pd.to_datetime(["2025-04-01", "2025-05-15"]),
-        "units": pd.Series([1200, pd.NA], dtype="Int64"),
-        "unit_cost": [4.1, 0.1 + 0.2],  # 0.30000000000000004 must survive exactly
-        "air": pd.Series([True, pd.NA], dtype="boolean"),
-        "note": pd.Series(["first, of two", ""], dtype="string"),
-    })
+    return pd.DataFrame(
+        {
+            "sku": pd.Series(["007", "B-2"], dtype="string"),
+            "order_date": pd.to_datetime(["2025-04-01", "2025-05-15"]),
+            "units": pd.Series([1200, pd.NA], dtype="Int64"),
+            "unit_cost": [4.1, 0.1 + 0.2],  # 0.30000000000000004 must survive exactly
+            "air": pd.Series([True, pd.NA], dtype="boolean"),
+            "note": pd.Series(["first, of two", ""], dtype="string"),
+        }
+    )
 
 
 def test_plans_round_trip_with_their_types(ws: Workspace) -> None:
@@ -679,8 +841,12 @@ def test_no_temp_files_are_left_after_writes(ws: Workspace) -> None:
 
 def test_read_accepts_more_skus_than_sqlite_has_parameters(ws: Workspace) -> None:
     wanted = [f"S{i}" for i in range(40_000)]  # SQLite allows at most 32,766 parameters
-    ws.import_files([sales_file("a.csv", range(1, 3), sku="S39999"),
-                     sales_file("b.csv", range(1, 4), sku="other")])
+    ws.import_files(
+        [
+            sales_file("a.csv", range(1, 3), sku="S39999"),
+            sales_file("b.csv", range(1, 4), sku="other"),
+        ]
+    )
     got = ws.read("sales", skus=wanted)
     assert got["sku"].tolist() == ["S39999", "S39999"]
     assert ws.read("sales", skus=[]).empty

@@ -44,8 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"stockcycle: {where}{err.strerror or err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("stockcycle: interrupted; the workspace is unchanged by the unfinished step",
-              file=sys.stderr)
+        print(
+            "stockcycle: interrupted; the workspace is unchanged by the unfinished step",
+            file=sys.stderr,
+        )
         return 130
 
 

@@ -55,8 +55,16 @@ PRIME_DAYS: dict[int, tuple[date, date]] = {
 
 # Q4 bump anchors (day of year, share of the amplitude): flat through October, rising in
 # November to Black Friday week, peak in mid December, back to normal early in January.
-_Q4_ANCHORS = [(1, 0.0), (288, 0.0), (305, 0.05), (319, 0.3), (332, 0.9), (346, 1.4),
-               (358, 1.2), (366, 0.3)]
+_Q4_ANCHORS = [
+    (1, 0.0),
+    (288, 0.0),
+    (305, 0.05),
+    (319, 0.3),
+    (332, 0.9),
+    (346, 1.4),
+    (358, 1.2),
+    (366, 0.3),
+]
 # January dip anchors: deepest around 20 January, gone by mid March.
 _JAN_ANCHORS = [(1, 0.3), (20, 1.0), (46, 0.5), (74, 0.0), (366, 0.0)]
 
@@ -91,8 +99,7 @@ def bass_rate_for(share: float, age: float, ratio: float) -> tuple[float, float]
     return p, s - p
 
 
-def seasonal_factor(dates: pd.DatetimeIndex, amplitude: float, january_dip: float
-                    ) -> np.ndarray:
+def seasonal_factor(dates: pd.DatetimeIndex, amplitude: float, january_dip: float) -> np.ndarray:
     """Multiplicative yearly season: 1 + amplitude * q4(doy) - january_dip * jan(doy).
 
     ``amplitude`` 0.7-1.4 gives a Q4 average 40-80% above the rest of the year (peak mid
@@ -139,26 +146,43 @@ def _draw_shape(stage: str, rng: np.random.Generator, age: int | None) -> dict:
         lo, hi = (56, 112) if stage == "decline" else (180, 540)
         for _ in range(200):
             fall = int(rng.integers(lo, hi + 1))
-            share = float(rng.uniform(0.35, 0.75) if stage == "decline"
-                          else rng.uniform(0.04, 0.22))
+            share = float(
+                rng.uniform(0.35, 0.75) if stage == "decline" else rng.uniform(0.04, 0.22)
+            )
             # Decline must show: at least 20% down over the last 8 weeks.
             if stage == "exit" or share ** (56 / fall) <= 0.8:
                 break
         min_age = fall + 60 + 60
-        age = int(rng.integers(max(min_age, 365), max(min_age, 365) + 1400)) if age is None \
+        age = (
+            int(rng.integers(max(min_age, 365), max(min_age, 365) + 1400))
+            if age is None
             else max(age, min_age)
+        )
         t_decline = age - fall
         rise = float(rng.uniform(60, max(61.0, t_decline - 60)))
         p, q = bass_rate_for(0.97, rise, float(rng.uniform(3, 40)))
-        return {"age_days": age, "p": p, "q": q, "rise_days": rise,
-                "decline_days": fall, "decline_rate": -math.log(share) / fall,
-                "share_now": share}
+        return {
+            "age_days": age,
+            "p": p,
+            "q": q,
+            "rise_days": rise,
+            "decline_days": fall,
+            "decline_rate": -math.log(share) / fall,
+            "share_now": share,
+        }
     raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
 
 
-def stage_curve(stage: str, dates: pd.DatetimeIndex, rng: np.random.Generator, *,
-                peak: float = 20.0, seasonal: bool = True, prime_day: bool = True,
-                launch_age_days: int | None = None) -> tuple[np.ndarray, dict]:
+def stage_curve(
+    stage: str,
+    dates: pd.DatetimeIndex,
+    rng: np.random.Generator,
+    *,
+    peak: float = 20.0,
+    seasonal: bool = True,
+    prime_day: bool = True,
+    launch_age_days: int | None = None,
+) -> tuple[np.ndarray, dict]:
     """``stage_demand`` plus the parameters drawn for the curve (age_days, p, q, share_now,
     launch date, season amplitude, Prime Day multiplier, ...)."""
     dates = pd.DatetimeIndex(dates).normalize()
@@ -173,8 +197,10 @@ def stage_curve(stage: str, dates: pd.DatetimeIndex, rng: np.random.Generator, *
     periods = rng.uniform(60, 200, size=2)
     phases = rng.uniform(0, 2 * np.pi, size=2)
     amps = rng.uniform(0.0, 0.025, size=2)
-    wobble = 1.0 + sum(a * np.sin(2 * np.pi * t / per + ph)
-                       for a, per, ph in zip(amps, periods, phases, strict=True))
+    wobble = 1.0 + sum(
+        a * np.sin(2 * np.pi * t / per + ph)
+        for a, per, ph in zip(amps, periods, phases, strict=True)
+    )
     demand = level * wobble
     amplitude = float(rng.uniform(0.7, 1.4)) if seasonal else 0.0
     dip = float(rng.uniform(0.1, 0.3)) if seasonal else 0.0
@@ -182,15 +208,29 @@ def stage_curve(stage: str, dates: pd.DatetimeIndex, rng: np.random.Generator, *
     multiplier = float(rng.uniform(3, 5)) if prime_day else 1.0
     demand = demand * prime_factor(dates, multiplier)
     demand[t < 0] = 0.0
-    params.update({"stage": stage, "peak": peak, "season_amplitude": amplitude,
-                   "january_dip": dip, "prime_multiplier": multiplier,
-                   "launch": (dates[-1] - pd.Timedelta(days=age)).date().isoformat()})
+    params.update(
+        {
+            "stage": stage,
+            "peak": peak,
+            "season_amplitude": amplitude,
+            "january_dip": dip,
+            "prime_multiplier": multiplier,
+            "launch": (dates[-1] - pd.Timedelta(days=age)).date().isoformat(),
+        }
+    )
     return np.maximum(demand, 0.0), params
 
 
-def stage_demand(stage: str, dates: pd.DatetimeIndex, rng: np.random.Generator, *,
-                 peak: float = 20.0, seasonal: bool = True, prime_day: bool = True,
-                 launch_age_days: int | None = None) -> np.ndarray:
+def stage_demand(
+    stage: str,
+    dates: pd.DatetimeIndex,
+    rng: np.random.Generator,
+    *,
+    peak: float = 20.0,
+    seasonal: bool = True,
+    prime_day: bool = True,
+    launch_age_days: int | None = None,
+) -> np.ndarray:
     """Expected daily demand (float >= 0) for a product that is in `stage` on the LAST date.
 
     ``peak`` is the eventual plateau level in units/day before seasonality; ``launch_age_days``
@@ -198,13 +238,25 @@ def stage_demand(stage: str, dates: pd.DatetimeIndex, rng: np.random.Generator, 
     is 0 before the launch. Shapes per stage, Bass rise, seasonality and Prime Day: see the
     module docstring.
     """
-    demand, _ = stage_curve(stage, dates, rng, peak=peak, seasonal=seasonal,
-                              prime_day=prime_day, launch_age_days=launch_age_days)
+    demand, _ = stage_curve(
+        stage,
+        dates,
+        rng,
+        peak=peak,
+        seasonal=seasonal,
+        prime_day=prime_day,
+        launch_age_days=launch_age_days,
+    )
     return demand
 
 
-def simulate_sales(demand: np.ndarray, rng: np.random.Generator, *, stockout_runs: int = 0,
-                   intermittent: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def simulate_sales(
+    demand: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    stockout_runs: int = 0,
+    intermittent: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """(units sold per day: ints >= 0, in_stock per day: bool). Poisson/neg-binomial noise;
     stockout runs set sales to 0 and in_stock False for 3-20 day stretches.
 
@@ -236,9 +288,9 @@ def simulate_sales(demand: np.ndarray, rng: np.random.Generator, *, stockout_run
                     break
                 start = int(rng.integers(lo, hi - length + 1))
                 # Keep one in-stock day between runs so each gap is a separate event.
-                window = in_stock[max(start - 1, 0):start + length + 1]
+                window = in_stock[max(start - 1, 0) : start + length + 1]
                 if window.all():
-                    in_stock[start:start + length] = False
+                    in_stock[start : start + length] = False
                     break
         units[~in_stock] = 0
     return units, in_stock
@@ -255,8 +307,9 @@ class LabelledCurve:
 _HISTORY_DAYS = 3 * 365
 
 
-def labelled_curves(n: int = 250, seed: int = 0, end: date = date(2026, 10, 31)
-                    ) -> list[LabelledCurve]:
+def labelled_curves(
+    n: int = 250, seed: int = 0, end: date = date(2026, 10, 31)
+) -> list[LabelledCurve]:
     """``n`` curves balanced across ``STAGES`` (stage i % 5), reproducible from ``seed``.
 
     Each curve: peak 1-200 units/day (log-uniform), seasonality on 85% of curves, Prime Day on
@@ -275,17 +328,25 @@ def labelled_curves(n: int = 250, seed: int = 0, end: date = date(2026, 10, 31)
         prime = bool(rng.random() < 0.80)
         intermittent = bool(peak < 3 and rng.random() < 1 / 3)
         runs = int(rng.integers(1, 4)) if rng.random() < 0.4 else 0
-        demand, params = stage_curve(stage, dates, rng, peak=peak, seasonal=seasonal,
-                                       prime_day=prime, launch_age_days=None)
-        units, in_stock = simulate_sales(demand, rng, stockout_runs=runs,
-                                         intermittent=intermittent)
+        demand, params = stage_curve(
+            stage, dates, rng, peak=peak, seasonal=seasonal, prime_day=prime, launch_age_days=None
+        )
+        units, in_stock = simulate_sales(demand, rng, stockout_runs=runs, intermittent=intermittent)
         first = max(0, len(dates) - 1 - params["age_days"])
         if params["age_days"] <= _HISTORY_DAYS:
             units[first] = max(units[first], 1)
             in_stock[first] = True
-        sales = pd.DataFrame({"date": dates[first:], "units": units[first:],
-                              "in_stock": in_stock[first:]}).reset_index(drop=True)
-        params.update({"seasonal": seasonal, "prime_day": prime, "intermittent": intermittent,
-                       "stockout_runs": runs, "stockout_days": int((~in_stock[first:]).sum())})
+        sales = pd.DataFrame(
+            {"date": dates[first:], "units": units[first:], "in_stock": in_stock[first:]}
+        ).reset_index(drop=True)
+        params.update(
+            {
+                "seasonal": seasonal,
+                "prime_day": prime,
+                "intermittent": intermittent,
+                "stockout_runs": runs,
+                "stockout_days": int((~in_stock[first:]).sum()),
+            }
+        )
         curves.append(LabelledCurve(stage=stage, sales=sales, params=params))
     return curves

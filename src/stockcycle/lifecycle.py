@@ -55,8 +55,13 @@ from stockcycle.settings import Settings
 from stockcycle.store import Workspace
 
 STAGES = ("launch", "growth", "maturity", "decline", "exit")
-STAGE_LABELS = {"launch": "Launch", "growth": "Growth", "maturity": "Maturity",
-                "decline": "Decline", "exit": "Exit"}
+STAGE_LABELS = {
+    "launch": "Launch",
+    "growth": "Growth",
+    "maturity": "Maturity",
+    "decline": "Decline",
+    "exit": "Exit",
+}
 
 # Amazon's new-listing honeymoon and the first replenishment cycle both fall inside the first
 # quarter; before that there is too little history to speak of a trend, so it is a launch.
@@ -117,12 +122,17 @@ def _demand_frame(series: pd.DataFrame, end: date | None) -> pd.DataFrame:
     SKU was out of stock)."""
     for col in ("date", "units"):
         if col not in series.columns:
-            raise InputError(f"the demand series has no column '{col}'", column=col,
-                             expected="columns date, units[, in_stock, demand]")
-    df = pd.DataFrame({
-        "date": pd.to_datetime(series["date"], errors="coerce").dt.normalize(),
-        "units": pd.to_numeric(series["units"], errors="coerce").astype("float64"),
-    })
+            raise InputError(
+                f"the demand series has no column '{col}'",
+                column=col,
+                expected="columns date, units[, in_stock, demand]",
+            )
+    df = pd.DataFrame(
+        {
+            "date": pd.to_datetime(series["date"], errors="coerce").dt.normalize(),
+            "units": pd.to_numeric(series["units"], errors="coerce").astype("float64"),
+        }
+    )
     if "demand" in series.columns:
         df["demand"] = pd.to_numeric(series["demand"], errors="coerce").astype("float64")
     elif "in_stock" in series.columns:
@@ -134,8 +144,7 @@ def _demand_frame(series: pd.DataFrame, end: date | None) -> pd.DataFrame:
     by_day = df.groupby("date", sort=True)
     # Built-in sums (no per-group Python): a day whose rows are all out of stock keeps NaN
     # demand (min_count=1) instead of becoming zero demand.
-    df = pd.DataFrame({"units": by_day["units"].sum(),
-                       "demand": by_day["demand"].sum(min_count=1)})
+    df = pd.DataFrame({"units": by_day["units"].sum(), "demand": by_day["demand"].sum(min_count=1)})
     last = pd.Timestamp(end) if end is not None else (df.index.max() if len(df) else None)
     sold = df.index[df["units"].fillna(0) > 0]
     if last is None or len(sold) == 0 or sold[0] > last:
@@ -164,17 +173,20 @@ def weekly_levels(demand: pd.Series) -> pd.DataFrame:
     if n == 0:
         return pd.DataFrame({"week": [], "end": [], "level": [], "in_stock_days": []})
     block = -((n - 1 - np.arange(n)) // 7)
-    frame = pd.DataFrame({"week": block, "demand": demand.to_numpy(dtype=float),
-                          "date": demand.index})
+    frame = pd.DataFrame(
+        {"week": block, "demand": demand.to_numpy(dtype=float), "date": demand.index}
+    )
     g = frame.groupby("week", sort=True)
-    out = pd.DataFrame({"end": g["date"].max(), "level": g["demand"].mean(),
-                        "in_stock_days": g["demand"].count()}).reset_index()
+    out = pd.DataFrame(
+        {"end": g["date"].max(), "level": g["demand"].mean(), "in_stock_days": g["demand"].count()}
+    ).reset_index()
     out.loc[out["in_stock_days"] < MIN_IN_STOCK_DAYS_PER_WEEK, "level"] = np.nan
     return out
 
 
-def window_change(demand: pd.Series, days: int = LEVEL_DAYS, weeks: int = TREND_WEEKS
-                  ) -> tuple[float, float, float]:
+def window_change(
+    demand: pd.Series, days: int = LEVEL_DAYS, weeks: int = TREND_WEEKS
+) -> tuple[float, float, float]:
     """(change, t, level then): the ``days``-day level now against the same window
     ``weeks`` weeks earlier.
 
@@ -188,9 +200,12 @@ def window_change(demand: pd.Series, days: int = LEVEL_DAYS, weeks: int = TREND_
     """
     shift = 7 * weeks
     now = demand.iloc[-days:].dropna()
-    then = demand.iloc[max(len(demand) - days - shift, 0):max(len(demand) - shift, 0)].dropna()
-    if (len(now) < MIN_IN_STOCK_DAYS_PER_WEEK or len(then) < MIN_IN_STOCK_DAYS_PER_WEEK
-            or len(demand) < days + shift):
+    then = demand.iloc[max(len(demand) - days - shift, 0) : max(len(demand) - shift, 0)].dropna()
+    if (
+        len(now) < MIN_IN_STOCK_DAYS_PER_WEEK
+        or len(then) < MIN_IN_STOCK_DAYS_PER_WEEK
+        or len(demand) < days + shift
+    ):
         return float("nan"), float("nan"), float("nan")
     m_now, m_then = float(now.mean()), float(then.mean())
     se = float(np.sqrt(now.var(ddof=1) / len(now) + then.var(ddof=1) / len(then)))
@@ -210,8 +225,11 @@ def peak_level(weeks: pd.DataFrame) -> tuple[float, pd.Timestamp | None]:
     plain highest weekly level when no window qualifies (a short or gappy history).
     """
     ordered = weeks.sort_values("week")
-    smooth = ordered["level"].rolling(PEAK_WINDOW_WEEKS, center=True,
-                                      min_periods=PEAK_WINDOW_WEEKS - 1).median()
+    smooth = (
+        ordered["level"]
+        .rolling(PEAK_WINDOW_WEEKS, center=True, min_periods=PEAK_WINDOW_WEEKS - 1)
+        .median()
+    )
     outside = ~_in_holiday_season(pd.DatetimeIndex(ordered["end"]))
     candidates = smooth[outside & smooth.notna().to_numpy()]
     if candidates.empty:
@@ -266,9 +284,14 @@ def fit_bass(weeks: pd.DataFrame, age_days: int) -> tuple[float, float, float] |
 
     upper_m = top * 10
     try:
-        (m, p, q), _ = curve_fit(model, t, y, p0=(top * 1.3, 0.003, 0.05),
-                                 bounds=([top * 0.3, 1e-6, 1e-5], [upper_m, 0.5, 2.0]),
-                                 maxfev=4000)
+        (m, p, q), _ = curve_fit(
+            model,
+            t,
+            y,
+            p0=(top * 1.3, 0.003, 0.05),
+            bounds=([top * 0.3, 1e-6, 1e-5], [upper_m, 0.5, 2.0]),
+            maxfev=4000,
+        )
     except (RuntimeError, ValueError):
         return None
     if m >= upper_m * 0.99:
@@ -284,8 +307,9 @@ def _units(x: float) -> str:
     return f"{x:.1f}" if x < 10 else f"{x:,.0f}"
 
 
-def classify(series: pd.DataFrame, *, settings: Settings | None = None,
-             end: date | None = None) -> StageResult:
+def classify(
+    series: pd.DataFrame, *, settings: Settings | None = None, end: date | None = None
+) -> StageResult:
     """Stage of one SKU from its daily demand (R-S1), with a one-sentence reason.
 
     ``series``: columns ``date, units`` and optionally ``in_stock`` (bool) and ``demand``
@@ -297,8 +321,9 @@ def classify(series: pd.DataFrame, *, settings: Settings | None = None,
     settings = settings or Settings()
     df = _demand_frame(series, end)
     if df.empty:
-        return StageResult("launch", "No sales yet: treated as a launch.",
-                           {"age_days": 0.0, "level": 0.0})
+        return StageResult(
+            "launch", "No sales yet: treated as a launch.", {"age_days": 0.0, "level": 0.0}
+        )
     demand = df["demand"]
     age = int((df.index[-1] - df.index[0]).days)
     recent = demand.iloc[-LEVEL_DAYS:]
@@ -318,10 +343,16 @@ def classify(series: pd.DataFrame, *, settings: Settings | None = None,
     stocked_silent = bool(demand.iloc[-silent:].notna().all()) if silent else False
     weeks_since_peak = (df.index[-1] - peak_end).days / 7 if peak_end is not None else 0.0
     signals = {
-        "age_days": float(age), "level": level, "change_8w": change, "trend_t": t,
-        "level_8w_ago": then, "peak": peak, "share_of_peak": share,
+        "age_days": float(age),
+        "level": level,
+        "change_8w": change,
+        "trend_t": t,
+        "level_8w_ago": then,
+        "peak": peak,
+        "share_of_peak": share,
         "weeks_since_peak": float(weeks_since_peak),
-        "weekly_drops": float(drops), "days_since_last_sale": float(silent),
+        "weekly_drops": float(drops),
+        "days_since_last_sale": float(silent),
         "stockout_days_90": float(demand.iloc[-90:].isna().sum()),
     }
     # Same weeks a year earlier (52 weeks back keeps the weekdays aligned): when the product
@@ -342,19 +373,25 @@ def classify(series: pd.DataFrame, *, settings: Settings | None = None,
     # since last year's rise may have been the product's own growth.
     up = min(change, adjusted) if np.isfinite(adjusted) else change
     down = max(change, adjusted) if np.isfinite(adjusted) else change
-    rising = (np.isfinite(up) and up >= GROWTH_MIN_RISE_8W
-              and t >= (MIN_TREND_T_YOUNG if young else MIN_TREND_T))
+    rising = (
+        np.isfinite(up)
+        and up >= GROWTH_MIN_RISE_8W
+        and t >= (MIN_TREND_T_YOUNG if young else MIN_TREND_T)
+    )
     min_drop = -settings.decline_weekly_drop
     falling = np.isfinite(down) and down <= min_drop and t <= -MIN_TREND_T_OFF_PEAK
     seasonal_veto = np.isfinite(adjusted) and (
         (change >= GROWTH_MIN_RISE_8W and not adjusted >= GROWTH_MIN_RISE_8W)
-        or (change <= min_drop and not adjusted <= min_drop))
+        or (change <= min_drop and not adjusted <= min_drop)
+    )
     if np.isfinite(change):
         trend_txt = f"{'up' if change >= 0 else 'down'} {_pct(change)} over {TREND_WEEKS} weeks"
         if seasonal_veto:
-            trend_txt += (f"; {'up' if adjusted >= 0 else 'down'} {_pct(adjusted)} after the "
-                          f"season ({'+' if season >= 0 else '-'}{_pct(season)} in the same "
-                          "weeks last year)")
+            trend_txt += (
+                f"; {'up' if adjusted >= 0 else 'down'} {_pct(adjusted)} after the "
+                f"season ({'+' if season >= 0 else '-'}{_pct(season)} in the same "
+                "weeks last year)"
+            )
     elif change == np.inf:
         trend_txt = f"up from nothing {TREND_WEEKS} weeks ago"
     else:
@@ -365,11 +402,13 @@ def classify(series: pd.DataFrame, *, settings: Settings | None = None,
     level_txt = f"{_units(level)}/day"
 
     if silent >= EXIT_SILENT_DAYS and stocked_silent:
-        return StageResult("exit", f"No sale in {silent} days while in stock: the product has "
-                           "stopped selling.", signals)
+        return StageResult(
+            "exit",
+            f"No sale in {silent} days while in stock: the product has stopped selling.",
+            signals,
+        )
     if age >= LAUNCH_MAX_AGE_DAYS and share < EXIT_SHARE_OF_PEAK:
-        return StageResult("exit", f"Sales {level_txt}, only {peak_txt}: end of life.",
-                           signals)
+        return StageResult("exit", f"Sales {level_txt}, only {peak_txt}: end of life.", signals)
     if age < LAUNCH_MAX_AGE_DAYS:
         bass = fit_bass(weeks, age)
         text = f"On sale for {age} days (under {LAUNCH_MAX_AGE_DAYS}), selling {level_txt}"
@@ -383,8 +422,10 @@ def classify(series: pd.DataFrame, *, settings: Settings | None = None,
         if falling:
             text = f"Sales {trend_txt}, now {peak_txt}."
         else:
-            text = (f"Weekly sales fell {_pct(settings.decline_weekly_drop)} or more for {drops} "
-                    f"weeks in a row, now {peak_txt}.")
+            text = (
+                f"Weekly sales fell {_pct(settings.decline_weekly_drop)} or more for {drops} "
+                f"weeks in a row, now {peak_txt}."
+            )
         return StageResult("decline", text, signals)
     if rising:
         bass = fit_bass(weeks, age)
@@ -395,27 +436,49 @@ def classify(series: pd.DataFrame, *, settings: Settings | None = None,
         else:
             text += f", at {_pct(share)} of its best level so far"
         return StageResult("growth", text + ".", signals)
-    return StageResult("maturity", f"Sales steady at {level_txt} ({trend_txt}), "
-                       f"{peak_txt}.", signals)
+    return StageResult(
+        "maturity", f"Sales steady at {level_txt} ({trend_txt}), {peak_txt}.", signals
+    )
 
 
 #: Name of the per-SKU override in the workspace's ``overrides`` table and of the stored result.
 OVERRIDE_NAME = "stage"
 RESULT_NAME = "stages"
 #: Signals in the table, in this order (see the module docstring for their meaning).
-SIGNAL_COLUMNS = ["age_days", "level", "level_8w_ago", "change_8w", "season_8w",
-                  "change_8w_adjusted", "trend_t", "peak", "share_of_peak", "weeks_since_peak",
-                  "weekly_drops", "days_since_last_sale", "stockout_days_90", "expected_peak"]
-TABLE_COLUMNS = ["sku", "stage", "reason", "auto_stage", "auto_reason", "overridden",
-                 *SIGNAL_COLUMNS]
+SIGNAL_COLUMNS = [
+    "age_days",
+    "level",
+    "level_8w_ago",
+    "change_8w",
+    "season_8w",
+    "change_8w_adjusted",
+    "trend_t",
+    "peak",
+    "share_of_peak",
+    "weeks_since_peak",
+    "weekly_drops",
+    "days_since_last_sale",
+    "stockout_days_90",
+    "expected_peak",
+]
+TABLE_COLUMNS = [
+    "sku",
+    "stage",
+    "reason",
+    "auto_stage",
+    "auto_reason",
+    "overridden",
+    *SIGNAL_COLUMNS,
+]
 
 
 def check_stage(stage: str) -> str:
     """``stage`` in lower case if it is one of ``STAGES``, else ``InputError``."""
     clean = str(stage).strip().lower()
     if clean not in STAGES:
-        raise InputError(f"'{stage}' is not a life-cycle stage", column="stage",
-                         expected=", ".join(STAGES))
+        raise InputError(
+            f"'{stage}' is not a life-cycle stage", column="stage", expected=", ".join(STAGES)
+        )
     return clean
 
 
@@ -423,23 +486,31 @@ def set_stage_override(ws: Workspace, sku: str, stage: str | None) -> None:
     """Pin ``sku`` to ``stage`` in the workspace (the seller knows better, R-S1); ``None``
     clears the override so the classifier decides again."""
     if not sku or not str(sku).strip():
-        raise InputError("no SKU given for the stage override", column="sku",
-                         expected="a SKU of this workspace")
+        raise InputError(
+            "no SKU given for the stage override", column="sku", expected="a SKU of this workspace"
+        )
     if stage is None:
         ws.clear_override(sku, OVERRIDE_NAME)
         return
     ws.set_override(sku, OVERRIDE_NAME, check_stage(stage))
 
 
-def classify_panel(panel: pd.DataFrame, *, settings: Settings | None = None,
-                   end: date | None = None) -> pd.DataFrame:
+def classify_panel(
+    panel: pd.DataFrame, *, settings: Settings | None = None, end: date | None = None
+) -> pd.DataFrame:
     """``classify`` every SKU of a demand panel (``sku, date, units, in_stock, demand``):
     one row per SKU with ``sku, stage, reason`` and the signals."""
     rows = []
     for sku, part in panel.groupby("sku", sort=True):
         res = classify(part, settings=settings, end=end)
-        rows.append({"sku": str(sku), "stage": res.stage, "reason": res.reason,
-                     **{c: res.signals.get(c, np.nan) for c in SIGNAL_COLUMNS}})
+        rows.append(
+            {
+                "sku": str(sku),
+                "stage": res.stage,
+                "reason": res.reason,
+                **{c: res.signals.get(c, np.nan) for c in SIGNAL_COLUMNS},
+            }
+        )
     return pd.DataFrame(rows, columns=["sku", "stage", "reason", *SIGNAL_COLUMNS])
 
 
@@ -460,12 +531,21 @@ def stage_table(ws: Workspace, *, settings: Settings | None = None) -> pd.DataFr
     sales = ws.read("sales")
     panel = demand_panel(sales, ws.read("inventory")) if not sales.empty else pd.DataFrame()
     end = panel["date"].max().date() if not panel.empty else None
-    auto = (classify_panel(panel, settings=settings, end=end) if not panel.empty
-            else pd.DataFrame(columns=["sku", "stage", "reason", *SIGNAL_COLUMNS]))
+    auto = (
+        classify_panel(panel, settings=settings, end=end)
+        if not panel.empty
+        else pd.DataFrame(columns=["sku", "stage", "reason", *SIGNAL_COLUMNS])
+    )
     missing = sorted(set(ws.skus()) - set(auto["sku"]))
     if missing:
-        extra = pd.DataFrame({"sku": missing, "stage": "launch",
-                              "reason": "No sales yet: treated as a launch.", "age_days": 0.0})
+        extra = pd.DataFrame(
+            {
+                "sku": missing,
+                "stage": "launch",
+                "reason": "No sales yet: treated as a launch.",
+                "age_days": 0.0,
+            }
+        )
         auto = pd.concat([auto, extra], ignore_index=True) if len(auto) else extra
     table = auto.rename(columns={"stage": "auto_stage", "reason": "auto_reason"})
     overrides = {sku: v[OVERRIDE_NAME] for sku, v in ws.overrides(OVERRIDE_NAME).items()}
@@ -474,8 +554,9 @@ def stage_table(ws: Workspace, *, settings: Settings | None = None) -> pd.DataFr
     table["stage"] = pinned.where(pinned.notna(), table["auto_stage"]).astype(object)
     table["reason"] = [
         f"Set by you (the data says {a}: {r})" if o else r
-        for o, a, r in zip(table["overridden"], table["auto_stage"], table["auto_reason"],
-                           strict=True)
+        for o, a, r in zip(
+            table["overridden"], table["auto_stage"], table["auto_reason"], strict=True
+        )
     ]
     table = table.reindex(columns=TABLE_COLUMNS).sort_values("sku", ignore_index=True)
     table.attrs["end"] = end.isoformat() if end else None
@@ -496,8 +577,9 @@ def level_history(series: pd.DataFrame, end: date | None = None) -> pd.DataFrame
     (units/day), the same measure ``classify`` reads at the last date."""
     df = _demand_frame(series, end)
     level = df["demand"].rolling(LEVEL_DAYS, min_periods=MIN_IN_STOCK_DAYS_PER_WEEK).mean()
-    return pd.DataFrame({"date": df.index, "demand": df["demand"].to_numpy(),
-                         "level": level.to_numpy()})
+    return pd.DataFrame(
+        {"date": df.index, "demand": df["demand"].to_numpy(), "level": level.to_numpy()}
+    )
 
 
 def sku_level_history(ws: Workspace, sku: str) -> pd.DataFrame:
@@ -508,11 +590,15 @@ def sku_level_history(ws: Workspace, sku: str) -> pd.DataFrame:
 
     last = ws.info()["sales_last_date"]
     end = date.fromisoformat(str(last)[:10]) if last else None
-    panel = demand_panel(ws.read("sales", skus=[sku]), ws.read("inventory", skus=[sku]),
-                         end=end)
+    panel = demand_panel(ws.read("sales", skus=[sku]), ws.read("inventory", skus=[sku]), end=end)
     if panel.empty or not (panel["sku"] == sku).any():
-        return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"),
-                             "demand": pd.Series(dtype=float), "level": pd.Series(dtype=float)})
+        return pd.DataFrame(
+            {
+                "date": pd.Series(dtype="datetime64[ns]"),
+                "demand": pd.Series(dtype=float),
+                "level": pd.Series(dtype=float),
+            }
+        )
     return level_history(sku_series(panel, sku), end)
 
 
@@ -528,32 +614,34 @@ def explain_rules(settings: Settings | None = None) -> str:
     drop = f"{s.decline_weekly_drop * 100:.4g}%"  # the setting as typed: 12.5% stays 12.5%
     weeks = s.decline_consecutive_weeks
     start, end = HOLIDAY_SEASON
-    return "\n".join([
-        f"- **Level** = mean demand over the in-stock days of the last {LEVEL_DAYS} days "
-        "(units/day); days out of stock are left out, since they say nothing about demand.",
-        f"- **Change over {TREND_WEEKS} weeks** = level now / level of the same {LEVEL_DAYS} "
-        f"days {TREND_WEEKS} weeks earlier - 1. It counts only when it stands out of the daily "
-        f"noise: a t-statistic (Welch) of at least {MIN_TREND_T:g} for a rise "
-        f"({MIN_TREND_T_YOUNG:g} in the first {YOUNG_MAX_AGE_DAYS} days on sale), at least "
-        f"{MIN_TREND_T_OFF_PEAK:g} in size for a fall.",
-        "- **Season**: when the product already sold a year earlier and its level clearly "
-        f"moved in the same weeks then (t of at least {SEASON_MIN_T:g}), a rise or fall that "
-        "also happened last year is the season: it can stop a growth or decline call, never "
-        "make one.",
-        f"- **Peak** = best {PEAK_WINDOW_WEEKS}-week median of weekly levels, leaving out the "
-        f"holiday season ({_day_month(start)} to {_day_month(end)}); **share of peak** = "
-        "level / peak.",
-        "- **Rules**, first match wins:",
-        f"  1. **Exit**: no sale for {EXIT_SILENT_DAYS} days while in stock, or, after "
-        f"{LAUNCH_MAX_AGE_DAYS} days on sale, a level below {_pct(EXIT_SHARE_OF_PEAK)} of "
-        "the peak.",
-        f"  2. **Launch**: on sale for less than {LAUNCH_MAX_AGE_DAYS} days.",
-        f"  3. **Decline**: below {_pct(DECLINE_MAX_SHARE_OF_PEAK)} of the peak and either "
-        f"down {drop} or more over {TREND_WEEKS} weeks, or weekly sales down {drop} or more "
-        f"week over week for {weeks} week{'s' if weeks != 1 else ''} in a row (R-D1) while "
-        f"the {TREND_WEEKS}-week change is not up.",
-        f"  4. **Growth**: up {_pct(GROWTH_MIN_RISE_8W)} or more over {TREND_WEEKS} weeks.",
-        "  5. **Maturity**: otherwise (steady near its peak).",
-        f"- The decline threshold ({drop}, {weeks} week{'s' if weeks != 1 else ''}) is on the "
-        "Settings page (Decline, R-D1).",
-    ])
+    return "\n".join(
+        [
+            f"- **Level** = mean demand over the in-stock days of the last {LEVEL_DAYS} days "
+            "(units/day); days out of stock are left out, since they say nothing about demand.",
+            f"- **Change over {TREND_WEEKS} weeks** = level now / level of the same {LEVEL_DAYS} "
+            f"days {TREND_WEEKS} weeks earlier - 1. It counts only when it stands out of the daily "
+            f"noise: a t-statistic (Welch) of at least {MIN_TREND_T:g} for a rise "
+            f"({MIN_TREND_T_YOUNG:g} in the first {YOUNG_MAX_AGE_DAYS} days on sale), at least "
+            f"{MIN_TREND_T_OFF_PEAK:g} in size for a fall.",
+            "- **Season**: when the product already sold a year earlier and its level clearly "
+            f"moved in the same weeks then (t of at least {SEASON_MIN_T:g}), a rise or fall that "
+            "also happened last year is the season: it can stop a growth or decline call, never "
+            "make one.",
+            f"- **Peak** = best {PEAK_WINDOW_WEEKS}-week median of weekly levels, leaving out the "
+            f"holiday season ({_day_month(start)} to {_day_month(end)}); **share of peak** = "
+            "level / peak.",
+            "- **Rules**, first match wins:",
+            f"  1. **Exit**: no sale for {EXIT_SILENT_DAYS} days while in stock, or, after "
+            f"{LAUNCH_MAX_AGE_DAYS} days on sale, a level below {_pct(EXIT_SHARE_OF_PEAK)} of "
+            "the peak.",
+            f"  2. **Launch**: on sale for less than {LAUNCH_MAX_AGE_DAYS} days.",
+            f"  3. **Decline**: below {_pct(DECLINE_MAX_SHARE_OF_PEAK)} of the peak and either "
+            f"down {drop} or more over {TREND_WEEKS} weeks, or weekly sales down {drop} or more "
+            f"week over week for {weeks} week{'s' if weeks != 1 else ''} in a row (R-D1) while "
+            f"the {TREND_WEEKS}-week change is not up.",
+            f"  4. **Growth**: up {_pct(GROWTH_MIN_RISE_8W)} or more over {TREND_WEEKS} weeks.",
+            "  5. **Maturity**: otherwise (steady near its peak).",
+            f"- The decline threshold ({drop}, {weeks} week{'s' if weeks != 1 else ''}) is on the "
+            "Settings page (Decline, R-D1).",
+        ]
+    )

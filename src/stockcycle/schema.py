@@ -219,7 +219,12 @@ def empty_frame(table: str):
     """An empty DataFrame with the table's columns and pandas dtypes."""
     import pandas as pd
 
-    dtypes = {"date": "datetime64[ns]", "text": "string", "int": "Int64", "float": "float64",
-              "bool": "boolean"}
+    dtypes = {
+        "date": "datetime64[ns]",
+        "text": "string",
+        "int": "Int64",
+        "float": "float64",
+        "bool": "boolean",
+    }
     spec = TABLES[table].columns
     return pd.DataFrame({c: pd.Series(dtype=dtypes[t]) for c, t in spec.items()})

@@ -14,10 +14,18 @@ from typing import Any
 from stockcycle.errors import InputError
 
 
-def _s(default: Any, rule: str, label: str, unit: str = "", minimum: float | None = None,
-       maximum: float | None = None) -> Any:
-    return field(default=default, metadata={"rule": rule, "label": label, "unit": unit,
-                                            "min": minimum, "max": maximum})
+def _s(
+    default: Any,
+    rule: str,
+    label: str,
+    unit: str = "",
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> Any:
+    return field(
+        default=default,
+        metadata={"rule": rule, "label": label, "unit": unit, "min": minimum, "max": maximum},
+    )
 
 
 @dataclass(frozen=True)
@@ -36,61 +44,78 @@ class Settings:
     sea_days_min: int = _s(30, "R-L7", "Sea freight transit, short end", "days", 0, 120)
     sea_days_max: int = _s(45, "R-L7", "Sea freight transit, long end", "days", 0, 120)
     launch_deviation_band: float = _s(0.20, "R-L8", "Launch alert band around plan", "", 0.01, 2)
-    launch_days_below_band: int = _s(3, "R-L8", "Consecutive days below band before acting",
-                                     "days", 1, 30)
+    launch_days_below_band: int = _s(
+        3, "R-L8", "Consecutive days below band before acting", "days", 1, 30
+    )
     # Growth restock (R-G)
-    keyword_volume_premium: float = _s(0.30, "R-G3", "Search volume above category average", "",
-                                       0, 10)
-    keyword_max_competition: float = _s(0.50, "R-G3", "Competition below which a keyword counts",
-                                        "", 0, 1)
+    keyword_volume_premium: float = _s(
+        0.30, "R-G3", "Search volume above category average", "", 0, 10
+    )
+    keyword_max_competition: float = _s(
+        0.50, "R-G3", "Competition below which a keyword counts", "", 0, 1
+    )
     restock_shipments: int = _s(3, "R-G4", "Deliveries a restock is split into", "", 1, 12)
-    review_stockout_change: float = _s(-0.20, "R-G5", "Stockout change flagged in weekly review",
-                                       "", -1, 0)
-    review_cover_change: float = _s(0.15, "R-G5", "Cover change flagged in weekly review", "",
-                                    0, 5)
+    review_stockout_change: float = _s(
+        -0.20, "R-G5", "Stockout change flagged in weekly review", "", -1, 0
+    )
+    review_cover_change: float = _s(0.15, "R-G5", "Cover change flagged in weekly review", "", 0, 5)
     # Maturity tuning (R-M)
     event_buffer: float = _s(0.30, "R-M2", "Extra buffer before an event", "", 0, 5)
-    event_buffer_days_before: int = _s(7, "R-M2", "Days before an event the buffer starts",
-                                       "days", 0, 60)
-    slow_mover_cover_days: int = _s(90, "R-M3", "Days of cover that make a slow mover", "days",
-                                    1, 720)
-    overstock_months: float = _s(3.0, "R-M4", "Stock above this many months of sales is overstock",
-                                 "months", 0.5, 24)
-    abnormal_sales_jump: float = _s(2.0, "R-M4", "Daily sales jump that counts as abnormal", "",
-                                    0.1, 20)
+    event_buffer_days_before: int = _s(
+        7, "R-M2", "Days before an event the buffer starts", "days", 0, 60
+    )
+    slow_mover_cover_days: int = _s(
+        90, "R-M3", "Days of cover that make a slow mover", "days", 1, 720
+    )
+    overstock_months: float = _s(
+        3.0, "R-M4", "Stock above this many months of sales is overstock", "months", 0.5, 24
+    )
+    abnormal_sales_jump: float = _s(
+        2.0, "R-M4", "Daily sales jump that counts as abnormal", "", 0.1, 20
+    )
     abc_a_share: float = _s(0.80, "R-M5", "Revenue share of class A", "", 0.1, 0.99)
-    abc_b_share: float = _s(0.95, "R-M5", "Cumulative revenue share of classes A+B", "", 0.1,
-                            0.999)
+    abc_b_share: float = _s(0.95, "R-M5", "Cumulative revenue share of classes A+B", "", 0.1, 0.999)
     c_class_cash_cap: float = _s(0.05, "R-M5", "Cap on cash tied up in class C", "", 0, 1)
     ordering_cost: float = _s(150.0, "R-M5", "Cost of placing one order (EOQ)", "$", 0, 1e6)
-    holding_cost_rate: float = _s(0.25, "R-M5", "Yearly holding cost as share of unit cost (EOQ)",
-                                  "/yr", 0, 5)
+    holding_cost_rate: float = _s(
+        0.25, "R-M5", "Yearly holding cost as share of unit cost (EOQ)", "/yr", 0, 5
+    )
     # Decline and exit (R-D, R-E)
-    decline_weekly_drop: float = _s(0.15, "R-D1", "Week-over-week sales drop that signals decline",
-                                    "", 0.01, 1)
-    decline_consecutive_weeks: int = _s(2, "R-D1", "Consecutive weeks of that drop", "weeks",
-                                        1, 12)
-    exit_cost_share: float = _s(0.50, "R-E2", "Storage + upkeep share of remaining gross profit "
-                                "that means exit now", "", 0.01, 5)
+    decline_weekly_drop: float = _s(
+        0.15, "R-D1", "Week-over-week sales drop that signals decline", "", 0.01, 1
+    )
+    decline_consecutive_weeks: int = _s(2, "R-D1", "Consecutive weeks of that drop", "weeks", 1, 12)
+    exit_cost_share: float = _s(
+        0.50,
+        "R-E2",
+        "Storage + upkeep share of remaining gross profit that means exit now",
+        "",
+        0.01,
+        5,
+    )
     # Health, cash and risk (R-K)
     turnover_alert: float = _s(3.0, "R-K1", "Inventory turnover alert threshold", "/yr", 0, 100)
     turnover_target_low: float = _s(4.0, "R-K1", "Turnover target band, low end", "/yr", 0, 100)
     turnover_target_high: float = _s(6.0, "R-K1", "Turnover target band, high end", "/yr", 0, 100)
     aging_watch_days: int = _s(90, "R-K2", "Age at which stock is watched", "days", 1, 1000)
-    aging_discount_days: int = _s(120, "R-K2", "Age at which tiered discounts start", "days",
-                                  1, 1000)
-    aging_writedown_days: int = _s(180, "R-K2", "Age at which stock is a write-down candidate",
-                                   "days", 1, 1000)
-    stress_sales_drop: float = _s(0.30, "R-K4", "Sales drop in the liquidity stress test", "",
-                                  0, 1)
+    aging_discount_days: int = _s(
+        120, "R-K2", "Age at which tiered discounts start", "days", 1, 1000
+    )
+    aging_writedown_days: int = _s(
+        180, "R-K2", "Age at which stock is a write-down candidate", "days", 1, 1000
+    )
+    stress_sales_drop: float = _s(0.30, "R-K4", "Sales drop in the liquidity stress test", "", 0, 1)
     cash_ratio_warning: float = _s(0.5, "R-K4", "Cash ratio below which to warn", "", 0, 10)
-    volatility_replan: float = _s(0.20, "R-K5", "Daily sales volatility that triggers a "
-                                  "safety-stock recompute", "", 0, 5)
-    forecast_deviation_replan: float = _s(0.15, "R-K6", "Forecast deviation from plan that "
-                                          "triggers a re-plan", "", 0, 5)
+    volatility_replan: float = _s(
+        0.20, "R-K5", "Daily sales volatility that triggers a safety-stock recompute", "", 0, 5
+    )
+    forecast_deviation_replan: float = _s(
+        0.15, "R-K6", "Forecast deviation from plan that triggers a re-plan", "", 0, 5
+    )
     # Automation (R-A)
-    low_stock_safety_factor: float = _s(1.2, "R-A1", "Safety factor on the low-stock threshold",
-                                        "x", 1, 10)
+    low_stock_safety_factor: float = _s(
+        1.2, "R-A1", "Safety factor on the low-stock threshold", "x", 1, 10
+    )
     # Forecasting (R-G2, R-K5)
     forecast_horizon_days: int = _s(90, "R-G2", "Forecast horizon", "days", 7, 365)
     backtest_horizon_days: int = _s(28, "R-K6", "Backtest horizon", "days", 7, 180)
@@ -132,9 +157,10 @@ class Settings:
                 else:
                     value = str(value)
             except (TypeError, ValueError):
-                raise InputError(f"setting '{name}' has the value {value!r}",
-                                 expected=f"a {'whole ' if kind is int else ''}number"
-                                 ) from None
+                raise InputError(
+                    f"setting '{name}' has the value {value!r}",
+                    expected=f"a {'whole ' if kind is int else ''}number",
+                ) from None
             lo, hi = f.metadata.get("min"), f.metadata.get("max")
             if isinstance(value, int | float) and (
                 (lo is not None and value < lo) or (hi is not None and value > hi)
@@ -147,8 +173,10 @@ class Settings:
         for low, high in _ORDERED_PAIRS:
             a, b = getattr(out, low), getattr(out, high)
             if a > b:
-                raise InputError(f"setting '{low}' is {a:g}, above '{high}' ({b:g})",
-                                 expected=f"{low} at most {high}")
+                raise InputError(
+                    f"setting '{low}' is {a:g}, above '{high}' ({b:g})",
+                    expected=f"{low} at most {high}",
+                )
         return out
 
 

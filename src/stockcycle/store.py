@@ -89,8 +89,9 @@ def list_workspaces() -> list[str]:
     root = workspaces_dir()
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir()
-                  if (p / DB_FILE).is_file() and _NAME_RE.fullmatch(p.name))
+    return sorted(
+        p.name for p in root.iterdir() if (p / DB_FILE).is_file() and _NAME_RE.fullmatch(p.name)
+    )
 
 
 def _now() -> str:
@@ -101,19 +102,24 @@ def _table_sql(name: str) -> str:
     t = TABLES[name]
     cols = ", ".join(f'"{c}" {SQL_TYPES[typ]}' for c, typ in t.columns.items())
     key = ", ".join(f'"{c}"' for c in t.key)
-    sql = (f'CREATE TABLE IF NOT EXISTS "{name}" ({cols}, source_id INTEGER NOT NULL, '
-           f"UNIQUE ({key}));")
+    sql = (
+        f'CREATE TABLE IF NOT EXISTS "{name}" ({cols}, source_id INTEGER NOT NULL, UNIQUE ({key}));'
+    )
     if t.overlap is not None:
         # _drop_overlaps looks stored periods up by SKU and start.
-        sql += (f'CREATE INDEX IF NOT EXISTS "{name}_overlap" ON "{name}" '
-                f'(sku, "{t.overlap[0]}");')
+        sql += f'CREATE INDEX IF NOT EXISTS "{name}_overlap" ON "{name}" (sku, "{t.overlap[0]}");'
     return sql
 
 
 # The range a pandas datetime64[ns] column can hold; the store reads dates back in that dtype.
 _FIRST_DATE, _LAST_DATE = pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-11")
-_EXPECTED = {"date": "a date", "int": "a whole number", "float": "a number",
-             "bool": "true or false", "text": "text"}
+_EXPECTED = {
+    "date": "a date",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "text": "text",
+}
 
 
 def _bad_value(table: str, col: str, typ: str, s: pd.Series, bad: pd.Series) -> InputError:
@@ -123,8 +129,11 @@ def _bad_value(table: str, col: str, typ: str, s: pd.Series, bad: pd.Series) -> 
     parsers check the file itself, so reaching this means a parser let a bad value through.
     """
     i = int(bad.to_numpy().nonzero()[0][0])
-    return InputError(f"{table} table row {i + 1}: {s.iloc[i]!r} cannot be stored",
-                      column=col, expected=_EXPECTED[typ])
+    return InputError(
+        f"{table} table row {i + 1}: {s.iloc[i]!r} cannot be stored",
+        column=col,
+        expected=_EXPECTED[typ],
+    )
 
 
 def _is_bool_like(value: object) -> bool:
@@ -148,8 +157,11 @@ def _to_sql_values(df: pd.DataFrame, table: str) -> list[tuple]:
         s = df[col] if col in df.columns else pd.Series(pd.NA, index=df.index)
         given = s.notna()
         if typ == "date":
-            conv = s if pd.api.types.is_datetime64_any_dtype(s) else pd.to_datetime(
-                s, errors="coerce", format="mixed")
+            conv = (
+                s
+                if pd.api.types.is_datetime64_any_dtype(s)
+                else pd.to_datetime(s, errors="coerce", format="mixed")
+            )
             if getattr(conv.dt, "tz", None) is not None:
                 conv = conv.dt.tz_localize(None)
             bad = (given & conv.isna()) | (conv < _FIRST_DATE) | (conv > _LAST_DATE)
@@ -201,8 +213,12 @@ def _text_to_frame(csv_text: str, dtypes_json: str, what: str) -> pd.DataFrame:
     text) with no sign that anything went wrong."""
     dtypes: dict[str, str] = json.loads(dtypes_json or "{}")
     # Read recorded columns as text first: read_csv would otherwise turn the SKU "007" into 7.
-    df = pd.read_csv(io.StringIO(csv_text), dtype={c: "string" for c in dtypes},
-                     keep_default_na=False, na_values=[""])
+    df = pd.read_csv(
+        io.StringIO(csv_text),
+        dtype={c: "string" for c in dtypes},
+        keep_default_na=False,
+        na_values=[""],
+    )
     for col, dtype in dtypes.items():
         if col not in df.columns:
             continue
@@ -218,10 +234,12 @@ def _text_to_frame(csv_text: str, dtypes_json: str, what: str) -> pd.DataFrame:
             else:
                 df[col] = df[col].astype(dtype)
         except (TypeError, ValueError) as err:
-            raise InputError(f"the saved {what} cannot be read back: its column '{col}' does "
-                             f"not convert to {dtype} ({err})", column=col,
-                             expected="a workspace file written by stockcycle; save the "
-                             "table again") from None
+            raise InputError(
+                f"the saved {what} cannot be read back: its column '{col}' does "
+                f"not convert to {dtype} ({err})",
+                column=col,
+                expected="a workspace file written by stockcycle; save the table again",
+            ) from None
     return df
 
 
@@ -235,8 +253,9 @@ def _drop_overlaps(con: sqlite3.Connection, table: str, values: list[tuple]) -> 
     so a year of daily rows is not compared with every stored row."""
     cols = list(TABLES[table].columns)
     start, end = TABLES[table].overlap or ("", "")
-    span = con.execute(f'SELECT MAX(julianday("{end}") - julianday("{start}")) '
-                       f'FROM "{table}"').fetchone()[0]
+    span = con.execute(
+        f'SELECT MAX(julianday("{end}") - julianday("{start}")) FROM "{table}"'
+    ).fetchone()[0]
     if span is None:
         return  # nothing stored yet
     i_sku, i_start, i_end = cols.index("sku"), cols.index(start), cols.index(end)
@@ -244,22 +263,29 @@ def _drop_overlaps(con: sqlite3.Connection, table: str, values: list[tuple]) -> 
     con.execute("CREATE TEMP TABLE IF NOT EXISTS _periods (sku TEXT, p_start TEXT, p_end TEXT)")
     con.execute("DELETE FROM _periods")
     con.executemany("INSERT INTO _periods VALUES (?,?,?)", periods)
-    con.execute(f'DELETE FROM "{table}" WHERE rowid IN (SELECT t.rowid FROM _periods p '
-                f'JOIN "{table}" t ON t.sku = p.sku '
-                f'AND t."{start}" BETWEEN date(p.p_start, ?) AND p.p_end '
-                f'AND t."{end}" >= p.p_start)', (f"-{int(span) + 1} days",))
+    con.execute(
+        f'DELETE FROM "{table}" WHERE rowid IN (SELECT t.rowid FROM _periods p '
+        f'JOIN "{table}" t ON t.sku = p.sku '
+        f'AND t."{start}" BETWEEN date(p.p_start, ?) AND p.p_end '
+        f'AND t."{end}" >= p.p_start)',
+        (f"-{int(span) + 1} days",),
+    )
 
 
 def _track_moved_lines(con: sqlite3.Connection) -> None:
     """Prepare ``_touched`` (the days whose sales an order-lines import rebuilds) and record in
     it the old day of a stored line that a new report moves to another day or channel, so the
     old day loses that line too."""
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS _touched (day TEXT, sku TEXT, channel TEXT, "
-                "PRIMARY KEY (day, sku, channel)) WITHOUT ROWID")
+    con.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS _touched (day TEXT, sku TEXT, channel TEXT, "
+        "PRIMARY KEY (day, sku, channel)) WITHOUT ROWID"
+    )
     con.execute("DELETE FROM _touched")
-    con.execute('CREATE TEMP TRIGGER IF NOT EXISTS _line_moved AFTER UPDATE ON main.order_lines '
-                'WHEN OLD."date" IS NOT NEW."date" OR OLD.channel IS NOT NEW.channel BEGIN '
-                'INSERT OR IGNORE INTO _touched VALUES (OLD."date", OLD.sku, OLD.channel); END')
+    con.execute(
+        "CREATE TEMP TRIGGER IF NOT EXISTS _line_moved AFTER UPDATE ON main.order_lines "
+        'WHEN OLD."date" IS NOT NEW."date" OR OLD.channel IS NOT NEW.channel BEGIN '
+        'INSERT OR IGNORE INTO _touched VALUES (OLD."date", OLD.sku, OLD.channel); END'
+    )
 
 
 def _rebuild_sales(con: sqlite3.Connection, values: list[tuple], source_id: int) -> None:
@@ -274,10 +300,13 @@ def _rebuild_sales(con: sqlite3.Connection, values: list[tuple], source_id: int)
     is the order, not the day, and the day's total is a GROUP BY over the lines."""
     cols = list(TABLES["order_lines"].columns)
     i_day, i_sku, i_channel = cols.index("date"), cols.index("sku"), cols.index("channel")
-    con.executemany("INSERT OR IGNORE INTO _touched VALUES (?,?,?)",
-                    {(r[i_day], r[i_sku], r[i_channel]) for r in values})
-    con.execute('DELETE FROM sales WHERE ("date", sku, channel) IN '
-                "(SELECT day, sku, channel FROM _touched)")
+    con.executemany(
+        "INSERT OR IGNORE INTO _touched VALUES (?,?,?)",
+        {(r[i_day], r[i_sku], r[i_channel]) for r in values},
+    )
+    con.execute(
+        'DELETE FROM sales WHERE ("date", sku, channel) IN (SELECT day, sku, channel FROM _touched)'
+    )
     # SQLite (3.40) adds floats naively: 5 x 16.99 sums to 84.94999999999999. Amounts are in
     # cents, so rounding the total to 6 decimals gives back the exact sum.
     con.execute(
@@ -288,7 +317,9 @@ def _rebuild_sales(con: sqlite3.Connection, values: list[tuple], source_id: int)
         "MAX(currency), ? "
         'FROM _touched t JOIN order_lines o ON o."date" = t.day AND o.sku = t.sku '
         "AND o.channel = t.channel "
-        'WHERE o.cancelled IS NOT 1 GROUP BY o."date", o.sku, o.channel', (source_id,))
+        'WHERE o.cancelled IS NOT 1 GROUP BY o."date", o.sku, o.channel',
+        (source_id,),
+    )
 
 
 class Workspace:
@@ -305,26 +336,34 @@ class Workspace:
         ws = cls(path)
         if not ws.db_path.exists():
             if not create:
-                raise InputError(f"no workspace at {ws.path}", expected="a folder made by "
-                                 "'stockcycle import' or the app")
+                raise InputError(
+                    f"no workspace at {ws.path}",
+                    expected="a folder made by 'stockcycle import' or the app",
+                )
             if ws.path.exists() and not ws.path.is_dir():
-                raise InputError(f"{ws.path} is a file, not a workspace folder",
-                                 expected="a folder (new or made by stockcycle)")
+                raise InputError(
+                    f"{ws.path} is a file, not a workspace folder",
+                    expected="a folder (new or made by stockcycle)",
+                )
             ws.path.mkdir(parents=True, exist_ok=True)
         try:
             with ws._connect() as con:
                 con.executescript("".join(_table_sql(n) for n in TABLES) + _META_SQL)
         except sqlite3.DatabaseError as err:
-            raise InputError(f"cannot open the workspace at {ws.path} ({err})",
-                             expected=f"a {DB_FILE} written by stockcycle") from None
+            raise InputError(
+                f"cannot open the workspace at {ws.path} ({err})",
+                expected=f"a {DB_FILE} written by stockcycle",
+            ) from None
         return ws
 
     @classmethod
     def named(cls, name: str, create: bool = True) -> Workspace:
         """Open a workspace by name inside the data directory."""
         if not _NAME_RE.fullmatch(name or ""):
-            raise InputError(f"'{name}' is not a usable workspace name",
-                             expected="letters, digits, spaces, '-' or '_'")
+            raise InputError(
+                f"'{name}' is not a usable workspace name",
+                expected="letters, digits, spaces, '-' or '_'",
+            )
         return cls.open(workspaces_dir() / name, create=create)
 
     @property
@@ -368,27 +407,51 @@ class Workspace:
                 cur = con.execute(
                     "INSERT INTO imports (file_name, kind, label, rows_read, rows_loaded, sha256,"
                     " as_of, imported_at, warnings, notes) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (pf.file_name, pf.kind, pf.label, pf.rows_read, loaded, pf.sha256,
-                     pf.as_of.isoformat() if pf.as_of else None, _now(),
-                     json.dumps(pf.warnings), json.dumps(pf.notes)),
+                    (
+                        pf.file_name,
+                        pf.kind,
+                        pf.label,
+                        pf.rows_read,
+                        loaded,
+                        pf.sha256,
+                        pf.as_of.isoformat() if pf.as_of else None,
+                        _now(),
+                        json.dumps(pf.warnings),
+                        json.dumps(pf.notes),
+                    ),
                 )
                 source_id = cur.lastrowid
                 for table, df in pf.tables.items():
                     if table not in TABLES:
-                        raise InputError(f"'{table}' is not a stockcycle table", file=pf.file_name,
-                                         expected=", ".join(TABLES))
+                        raise InputError(
+                            f"'{table}' is not a stockcycle table",
+                            file=pf.file_name,
+                            expected=", ".join(TABLES),
+                        )
                     try:
                         self._upsert(con, table, df, source_id)
                     except InputError as err:
-                        raise InputError(err.message, file=pf.file_name, row=err.row,
-                                         column=err.column, expected=err.expected) from None
-                report.append({"file": pf.file_name, "kind": pf.kind, "label": pf.label,
-                               "rows": loaded, "tables": {t: len(d) for t, d in
-                                                          pf.tables.items()}})
+                        raise InputError(
+                            err.message,
+                            file=pf.file_name,
+                            row=err.row,
+                            column=err.column,
+                            expected=err.expected,
+                        ) from None
+                report.append(
+                    {
+                        "file": pf.file_name,
+                        "kind": pf.kind,
+                        "label": pf.label,
+                        "rows": loaded,
+                        "tables": {t: len(d) for t, d in pf.tables.items()},
+                    }
+                )
         return report
 
-    def _upsert(self, con: sqlite3.Connection, table: str, df: pd.DataFrame,
-                source_id: int) -> None:
+    def _upsert(
+        self, con: sqlite3.Connection, table: str, df: pd.DataFrame, source_id: int
+    ) -> None:
         """Write one table's rows by the schema's rules: by key (replace or merge); a table
         with ``overlap`` first drops the stored rows its rows overlap; order lines then rebuild
         the sales of the days they touch."""
@@ -405,13 +468,16 @@ class Workspace:
         marks = ", ".join("?" for _ in cols) + ", ?"
         key = ", ".join(f'"{c}"' for c in t.key)
         if t.on_conflict == "merge":
-            sets = ", ".join(f'"{c}" = COALESCE(excluded."{c}", "{c}")' for c in cols
-                             if c not in t.key)
+            sets = ", ".join(
+                f'"{c}" = COALESCE(excluded."{c}", "{c}")' for c in cols if c not in t.key
+            )
         else:
             sets = ", ".join(f'"{c}" = excluded."{c}"' for c in cols if c not in t.key)
         sets += ", source_id = excluded.source_id"
-        sql = (f'INSERT INTO "{table}" ({names}) VALUES ({marks}) '
-               f"ON CONFLICT ({key}) DO UPDATE SET {sets}")
+        sql = (
+            f'INSERT INTO "{table}" ({names}) VALUES ({marks}) '
+            f"ON CONFLICT ({key}) DO UPDATE SET {sets}"
+        )
         con.executemany(sql, [(*r, source_id) for r in values])
         if table == "order_lines":
             _rebuild_sales(con, values, source_id)
@@ -422,8 +488,9 @@ class Workspace:
             return pd.read_sql_query("SELECT * FROM imports ORDER BY id DESC", con)
 
     # -- reading -------------------------------------------------------------------------------
-    def read(self, table: str, skus: Iterable[str] | None = None,
-             with_source: bool = False) -> pd.DataFrame:
+    def read(
+        self, table: str, skus: Iterable[str] | None = None, with_source: bool = False
+    ) -> pd.DataFrame:
         """A normalised table with schema dtypes (dates as datetime64, text as string)."""
         if table not in TABLES:
             raise InputError(f"unknown table '{table}'", expected=", ".join(TABLES))
@@ -462,7 +529,8 @@ class Workspace:
         with self._connect() as con:
             rows = con.execute(
                 "SELECT sku FROM sales UNION SELECT sku FROM inventory "
-                "UNION SELECT sku FROM products ORDER BY 1").fetchall()
+                "UNION SELECT sku FROM products ORDER BY 1"
+            ).fetchall()
         return [r[0] for r in rows if r[0]]
 
     def info(self) -> dict[str, Any]:
@@ -472,7 +540,8 @@ class Workspace:
             first, last = con.execute('SELECT MIN("date"), MAX("date") FROM sales').fetchone()
             sources = con.execute(
                 "SELECT file_name, label, rows_read, rows_loaded, imported_at, warnings, notes "
-                "FROM imports ORDER BY id").fetchall()
+                "FROM imports ORDER BY id"
+            ).fetchall()
         problems = [f"{f}: {w}" for f, *_, ws, _ in sources for w in json.loads(ws)]
         notes = [f"{f}: {n}" for f, *_, ns in sources for n in json.loads(ns)]
         return {
@@ -481,8 +550,10 @@ class Workspace:
             "sales_first_date": first,
             "sales_last_date": last,
             "row_counts": self.row_counts(),
-            "sources": [{"file": f, "format": lbl, "rows_read": rr, "rows_loaded": rl,
-                         "imported_at": at} for f, lbl, rr, rl, at, _, _ in sources],
+            "sources": [
+                {"file": f, "format": lbl, "rows_read": rr, "rows_loaded": rl, "imported_at": at}
+                for f, lbl, rr, rl, at, _, _ in sources
+            ],
             "problems": problems,
             "notes": notes,
         }
@@ -500,14 +571,18 @@ class Workspace:
         changed = {k: v for k, v in settings.to_dict().items() if defaults[k] != v}
         with self.transaction() as con:
             con.execute("DELETE FROM settings")
-            con.executemany("INSERT INTO settings VALUES (?, ?)",
-                            [(k, json.dumps(v)) for k, v in changed.items()])
+            con.executemany(
+                "INSERT INTO settings VALUES (?, ?)",
+                [(k, json.dumps(v)) for k, v in changed.items()],
+            )
 
     def set_override(self, sku: str, name: str, value: Any) -> None:
         with self.transaction() as con:
-            con.execute("INSERT INTO overrides VALUES (?,?,?,?) ON CONFLICT (sku, name) DO "
-                        "UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                        (sku, name, json.dumps(value), _now()))
+            con.execute(
+                "INSERT INTO overrides VALUES (?,?,?,?) ON CONFLICT (sku, name) DO "
+                "UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                (sku, name, json.dumps(value), _now()),
+            )
 
     def clear_override(self, sku: str, name: str) -> None:
         with self.transaction() as con:
@@ -525,14 +600,16 @@ class Workspace:
         return out
 
     # -- plans, alerts, results, cache ---------------------------------------------------------
-    def save_plan(self, kind: str, name: str, table: pd.DataFrame,
-                  params: dict[str, Any] | None = None) -> int:
+    def save_plan(
+        self, kind: str, name: str, table: pd.DataFrame, params: dict[str, Any] | None = None
+    ) -> int:
         csv_text, dtypes = _frame_to_text(table)
         with self.transaction() as con:
             cur = con.execute(
                 "INSERT INTO plans (kind, name, created_at, params, table_csv, dtypes) "
                 "VALUES (?,?,?,?,?,?)",
-                (kind, name, _now(), json.dumps(params or {}, default=str), csv_text, dtypes))
+                (kind, name, _now(), json.dumps(params or {}, default=str), csv_text, dtypes),
+            )
             return int(cur.lastrowid)
 
     def plans(self, kind: str | None = None) -> pd.DataFrame:
@@ -544,40 +621,52 @@ class Workspace:
 
     def load_plan(self, plan_id: int) -> tuple[dict[str, Any], pd.DataFrame]:
         with self._connect() as con:
-            row = con.execute("SELECT params, table_csv, dtypes FROM plans WHERE id = ?",
-                              (plan_id,)).fetchone()
+            row = con.execute(
+                "SELECT params, table_csv, dtypes FROM plans WHERE id = ?", (plan_id,)
+            ).fetchone()
         if row is None:
             raise InputError(f"no saved plan with id {plan_id}")
         return json.loads(row[0]), _text_to_frame(row[1], row[2], f"plan {plan_id}")
 
-    def log_alert(self, rule: str, sku: str | None, severity: str, message: str,
-                  payload: dict[str, Any] | None = None) -> None:
+    def log_alert(
+        self,
+        rule: str,
+        sku: str | None,
+        severity: str,
+        message: str,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
         with self.transaction() as con:
-            con.execute("INSERT INTO alerts (created_at, rule, sku, severity, message, payload) "
-                        "VALUES (?,?,?,?,?,?)",
-                        (_now(), rule, sku, severity, message,
-                         json.dumps(payload or {}, default=str)))
+            con.execute(
+                "INSERT INTO alerts (created_at, rule, sku, severity, message, payload) "
+                "VALUES (?,?,?,?,?,?)",
+                (_now(), rule, sku, severity, message, json.dumps(payload or {}, default=str)),
+            )
 
     def alerts(self) -> pd.DataFrame:
         with self._connect() as con:
             return pd.read_sql_query("SELECT * FROM alerts ORDER BY id DESC", con)
 
-    def save_result(self, name: str, table: pd.DataFrame,
-                    params: dict[str, Any] | None = None) -> None:
+    def save_result(
+        self, name: str, table: pd.DataFrame, params: dict[str, Any] | None = None
+    ) -> None:
         """Store a derived table (backtest, stages, ...) under ``name``, replacing the last."""
         csv_text, dtypes = _frame_to_text(table)
         with self.transaction() as con:
-            con.execute("INSERT INTO results (name, created_at, params, table_csv, dtypes) "
-                        "VALUES (?,?,?,?,?) ON CONFLICT (name) DO UPDATE SET "
-                        "created_at = excluded.created_at, params = excluded.params, "
-                        "table_csv = excluded.table_csv, dtypes = excluded.dtypes",
-                        (name, _now(), json.dumps(params or {}, default=str), csv_text, dtypes))
+            con.execute(
+                "INSERT INTO results (name, created_at, params, table_csv, dtypes) "
+                "VALUES (?,?,?,?,?) ON CONFLICT (name) DO UPDATE SET "
+                "created_at = excluded.created_at, params = excluded.params, "
+                "table_csv = excluded.table_csv, dtypes = excluded.dtypes",
+                (name, _now(), json.dumps(params or {}, default=str), csv_text, dtypes),
+            )
 
     def load_result(self, name: str) -> tuple[dict[str, Any], pd.DataFrame] | None:
         """``(params, table)`` of a stored result, or None when it was never computed."""
         with self._connect() as con:
-            row = con.execute("SELECT params, table_csv, dtypes FROM results WHERE name = ?",
-                              (name,)).fetchone()
+            row = con.execute(
+                "SELECT params, table_csv, dtypes FROM results WHERE name = ?", (name,)
+            ).fetchone()
         if row is None:
             return None
         return json.loads(row[0]), _text_to_frame(row[1], row[2], f"result '{name}'")
@@ -586,16 +675,20 @@ class Workspace:
         out: dict[str, bytes] = {}
         with self._connect() as con:
             for i in range(0, len(keys), 500):
-                part = keys[i:i + 500]
-                sql = (f"SELECT key, value FROM cache WHERE namespace = ? AND key IN "
-                       f"({', '.join('?' for _ in part)})")
+                part = keys[i : i + 500]
+                sql = (
+                    f"SELECT key, value FROM cache WHERE namespace = ? AND key IN "
+                    f"({', '.join('?' for _ in part)})"
+                )
                 out.update(dict(con.execute(sql, (namespace, *part)).fetchall()))
         return out
 
     def cache_put_many(self, namespace: str, items: dict[str, bytes]) -> None:
         with self.transaction() as con:
-            con.executemany("INSERT OR REPLACE INTO cache VALUES (?,?,?)",
-                            [(namespace, k, v) for k, v in items.items()])
+            con.executemany(
+                "INSERT OR REPLACE INTO cache VALUES (?,?,?)",
+                [(namespace, k, v) for k, v in items.items()],
+            )
 
     def cache_clear(self, namespace: str) -> None:
         with self.transaction() as con:

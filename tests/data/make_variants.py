@@ -21,8 +21,10 @@ def main() -> None:
     (GOOD / "all_orders_utf16le.txt").write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
     (GOOD / "all_orders_utf16be.txt").write_bytes(b"\xfe\xff" + text.encode("utf-16-be"))
     (GOOD / "products_cp1252.csv").write_bytes(
-        "sku,title,unit_cost,price\n"
-        "NW-TORCH-05,Crème brûlée torch – deluxe,€4.10,19.99\n".encode("cp1252"))
+        "sku,title,unit_cost,price\nNW-TORCH-05,Crème brûlée torch – deluxe,€4.10,19.99\n".encode(
+            "cp1252"
+        )
+    )
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Sales"

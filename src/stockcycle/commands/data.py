@@ -20,8 +20,14 @@ MAPPABLE_TABLES = ["sales", "inventory", "products", "keywords", "promotions", "
 
 
 def add_workspace_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workspace", "-w", required=True, type=Path, metavar="DIR",
-                   help="workspace folder (created by the first import)")
+    p.add_argument(
+        "--workspace",
+        "-w",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="workspace folder (created by the first import)",
+    )
 
 
 def open_existing(path: Path) -> Workspace:
@@ -52,16 +58,20 @@ def parse_mapping(text: str | None) -> dict[str, str] | None:
         try:
             mapping = json.loads(text)
         except json.JSONDecodeError as err:
-            raise InputError(f"--map is not valid JSON ({err.msg})",
-                             expected='{"Source column": "stockcycle column"}') from None
+            raise InputError(
+                f"--map is not valid JSON ({err.msg})",
+                expected='{"Source column": "stockcycle column"}',
+            ) from None
         return {str(k): str(v) for k, v in mapping.items()}
     mapping = {}
     for part in text.replace("\n", ",").split(","):
         if not part.strip():
             continue
         if "=" not in part:
-            raise InputError(f"--map entry '{part.strip()}' has no '='",
-                             expected="'Source column=stockcycle column'")
+            raise InputError(
+                f"--map entry '{part.strip()}' has no '='",
+                expected="'Source column=stockcycle column'",
+            )
         src, dst = part.rsplit("=", 1)
         mapping[src.strip()] = dst.strip()
     return mapping
@@ -80,8 +90,10 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     mapping = parse_mapping(args.map)
     if mapping and not args.as_table:
-        raise InputError("--map needs --as to say which table the columns go to",
-                         expected="--as " + "|".join(MAPPABLE_TABLES))
+        raise InputError(
+            "--map needs --as to say which table the columns go to",
+            expected="--as " + "|".join(MAPPABLE_TABLES),
+        )
     period = None
     if args.period:
         start, _, end = args.period.partition(":")
@@ -94,10 +106,21 @@ def cmd_import(args: argparse.Namespace) -> int:
     for f in args.files:
         progress = None
         if sys.stderr.isatty():
+
             def progress(frac: float, msg: str, _name: str = f.name) -> None:
                 print(f"\r{_name}: {msg} {frac:4.0%}", end="", file=sys.stderr, flush=True)
-        parsed.append(parse_file(f, mapping=mapping, target=args.as_table, as_of=as_of,
-                                 search=args.search, period=period, progress=progress))
+
+        parsed.append(
+            parse_file(
+                f,
+                mapping=mapping,
+                target=args.as_table,
+                as_of=as_of,
+                search=args.search,
+                period=period,
+                progress=progress,
+            )
+        )
         if progress:
             print(file=sys.stderr)
     ws = Workspace.open(args.workspace)
@@ -169,18 +192,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="import Amazon / Helium 10 / generic files")
     add_workspace_arg(p)
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    p.add_argument("--map", metavar="MAPPING",
-                   help="column mapping for a file with other headers: "
-                        "'Source=stockcycle,...', a JSON object, or a file holding either")
-    p.add_argument("--as", dest="as_table", choices=MAPPABLE_TABLES,
-                   help="the table a mapped file fills")
-    p.add_argument("--as-of", metavar="YYYY-MM-DD",
-                   help="snapshot date for reports that carry none (default: today)")
-    p.add_argument("--search", metavar="TEXT",
-                   help="the Amazon search a Helium 10 Xray export was taken on (required for "
-                        "Xray files), e.g. --search \"silicone baking mat\"")
-    p.add_argument("--period", metavar="START:END",
-                   help="period of a Business Report without a date column")
+    p.add_argument(
+        "--map",
+        metavar="MAPPING",
+        help="column mapping for a file with other headers: "
+        "'Source=stockcycle,...', a JSON object, or a file holding either",
+    )
+    p.add_argument(
+        "--as", dest="as_table", choices=MAPPABLE_TABLES, help="the table a mapped file fills"
+    )
+    p.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="snapshot date for reports that carry none (default: today)",
+    )
+    p.add_argument(
+        "--search",
+        metavar="TEXT",
+        help="the Amazon search a Helium 10 Xray export was taken on (required for "
+        'Xray files), e.g. --search "silicone baking mat"',
+    )
+    p.add_argument(
+        "--period", metavar="START:END", help="period of a Business Report without a date column"
+    )
     p.add_argument("--json", action="store_true", help="also print the import report as JSON")
     p.set_defaults(handler=cmd_import)
 

@@ -33,15 +33,27 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     if args.out:
         table.assign(date=table["date"].dt.strftime("%Y-%m-%d")).to_csv(args.out, index=False)
     if args.json:
-        print(json.dumps({
-            "horizon": batch.horizon, "skus": len(batch.results), "computed": batch.computed,
-            "cached": batch.cached,
-            "models": [_clean(r) for r in batch.summary[["sku", "model", "reason"]]
-                       .to_dict("records")],
-            "out": str(args.out) if args.out else None}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "horizon": batch.horizon,
+                    "skus": len(batch.results),
+                    "computed": batch.computed,
+                    "cached": batch.cached,
+                    "models": [
+                        _clean(r)
+                        for r in batch.summary[["sku", "model", "reason"]].to_dict("records")
+                    ],
+                    "out": str(args.out) if args.out else None,
+                },
+                indent=2,
+            )
+        )
         return 0
-    print(f"forecast {len(batch.results):,} SKUs over {batch.horizon} days "
-          f"({batch.computed:,} computed, {batch.cached:,} from the cache)")
+    print(
+        f"forecast {len(batch.results):,} SKUs over {batch.horizon} days "
+        f"({batch.computed:,} computed, {batch.cached:,} from the cache)"
+    )
     for model, n in batch.summary["model"].value_counts().items():
         print(f"  {model}: {n:,} SKUs")
     if args.out:
@@ -53,26 +65,45 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from stockcycle.forecast import backtest_workspace
 
     ws = open_existing(args.workspace)
-    res = backtest_workspace(ws, horizon=args.horizon, origins=args.origins,
-                             progress=_progress_line, workers=args.workers)
+    res = backtest_workspace(
+        ws,
+        horizon=args.horizon,
+        origins=args.origins,
+        progress=_progress_line,
+        workers=args.workers,
+    )
     if args.json:
         per_sku = [_clean(r) for r in res.per_sku.to_dict("records")]
-        print(json.dumps({"horizon": res.horizon, "origins": res.origins,
-                          "overall": _clean(res.overall), "per_sku": per_sku}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "horizon": res.horizon,
+                    "origins": res.origins,
+                    "overall": _clean(res.overall),
+                    "per_sku": per_sku,
+                },
+                indent=2,
+            )
+        )
         return 0
-    print(f"backtest: {res.origins} origins x {res.horizon} days, "
-          f"{len(res.per_sku):,} SKUs")
+    print(f"backtest: {res.origins} origins x {res.horizon} days, {len(res.per_sku):,} SKUs")
     for name, m in res.overall.items():
-        print(f"  {name:15s} WAPE {m['wape']:.1%}  MASE {m['mase']:.2f}  "
-              f"bias {m['bias']:+.1%}  P90 coverage {m['coverage_p90']:.0%}")
+        print(
+            f"  {name:15s} WAPE {m['wape']:.1%}  MASE {m['mase']:.2f}  "
+            f"bias {m['bias']:+.1%}  P90 coverage {m['coverage_p90']:.0%}"
+        )
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("forecast", help="forecast daily demand of every SKU (cached)")
     add_workspace_arg(p)
-    p.add_argument("--horizon", type=int, default=None,
-                   help="days ahead, 1-365 (default: the workspace setting, 90)")
+    p.add_argument(
+        "--horizon",
+        type=int,
+        default=None,
+        help="days ahead, 1-365 (default: the workspace setting, 90)",
+    )
     p.add_argument("--out", type=Path, metavar="FILE", help="write sku,date,forecast,model CSV")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     p.add_argument("--json", action="store_true")

@@ -26,16 +26,27 @@ def cmd_stages(args: argparse.Namespace) -> int:
     known = set(ws.skus())
     for sku in [s for s, _ in changes] + list(args.clear):
         if sku not in known:
-            raise InputError(f"SKU '{sku}' is not in this workspace", column="sku",
-                             expected="a SKU listed by 'stockcycle stages'")
+            raise InputError(
+                f"SKU '{sku}' is not in this workspace",
+                column="sku",
+                expected="a SKU listed by 'stockcycle stages'",
+            )
     for sku, stage in changes:
         set_stage_override(ws, sku, stage)
     for sku in args.clear:
         set_stage_override(ws, sku, None)
     table = classify_workspace(ws)
     if args.json:
-        out = [{"sku": r.sku, "stage": r.stage, "reason": r.reason, "auto_stage": r.auto_stage,
-                "overridden": bool(r.overridden)} for r in table.itertuples(index=False)]
+        out = [
+            {
+                "sku": r.sku,
+                "stage": r.stage,
+                "reason": r.reason,
+                "auto_stage": r.auto_stage,
+                "overridden": bool(r.overridden),
+            }
+            for r in table.itertuples(index=False)
+        ]
         print(json.dumps(out, indent=2))
         return 0
     width = max([len("SKU"), *(len(s) for s in table["sku"])])
@@ -52,9 +63,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("stages", help="life-cycle stage of every SKU, with the reason")
     add_workspace_arg(p)
     p.add_argument("--json", action="store_true", help="print sku, stage, reason as JSON")
-    p.add_argument("--set", action="append", default=[], metavar="SKU=STAGE",
-                   help="pin a SKU to a stage (launch, growth, maturity, decline, exit); "
-                        "repeatable")
-    p.add_argument("--clear", action="append", default=[], metavar="SKU",
-                   help="remove a pinned stage; repeatable")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SKU=STAGE",
+        help="pin a SKU to a stage (launch, growth, maturity, decline, exit); repeatable",
+    )
+    p.add_argument(
+        "--clear",
+        action="append",
+        default=[],
+        metavar="SKU",
+        help="remove a pinned stage; repeatable",
+    )
     p.set_defaults(handler=cmd_stages)

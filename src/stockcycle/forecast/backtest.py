@@ -62,8 +62,9 @@ def mase(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> float:
     """Mean absolute scaled error over origins: mean over origins with a positive scale of
     MAE_o / scale_o, MAE_o over the in-stock days of origin o (Hyndman & Koehler 2006)."""
     vals = []
-    for a, f, s in zip(np.atleast_2d(actual), np.atleast_2d(forecast), np.atleast_1d(scale),
-                       strict=True):
+    for a, f, s in zip(
+        np.atleast_2d(actual), np.atleast_2d(forecast), np.atleast_1d(scale), strict=True
+    ):
         ok = ~np.isnan(a)
         if s > 0 and ok.any():
             vals.append(np.abs(a[ok] - f[ok]).mean() / s)
@@ -85,8 +86,14 @@ def cumulative_relative_errors(actual: np.ndarray, forecast: np.ndarray) -> np.n
     return (ac - fc) / np.maximum(fc, LEVEL_FLOOR * h)
 
 
-def rolling_origin(y: np.ndarray, dates: pd.DatetimeIndex, models: list[str], horizon: int,
-                   origins: int, ctx: ModelContext) -> tuple[Backtest, dict | None]:
+def rolling_origin(
+    y: np.ndarray,
+    dates: pd.DatetimeIndex,
+    models: list[str],
+    horizon: int,
+    origins: int,
+    ctx: ModelContext,
+) -> tuple[Backtest, dict | None]:
     """Backtest ``models`` on ``origins`` cuts of ``y`` (see module docstring).
 
     Prophet fits are chained: each origin starts the optimiser from the previous origin's
@@ -95,9 +102,12 @@ def rolling_origin(y: np.ndarray, dates: pd.DatetimeIndex, models: list[str], ho
     """
     n = len(y)
     cuts = [n - (origins - i) * horizon for i in range(origins)]
-    actual = np.vstack([y[c:c + horizon] for c in cuts])
-    bt = Backtest(cut_dates=[dates[c] for c in cuts], actual=actual,
-                  scale=np.array([mase_scale(y[:c]) for c in cuts]))
+    actual = np.vstack([y[c : c + horizon] for c in cuts])
+    bt = Backtest(
+        cut_dates=[dates[c] for c in cuts],
+        actual=actual,
+        scale=np.array([mase_scale(y[:c]) for c in cuts]),
+    )
     init = ctx.init
     for name in models:
         rows = []
@@ -114,6 +124,8 @@ def rolling_origin(y: np.ndarray, dates: pd.DatetimeIndex, models: list[str], ho
 def metrics(bt: Backtest, model: str) -> dict[str, float]:
     """WAPE, MASE and bias of one model over all origins of a backtest."""
     f = bt.forecasts[model]
-    return {"wape": wape(bt.actual.ravel(), f.ravel()),
-            "mase": mase(bt.actual, f, bt.scale),
-            "bias": bias(bt.actual.ravel(), f.ravel())}
+    return {
+        "wape": wape(bt.actual.ravel(), f.ravel()),
+        "mase": mase(bt.actual, f, bt.scale),
+        "bias": bias(bt.actual.ravel(), f.ravel()),
+    }

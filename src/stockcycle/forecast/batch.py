@@ -69,11 +69,19 @@ class SkuTask:
         here, every setting and the life-cycle classifier's source (its thresholds are
         settings; a new classifier may put the SKU in another stage)."""
         h = hashlib.sha256()
-        h.update(f"{MODEL_VERSION}|{self.sku}|{self.horizon}|{self.stage}|{self.peers}|"
-                 f"{self.peer_source}|{self.origins}|".encode())
-        shaping = self.settings.to_dict() if self.classify else {
-            k: v for k, v in self.settings.to_dict().items()
-            if k.startswith(("backtest_", "forecast_"))}
+        h.update(
+            f"{MODEL_VERSION}|{self.sku}|{self.horizon}|{self.stage}|{self.peers}|"
+            f"{self.peer_source}|{self.origins}|".encode()
+        )
+        shaping = (
+            self.settings.to_dict()
+            if self.classify
+            else {
+                k: v
+                for k, v in self.settings.to_dict().items()
+                if k.startswith(("backtest_", "forecast_"))
+            }
+        )
         h.update(json.dumps(shaping, sort_keys=True, default=str).encode())
         if self.classify:
             h.update(_lifecycle_digest().encode())
@@ -117,9 +125,17 @@ def _forecast_one(task: SkuTask) -> SkuForecast:
         from stockcycle.lifecycle import classify
 
         stage = classify(task.series, settings=task.settings).stage
-    return forecast_sku(task.series, horizon=task.horizon, settings=task.settings,
-                        promotions=task.promotions, stage=stage, peers=task.peers,
-                        sku=task.sku, peer_source=task.peer_source, origins=task.origins)
+    return forecast_sku(
+        task.series,
+        horizon=task.horizon,
+        settings=task.settings,
+        promotions=task.promotions,
+        stage=stage,
+        peers=task.peers,
+        sku=task.sku,
+        peer_source=task.peer_source,
+        origins=task.origins,
+    )
 
 
 def _worker_init() -> None:
@@ -152,11 +168,14 @@ class BatchResult:
         lens = np.array([len(r.forecast) for r in res])
         offsets = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
         starts = np.repeat(np.array([r.start for r in res], dtype="datetime64[ns]"), lens)
-        return pd.DataFrame({
-            "sku": np.repeat([r.sku for r in res], lens),
-            "date": starts + offsets.astype("timedelta64[D]"),
-            "forecast": np.concatenate([r.forecast for r in res]),
-            "model": np.repeat([r.model for r in res], lens)})
+        return pd.DataFrame(
+            {
+                "sku": np.repeat([r.sku for r in res], lens),
+                "date": starts + offsets.astype("timedelta64[D]"),
+                "forecast": np.concatenate([r.forecast for r in res]),
+                "model": np.repeat([r.model for r in res], lens),
+            }
+        )
 
 
 def stage_overrides(ws: Workspace) -> tuple[dict[str, str], bool]:
@@ -174,8 +193,9 @@ def stage_overrides(ws: Workspace) -> tuple[dict[str, str], bool]:
     return pinned, True
 
 
-def peer_levels(ws: Workspace, panel: pd.DataFrame, skus: list[str]
-                ) -> dict[str, tuple[float, str]]:
+def peer_levels(
+    ws: Workspace, panel: pd.DataFrame, skus: list[str]
+) -> dict[str, tuple[float, str]]:
     """Peer demand (units/day, where it came from) for each SKU (R-L1).
 
     The seller's similar SKUs first: the median recent level (mean demand of the last 28 days)
@@ -206,13 +226,16 @@ def peer_levels(ws: Workspace, panel: pd.DataFrame, skus: list[str]
                 pool = latest[latest["search"] == cat]
             sales = pool["monthly_sales"].dropna()
             if len(sales):
-                out[sku] = (float(sales.median() / 30.0),
-                            f"{len(sales)} competitor ASINs (monthly sales / 30)")
+                out[sku] = (
+                    float(sales.median() / 30.0),
+                    f"{len(sales)} competitor ASINs (monthly sales / 30)",
+                )
     return out
 
 
-def build_tasks(ws: Workspace, horizon: int, settings: Settings,
-                origins: int | None = None) -> list[SkuTask]:
+def build_tasks(
+    ws: Workspace, horizon: int, settings: Settings, origins: int | None = None
+) -> list[SkuTask]:
     """One task per SKU with sales: its demand series, promotions, stage and peers."""
     sales = ws.read("sales")
     panel = demand_panel(sales, ws.read("inventory"))
@@ -221,23 +244,41 @@ def build_tasks(ws: Workspace, horizon: int, settings: Settings,
     lengths = panel.groupby("sku", sort=False).size()
     short = [str(s) for s, n in lengths.items() if n < 56 + settings.backtest_horizon_days]
     peers = peer_levels(ws, panel, short) if short else {}
-    promo_by_sku = ({str(k): g for k, g in promotions.groupby(
-        promotions["sku"].astype(str), sort=False)} if len(promotions) else {})
+    promo_by_sku = (
+        {str(k): g for k, g in promotions.groupby(promotions["sku"].astype(str), sort=False)}
+        if len(promotions)
+        else {}
+    )
     tasks = []
     cols = panel[["date", "units", "in_stock", "demand"]]
     for sku, idx in sorted(panel.groupby("sku", sort=False).indices.items()):
         sku = str(sku)
         peer, source = peers.get(sku, (None, "peers"))
         series = cols.take(idx).reset_index(drop=True)
-        tasks.append(SkuTask(sku, series, horizon, settings, promo_by_sku.get(sku),
-                             pinned.get(sku), peer, source, origins,
-                             classify=(can_classify and sku not in pinned
-                                       and prophet_candidate(series, settings, origins))))
+        tasks.append(
+            SkuTask(
+                sku,
+                series,
+                horizon,
+                settings,
+                promo_by_sku.get(sku),
+                pinned.get(sku),
+                peer,
+                source,
+                origins,
+                classify=(
+                    can_classify
+                    and sku not in pinned
+                    and prophet_candidate(series, settings, origins)
+                ),
+            )
+        )
     return tasks
 
 
-def run_tasks(tasks: list[SkuTask], *, workers: int | None = None,
-              progress: Progress | None = None) -> list[SkuForecast]:
+def run_tasks(
+    tasks: list[SkuTask], *, workers: int | None = None, progress: Progress | None = None
+) -> list[SkuForecast]:
     """Forecast the tasks in ``workers`` processes (default ``os.cpu_count()``), in chunks of
     SKUs so each worker's start-up (a fresh interpreter importing Prophet) is paid once and
     each hand-over carries several SKUs; one process when ``workers`` is 1 or there are fewer
@@ -255,7 +296,7 @@ def run_tasks(tasks: list[SkuTask], *, workers: int | None = None,
     # Small chunks late in the run keep both workers busy to the end; 4 chunks per worker
     # at least, at most 25 SKUs per chunk so progress moves.
     size = max(1, min(25, n // (workers * 4)))
-    chunks = [tasks[i:i + size] for i in range(0, n, size)]
+    chunks = [tasks[i : i + size] for i in range(0, n, size)]
     # forkserver: a clean, single-threaded parent for the workers (safe under Streamlit's
     # threads); the workers live for the whole batch, so Prophet is imported once in each.
     # One BLAS thread per worker: the fits are small matrix-vector products, which OpenBLAS's
@@ -266,8 +307,9 @@ def run_tasks(tasks: list[SkuTask], *, workers: int | None = None,
     for var in BLAS_THREAD_VARS:
         os.environ.setdefault(var, "1")
     ctx = get_context("forkserver")
-    with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=ctx,
-                             initializer=_worker_init) as pool:
+    with ProcessPoolExecutor(
+        min(workers, len(chunks)), mp_context=ctx, initializer=_worker_init
+    ) as pool:
         for part in pool.map(_forecast_chunk, chunks):
             out.extend(part)
             if progress:
@@ -281,18 +323,23 @@ def finish(results: list[SkuForecast]) -> None:
         r.pooled_errors = pooled
 
 
-def quantile_table(results: list[SkuForecast],
-                   lead_times: tuple[int, ...] = DEFAULT_LEAD_TIMES) -> pd.DataFrame:
+def quantile_table(
+    results: list[SkuForecast], lead_times: tuple[int, ...] = DEFAULT_LEAD_TIMES
+) -> pd.DataFrame:
     """sku, lead_time_days, mean, p50, p90, p95, p99 of lead-time demand (units)."""
     rows = []
     for r in results:
         many = lead_time_quantiles_many(r, lead_times, DEFAULT_QUANTILES)
         for lt in lead_times:
             q = many[lt]
-            rows.append({"sku": r.sku, "lead_time_days": lt,
-                         "mean": float(np.sum(r.forecast[:lt]) if lt <= len(r.forecast)
-                                       else np.nan),
-                         **{f"p{round(k * 100)}": v for k, v in q.items()}})
+            rows.append(
+                {
+                    "sku": r.sku,
+                    "lead_time_days": lt,
+                    "mean": float(np.sum(r.forecast[:lt]) if lt <= len(r.forecast) else np.nan),
+                    **{f"p{round(k * 100)}": v for k, v in q.items()},
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -306,8 +353,13 @@ def summary_table(results: list[SkuForecast]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run_batch(ws: Workspace, *, horizon: int | None = None, progress: Progress | None = None,
-              workers: int | None = None) -> BatchResult:
+def run_batch(
+    ws: Workspace,
+    *,
+    horizon: int | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> BatchResult:
     """Forecast every SKU with sales, reusing cached results where nothing changed.
 
     Each SKU's model is chosen on the latest backtest cut (``SELECTION_ORIGINS``), in
@@ -337,12 +389,18 @@ def run_batch(ws: Workspace, *, horizon: int | None = None, progress: Progress |
     for i, r in zip(todo, fresh, strict=True):
         results[i] = r
     if fresh:
-        ws.cache_put_many(CACHE_NAMESPACE, {keys[i]: pickle.dumps(r, protocol=5)
-                                            for i, r in zip(todo, fresh, strict=True)})
+        ws.cache_put_many(
+            CACHE_NAMESPACE,
+            {keys[i]: pickle.dumps(r, protocol=5) for i, r in zip(todo, fresh, strict=True)},
+        )
     final = [r for r in results if r is not None]
     finish(final)
-    batch = BatchResult({r.sku: r for r in final}, computed=len(fresh),
-                        cached=len(final) - len(fresh), horizon=horizon)
+    batch = BatchResult(
+        {r.sku: r for r in final},
+        computed=len(fresh),
+        cached=len(final) - len(fresh),
+        horizon=horizon,
+    )
     # The tables derived from all SKUs (summary, quantiles with pooled errors) are cached
     # under a key of every SKU's key, and stored results are rewritten only when they change:
     # an unchanged rerun then costs reading the workspace and the cache.
@@ -354,11 +412,12 @@ def run_batch(ws: Workspace, *, horizon: int | None = None, progress: Progress |
     else:
         batch.summary = summary_table(final)
         batch.quantiles = quantile_table(final)
-        ws.cache_put_many(CACHE_NAMESPACE, {tables_key: pickle.dumps(
-            (batch.summary, batch.quantiles), protocol=5)})
+        ws.cache_put_many(
+            CACHE_NAMESPACE,
+            {tables_key: pickle.dumps((batch.summary, batch.quantiles), protocol=5)},
+        )
     if extra.get(saved_key) != digest.encode():
-        params: dict[str, Any] = {"horizon": horizon, "skus": len(final),
-                                  "computed": len(fresh)}
+        params: dict[str, Any] = {"horizon": horizon, "skus": len(final), "computed": len(fresh)}
         table = batch.forecast_table()
         table["date"] = table["date"].dt.strftime("%Y-%m-%d")
         ws.save_result("forecast", table, params)
@@ -380,8 +439,7 @@ class BacktestResult:
     origins: int
 
 
-def _coverage(results: list[SkuForecast], model: str | None, q: float = 0.9
-              ) -> dict[str, float]:
+def _coverage(results: list[SkuForecast], model: str | None, q: float = 0.9) -> dict[str, float]:
     """Share of (origin, day h) whose demand summed over days 1..h stayed at or below the P90
     of lead-time demand, per SKU. The P90 comes from errors pooled over the nearest SKUs with
     the other origins only (leave-one-origin-out), so no origin is judged by its own errors.
@@ -391,11 +449,24 @@ def _coverage(results: list[SkuForecast], model: str | None, q: float = 0.9
     tested = [r for r in results if r.backtest is not None]
     if model is not None:
         # Pool baselines among all SKUs: swap in the baseline's errors, same neighbours rule.
-        tested = [SkuForecast(r.sku, model, "", r.demand_class, r.adi, r.cv2, r.history_days,
-                              r.level, r.start, r.forecast, r.backtest, r.scores,
-                              cumulative_relative_errors(r.backtest.actual,
-                                                         r.backtest.forecasts[model]))
-                  for r in tested]
+        tested = [
+            SkuForecast(
+                r.sku,
+                model,
+                "",
+                r.demand_class,
+                r.adi,
+                r.cv2,
+                r.history_days,
+                r.level,
+                r.start,
+                r.forecast,
+                r.backtest,
+                r.scores,
+                cumulative_relative_errors(r.backtest.actual, r.backtest.forecasts[model]),
+            )
+            for r in tested
+        ]
     hits: dict[str, list[float]] = {r.sku: [] for r in tested}
     max_origins = max((r.backtest.actual.shape[0] for r in tested), default=0)
     for k in range(max_origins):
@@ -410,14 +481,19 @@ def _coverage(results: list[SkuForecast], model: str | None, q: float = 0.9
             fc = np.cumsum(f)
             ac = np.cumsum(np.where(np.isnan(a), f, a))
             h = np.arange(1, len(f) + 1)
-            p90 = fc + error_quantiles(pool, q)[:len(f)] * np.maximum(fc, LEVEL_FLOOR * h)
+            p90 = fc + error_quantiles(pool, q)[: len(f)] * np.maximum(fc, LEVEL_FLOOR * h)
             hits[r.sku].extend((ac <= p90 + 1e-9).tolist())
     return {s: float(np.mean(v)) for s, v in hits.items() if v}
 
 
-def backtest_workspace(ws: Workspace, *, horizon: int = 28, origins: int = 3,
-                       progress: Progress | None = None, workers: int | None = None
-                       ) -> BacktestResult:
+def backtest_workspace(
+    ws: Workspace,
+    *,
+    horizon: int = 28,
+    origins: int = 3,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> BacktestResult:
     """Rolling-origin evaluation of every SKU (R-K6): the chosen model against the seasonal
     naive (7-day season) and 28-day moving average baselines.
 
@@ -432,29 +508,40 @@ def backtest_workspace(ws: Workspace, *, horizon: int = 28, origins: int = 3,
 
     from stockcycle.forecast.backtest import bias, mase, wape
 
-    settings = replace(ws.settings(), backtest_horizon_days=int(horizon),
-                       backtest_origins=int(origins))
+    settings = replace(
+        ws.settings(), backtest_horizon_days=int(horizon), backtest_origins=int(origins)
+    )
     tasks = build_tasks(ws, settings.forecast_horizon_days, settings)
     keys = [t.key() for t in tasks]
     cached = ws.cache_get_many(CACHE_NAMESPACE, keys)
     todo = [i for i, k in enumerate(keys) if k not in cached]
     fresh = run_tasks([tasks[i] for i in todo], workers=workers, progress=progress)
     if fresh:
-        ws.cache_put_many(CACHE_NAMESPACE, {keys[i]: pickle.dumps(r, protocol=5)
-                                            for i, r in zip(todo, fresh, strict=True)})
+        ws.cache_put_many(
+            CACHE_NAMESPACE,
+            {keys[i]: pickle.dumps(r, protocol=5) for i, r in zip(todo, fresh, strict=True)},
+        )
     by_index = dict(zip(todo, fresh, strict=True))
-    results = [by_index[i] if i in by_index else pickle.loads(cached[k])
-               for i, k in enumerate(keys)]
-    models = {"chosen": None, "seasonal_naive": "seasonal_naive",
-              "moving_average": "moving_average"}
+    results = [
+        by_index[i] if i in by_index else pickle.loads(cached[k]) for i, k in enumerate(keys)
+    ]
+    models = {
+        "chosen": None,
+        "seasonal_naive": "seasonal_naive",
+        "moving_average": "moving_average",
+    }
     cover = {name: _coverage(results, m) for name, m in models.items()}
     rows = []
     pooled_a: dict[str, list[np.ndarray]] = {n: [] for n in models}
     pooled_f: dict[str, list[np.ndarray]] = {n: [] for n in models}
     mases: dict[str, list[float]] = {n: [] for n in models}
     for r in results:
-        row: dict[str, Any] = {"sku": r.sku, "model": r.model, "reason": r.reason,
-                               "demand_class": r.demand_class}
+        row: dict[str, Any] = {
+            "sku": r.sku,
+            "model": r.model,
+            "reason": r.reason,
+            "demand_class": r.demand_class,
+        }
         if r.backtest is not None:
             for name, m in models.items():
                 f = r.backtest.forecasts[m or r.model]
@@ -473,11 +560,14 @@ def backtest_workspace(ws: Workspace, *, horizon: int = 28, origins: int = 3,
             continue
         a = np.concatenate(pooled_a[name])
         f = np.concatenate(pooled_f[name])
-        overall[name] = {"wape": wape(a, f), "bias": bias(a, f),
-                         "mase": float(np.nanmean(mases[name])) if mases[name] else np.nan,
-                         "coverage_p90": float(np.mean(list(cover[name].values())))
-                         if cover[name] else np.nan}
+        overall[name] = {
+            "wape": wape(a, f),
+            "bias": bias(a, f),
+            "mase": float(np.nanmean(mases[name])) if mases[name] else np.nan,
+            "coverage_p90": float(np.mean(list(cover[name].values()))) if cover[name] else np.nan,
+        }
     per_sku = pd.DataFrame(rows)
-    ws.save_result("backtest", per_sku, {"horizon": horizon, "origins": origins,
-                                         "overall": overall})
+    ws.save_result(
+        "backtest", per_sku, {"horizon": horizon, "origins": origins, "overall": overall}
+    )
     return BacktestResult(per_sku, overall, int(horizon), int(origins))

@@ -43,19 +43,27 @@ def stockout_run_length(rate: float, probability: float = STOCKOUT_RUN_PROBABILI
 def _daily_units(sales: pd.DataFrame, channel: str | None) -> pd.DataFrame:
     missing = [c for c in ("date", "sku", "units") if c not in sales.columns]
     if missing:
-        raise InputError(f"the sales table has no column '{missing[0]}'",
-                         column=missing[0], expected="the columns of the sales table")
+        raise InputError(
+            f"the sales table has no column '{missing[0]}'",
+            column=missing[0],
+            expected="the columns of the sales table",
+        )
     df = sales
     if channel is not None:
         if "channel" not in df.columns:
-            raise InputError("the sales table has no channel column", column="channel",
-                             expected="a channel per sales row")
+            raise InputError(
+                "the sales table has no channel column",
+                column="channel",
+                expected="a channel per sales row",
+            )
         df = df[df["channel"].astype("string") == channel]
-    out = pd.DataFrame({
-        "sku": df["sku"].astype("string"),
-        "date": pd.to_datetime(df["date"], errors="coerce").dt.normalize(),
-        "units": pd.to_numeric(df["units"], errors="coerce").fillna(0.0).clip(lower=0.0),
-    })
+    out = pd.DataFrame(
+        {
+            "sku": df["sku"].astype("string"),
+            "date": pd.to_datetime(df["date"], errors="coerce").dt.normalize(),
+            "units": pd.to_numeric(df["units"], errors="coerce").fillna(0.0).clip(lower=0.0),
+        }
+    )
     out = out[out["sku"].notna() & out["date"].notna()]
     return out.groupby(["sku", "date"], as_index=False, sort=True)["units"].sum()
 
@@ -63,22 +71,33 @@ def _daily_units(sales: pd.DataFrame, channel: str | None) -> pd.DataFrame:
 def _stock_known(inventory: pd.DataFrame | None, skus: pd.Index) -> pd.DataFrame:
     """sku, date, stocked: True where the summed ``available`` over locations is > 0."""
     if inventory is None or inventory.empty:
-        return pd.DataFrame({"sku": pd.Series(dtype="string"),
-                             "date": pd.Series(dtype="datetime64[ns]"),
-                             "stocked": pd.Series(dtype=bool)})
-    inv = pd.DataFrame({
-        "sku": inventory["sku"].astype("string"),
-        "date": pd.to_datetime(inventory["snapshot_date"], errors="coerce").dt.normalize(),
-        "available": pd.to_numeric(inventory["available"], errors="coerce"),
-    })
+        return pd.DataFrame(
+            {
+                "sku": pd.Series(dtype="string"),
+                "date": pd.Series(dtype="datetime64[ns]"),
+                "stocked": pd.Series(dtype=bool),
+            }
+        )
+    inv = pd.DataFrame(
+        {
+            "sku": inventory["sku"].astype("string"),
+            "date": pd.to_datetime(inventory["snapshot_date"], errors="coerce").dt.normalize(),
+            "available": pd.to_numeric(inventory["available"], errors="coerce"),
+        }
+    )
     inv = inv[inv["sku"].isin(skus) & inv["date"].notna() & inv["available"].notna()]
     tot = inv.groupby(["sku", "date"], as_index=False, sort=False)["available"].sum()
     tot["stocked"] = tot["available"] > 0
     return tot[["sku", "date", "stocked"]]
 
 
-def demand_panel(sales: pd.DataFrame, inventory: pd.DataFrame | None = None, *,
-                 channel: str | None = None, end: date | None = None) -> pd.DataFrame:
+def demand_panel(
+    sales: pd.DataFrame,
+    inventory: pd.DataFrame | None = None,
+    *,
+    channel: str | None = None,
+    end: date | None = None,
+) -> pd.DataFrame:
     """Long frame ``sku, date, units, in_stock, demand``, one row per SKU and day.
 
     - The grid runs from each SKU's first sale (first day with units > 0) to ``end`` (default:
@@ -102,12 +121,20 @@ def demand_panel(sales: pd.DataFrame, inventory: pd.DataFrame | None = None, *,
     daily = _daily_units(sales, channel)
     selling = daily[daily["units"] > 0]
     if selling.empty:
-        return pd.DataFrame({"sku": pd.Series(dtype="string"),
-                             "date": pd.Series(dtype="datetime64[ns]"),
-                             "units": pd.Series(dtype=float), "in_stock": pd.Series(dtype=bool),
-                             "demand": pd.Series(dtype=float)})
-    end_ts = (pd.Timestamp(end) if end is not None
-              else pd.to_datetime(sales["date"], errors="coerce").max()).normalize()
+        return pd.DataFrame(
+            {
+                "sku": pd.Series(dtype="string"),
+                "date": pd.Series(dtype="datetime64[ns]"),
+                "units": pd.Series(dtype=float),
+                "in_stock": pd.Series(dtype=bool),
+                "demand": pd.Series(dtype=float),
+            }
+        )
+    end_ts = (
+        pd.Timestamp(end)
+        if end is not None
+        else pd.to_datetime(sales["date"], errors="coerce").max()
+    ).normalize()
     first = selling.groupby("sku", sort=True)["date"].min()
     first = first[first <= end_ts]
     skus = first.index
@@ -124,8 +151,10 @@ def demand_panel(sales: pd.DataFrame, inventory: pd.DataFrame | None = None, *,
         code = skus.get_indexer(frame["sku"])
         ok = code >= 0
         day = np.zeros(len(frame), dtype=np.int64)
-        day[ok] = ((frame["date"].to_numpy(dtype="datetime64[ns]")[ok]
-                    - first_ns[code[ok]]) // np.timedelta64(1, "D")).astype(np.int64)
+        day[ok] = (
+            (frame["date"].to_numpy(dtype="datetime64[ns]")[ok] - first_ns[code[ok]])
+            // np.timedelta64(1, "D")
+        ).astype(np.int64)
         ok &= (day >= 0) & (day < np.where(ok, n_days[np.maximum(code, 0)], 0))
         return offsets[code[ok]] + day[ok], ok
 
@@ -161,8 +190,7 @@ def demand_panel(sales: pd.DataFrame, inventory: pd.DataFrame | None = None, *,
     hi = np.minimum(ends + RATE_WINDOW_DAYS, sku_end)
     around_units = (cs[starts] - cs[lo]) + (cs[hi + 1] - cs[ends + 1])
     around_days = (starts - lo) + (hi - ends)
-    rate = np.divide(around_units, around_days, out=np.zeros(len(starts)),
-                     where=around_days > 0)
+    rate = np.divide(around_units, around_days, out=np.zeros(len(starts)), where=around_days > 0)
     interior = ends < sku_end  # sales resume after the run (it always follows a sale)
     improbable = np.exp(-rate * length) < STOCKOUT_RUN_PROBABILITY
 
@@ -177,20 +205,24 @@ def demand_panel(sales: pd.DataFrame, inventory: pd.DataFrame | None = None, *,
     in_stock[known == -1] = False
 
     demand = np.where(in_stock, units, np.nan)
-    return pd.DataFrame({
-        "sku": pd.array(skus[sku_code], dtype="string"),
-        "date": dates,
-        "units": units,
-        "in_stock": in_stock,
-        "demand": demand,
-    })
+    return pd.DataFrame(
+        {
+            "sku": pd.array(skus[sku_code], dtype="string"),
+            "date": dates,
+            "units": units,
+            "in_stock": in_stock,
+            "demand": demand,
+        }
+    )
 
 
 def sku_series(panel: pd.DataFrame, sku: str) -> pd.DataFrame:
     """One SKU's rows of a ``demand_panel``: ``date, units, in_stock, demand``, by date."""
     rows = panel[panel["sku"] == sku]
     if rows.empty:
-        raise InputError(f"SKU '{sku}' has no sales in the data", column="sku",
-                         expected="a SKU with at least one day of sales")
-    return rows[["date", "units", "in_stock", "demand"]].sort_values("date").reset_index(
-        drop=True)
+        raise InputError(
+            f"SKU '{sku}' has no sales in the data",
+            column="sku",
+            expected="a SKU with at least one day of sales",
+        )
+    return rows[["date", "units", "in_stock", "demand"]].sort_values("date").reset_index(drop=True)

@@ -46,14 +46,20 @@ def _events_file(path: str) -> pd.DataFrame:
     need = ["event", "start", "end", "lower_window", "upper_window"]
     for col in need:
         if col not in df.columns:
-            raise InputError("the events file misses a column", file=path, column=col,
-                             expected=", ".join(need))
+            raise InputError(
+                "the events file misses a column", file=path, column=col, expected=", ".join(need)
+            )
     for col in ("start", "end"):
         parsed = pd.to_datetime(df[col], errors="coerce")
         bad = parsed.isna()
         if bad.any():
-            raise InputError(f"'{df[col][bad].iloc[0]}' is not a date", file=path,
-                             row=int(bad.idxmax()) + 2, column=col, expected="YYYY-MM-DD")
+            raise InputError(
+                f"'{df[col][bad].iloc[0]}' is not a date",
+                file=path,
+                row=int(bad.idxmax()) + 2,
+                column=col,
+                expected="YYYY-MM-DD",
+            )
         df[col] = parsed
     return df
 

@@ -93,30 +93,36 @@ class ProphetPosterior:
         self.A = (self.t[:, None] >= self.t_change[None, :]).astype(float)
         self.segment = self.A.sum(axis=1).astype(int)  # changepoints passed: 0..S
         # Linear trend = D @ [k, m, delta] with D = [t, 1, A ∘ (t - t_change)].
-        self.D = np.column_stack([self.t, np.ones(self.T),
-                                  self.A * (self.t[:, None] - self.t_change[None, :])])
+        self.D = np.column_stack(
+            [self.t, np.ones(self.T), self.A * (self.t[:, None] - self.t_change[None, :])]
+        )
 
     # -- packing ---------------------------------------------------------------------------
 
     def pack(self, init: dict[str, Any]) -> np.ndarray:
         delta = np.asarray(init["delta"], dtype=float).reshape(-1)
-        return np.concatenate([[float(init["k"]), float(init["m"])], np.maximum(delta, 0.0),
-                               np.maximum(-delta, 0.0),
-                               np.asarray(init["beta"], dtype=float).reshape(-1)])
+        return np.concatenate(
+            [
+                [float(init["k"]), float(init["m"])],
+                np.maximum(delta, 0.0),
+                np.maximum(-delta, 0.0),
+                np.asarray(init["beta"], dtype=float).reshape(-1),
+            ]
+        )
 
     def unpack(self, theta: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray]:
         S = self.S
-        delta = theta[2:2 + S] - theta[2 + S:2 + 2 * S]
-        return float(theta[0]), float(theta[1]), delta, theta[2 + 2 * S:]
+        delta = theta[2 : 2 + S] - theta[2 + S : 2 + 2 * S]
+        return float(theta[0]), float(theta[1]), delta, theta[2 + 2 * S :]
 
     def bounds(self) -> list[tuple[float | None, float | None]]:
-        return ([(None, None)] * 2 + [(0.0, None)] * (2 * self.S)
-                + [(None, None)] * self.K)
+        return [(None, None)] * 2 + [(0.0, None)] * (2 * self.S) + [(None, None)] * self.K
 
     # -- model -----------------------------------------------------------------------------
 
-    def _logistic(self, k: float, m: float, delta: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _logistic(
+        self, k: float, m: float, delta: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rates k_j and offsets m_j per segment j = 0..S (Stan's ``logistic_gamma``)."""
         k_s = np.concatenate([[k], k + np.cumsum(delta)])
         m_s = np.empty(self.S + 1)
@@ -138,14 +144,20 @@ class ProphetPosterior:
         """argmin over sigma > 0 of T log sigma + SSR / (2 sigma²) + 2 sigma²."""
         return float(np.sqrt(2.0 * ssr / (T + np.sqrt(T * T + 16.0 * ssr))))
 
-    def objective(self, k: float, m: float, delta: np.ndarray, beta: np.ndarray,
-                  sigma: float) -> float:
+    def objective(
+        self, k: float, m: float, delta: np.ndarray, beta: np.ndarray, sigma: float
+    ) -> float:
         """f (= -lp__ of cmdstan's optimiser) at the given parameters."""
         g = self.trend_values(k, m, delta)
         r = self.y - (g * (1.0 + self.Xm @ beta) + self.Xa @ beta)
-        return float((k * k + m * m) / (2 * K_M_SCALE**2) + np.abs(delta).sum() / self.tau
-                     + sigma**2 / (2 * SIGMA_SCALE**2) + 0.5 * (beta**2 * self.inv_var).sum()
-                     + self.T * np.log(sigma) + (r @ r) / (2 * sigma**2))
+        return float(
+            (k * k + m * m) / (2 * K_M_SCALE**2)
+            + np.abs(delta).sum() / self.tau
+            + sigma**2 / (2 * SIGMA_SCALE**2)
+            + 0.5 * (beta**2 * self.inv_var).sum()
+            + self.T * np.log(sigma)
+            + (r @ r) / (2 * sigma**2)
+        )
 
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         """Profiled f and its gradient in theta."""
@@ -170,14 +182,19 @@ class ProphetPosterior:
         if not sigma > 0:
             return -np.inf if ssr == 0 else np.inf, np.zeros_like(theta)
         inv_s2 = 1.0 / sigma**2
-        f = ((k * k + m * m) / (2 * K_M_SCALE**2) + theta[2:2 + 2 * S].sum() / self.tau
-             + sigma**2 / (2 * SIGMA_SCALE**2) + 0.5 * (beta**2 * self.inv_var).sum()
-             + self.T * np.log(sigma) + 0.5 * ssr * inv_s2)
+        f = (
+            (k * k + m * m) / (2 * K_M_SCALE**2)
+            + theta[2 : 2 + 2 * S].sum() / self.tau
+            + sigma**2 / (2 * SIGMA_SCALE**2)
+            + 0.5 * (beta**2 * self.inv_var).sum()
+            + self.T * np.log(sigma)
+            + 0.5 * ssr * inv_s2
+        )
         e = -r * inv_s2  # df/dmu
         grad = np.empty_like(theta)
-        grad[2 + 2 * S:] = self.Xm.T @ (e * g) + beta * self.inv_var
+        grad[2 + 2 * S :] = self.Xm.T @ (e * g) + beta * self.inv_var
         if self.additive:
-            grad[2 + 2 * S:] += self.Xa.T @ e
+            grad[2 + 2 * S :] += self.Xa.T @ e
         e_g = e * mult  # df/dtrend
         if self.trend == 0:
             gd = self.D.T @ e_g
@@ -188,12 +205,13 @@ class ProphetPosterior:
             dk, dm, ddelta = self._logistic_grad(e_g * g * (1.0 - sig), k_s, m_s)
         grad[0] = dk + k / K_M_SCALE**2
         grad[1] = dm + m / K_M_SCALE**2
-        grad[2:2 + S] = ddelta + 1.0 / self.tau
-        grad[2 + S:2 + 2 * S] = -ddelta + 1.0 / self.tau
+        grad[2 : 2 + S] = ddelta + 1.0 / self.tau
+        grad[2 + S : 2 + 2 * S] = -ddelta + 1.0 / self.tau
         return float(f), grad
 
-    def _logistic_grad(self, e_z: np.ndarray, k_s: np.ndarray, m_s: np.ndarray
-                       ) -> tuple[float, float, np.ndarray]:
+    def _logistic_grad(
+        self, e_z: np.ndarray, k_s: np.ndarray, m_s: np.ndarray
+    ) -> tuple[float, float, np.ndarray]:
         """Gradient in (k, m, delta) given df/dz on each day, z = k_j (t - m_j) on segment j:
         a backward pass through m_(j+1) = m_j + (t_change_j - m_j)(1 - k_j / k_(j+1))."""
         seg, n = self.segment, self.S + 1
@@ -231,8 +249,10 @@ class ProphetPosterior:
                 up, dn = base.copy(), base.copy()
                 up[i] += h
                 dn[i] -= h
-                jt[:, i] = (self.trend_values(up[0], up[1], up[2:])
-                            - self.trend_values(dn[0], dn[1], dn[2:])) / (2 * h)
+                jt[:, i] = (
+                    self.trend_values(up[0], up[1], up[2:])
+                    - self.trend_values(dn[0], dn[1], dn[2:])
+                ) / (2 * h)
         h_trend = ((jt * mult[:, None]) ** 2).sum(axis=0) * inv_s2
         h_trend[:2] += 1.0 / K_M_SCALE**2
         jb = self.Xm * g[:, None] + self.Xa
@@ -253,14 +273,16 @@ class ProphetPosterior:
             return f, grad * scale
 
         opts = {"maxiter": MAXITER, "ftol": FTOL, "gtol": GTOL, "maxcor": MAXCOR}
-        res = minimize(scaled, theta0 / scale, jac=True, method="L-BFGS-B",
-                       bounds=self.bounds(), options=opts)
+        res = minimize(
+            scaled, theta0 / scale, jac=True, method="L-BFGS-B", bounds=self.bounds(), options=opts
+        )
         for _ in range(RESTARTS):
             # L-BFGS can stall in a curved valley of this non-convex (bilinear) objective with a
             # stale curvature memory; a restart from its end point with a fresh memory either
             # confirms the optimum in a few steps or moves on.
-            again = minimize(scaled, res.x, jac=True, method="L-BFGS-B",
-                             bounds=self.bounds(), options=opts)
+            again = minimize(
+                scaled, res.x, jac=True, method="L-BFGS-B", bounds=self.bounds(), options=opts
+            )
             if not again.fun < res.fun - 1e-9 * max(1.0, abs(res.fun)):
                 break
             res = again
@@ -268,8 +290,7 @@ class ProphetPosterior:
         g = self.trend_values(k, m, delta)
         r = self.y - (g * (1.0 + self.Xm @ beta) + self.Xa @ beta)
         sigma = self.best_sigma(float(r @ r), self.T)
-        params = {"k": k, "m": m, "delta": delta, "sigma_obs": sigma, "beta": beta,
-                  "trend": g}
+        params = {"k": k, "m": m, "delta": delta, "sigma_obs": sigma, "beta": beta, "trend": g}
         # Status 2 (the line search found no further decrease) still returns the best point
         # seen, which is at least as good as the start.
         ok = bool(np.isfinite(res.fun)) and res.fun <= f0
@@ -299,8 +320,9 @@ class InProcessBackend(IStanBackend):
             self._cmdstan = CmdStanPyBackend()
         return self._cmdstan
 
-    def fit(self, stan_init: dict[str, Any], stan_data: dict[str, Any], **kwargs: Any
-            ) -> OrderedDict[str, np.ndarray]:
+    def fit(
+        self, stan_init: dict[str, Any], stan_data: dict[str, Any], **kwargs: Any
+    ) -> OrderedDict[str, np.ndarray]:
         init = stan_init
         if "init" in kwargs:
             init = CmdStanPyBackend.sanitize_custom_inits(stan_init, kwargs["init"])
@@ -317,8 +339,9 @@ class InProcessBackend(IStanBackend):
             out[name] = np.asarray(params[name], dtype=float).reshape((1, -1))
         return out
 
-    def sampling(self, stan_init: dict[str, Any], stan_data: dict[str, Any], samples: int,
-                 **kwargs: Any) -> OrderedDict[str, np.ndarray]:
+    def sampling(
+        self, stan_init: dict[str, Any], stan_data: dict[str, Any], samples: int, **kwargs: Any
+    ) -> OrderedDict[str, np.ndarray]:
         return self._fallback().sampling(stan_init, stan_data, samples, **kwargs)
 
 
@@ -329,8 +352,9 @@ class InProcessProphet(Prophet):
         self.stan_backend = InProcessBackend()
 
 
-def compare_with_cmdstan(history: pd.DataFrame, future: pd.DataFrame, **prophet_kwargs: Any
-                         ) -> dict[str, Any]:
+def compare_with_cmdstan(
+    history: pd.DataFrame, future: pd.DataFrame, **prophet_kwargs: Any
+) -> dict[str, Any]:
     """Fit ``history`` (ds, y[, cap, floor]) with Prophet's cmdstanpy backend and with
     ``InProcessProphet`` under the same options and Prophet's own initial values, and predict
     ``future``: the cross-check behind the claim "same model, same optimum".
@@ -349,8 +373,12 @@ def compare_with_cmdstan(history: pd.DataFrame, future: pd.DataFrame, **prophet_
         backend = model.stan_backend
         real_fit = backend.fit
 
-        def recording_fit(stan_init: dict[str, Any], stan_data: dict[str, Any],
-                          _fit: Any = real_fit, **kwargs: Any) -> Any:
+        def recording_fit(
+            stan_init: dict[str, Any],
+            stan_data: dict[str, Any],
+            _fit: Any = real_fit,
+            **kwargs: Any,
+        ) -> Any:
             data["dat"] = stan_data
             return _fit(stan_init, stan_data, **kwargs)
 
@@ -362,8 +390,12 @@ def compare_with_cmdstan(history: pd.DataFrame, future: pd.DataFrame, **prophet_
         post = ProphetPosterior(data["dat"])
         p = model.params
         out[f"f_{name}"] = post.objective(
-            float(p["k"][0, 0]), float(p["m"][0, 0]), p["delta"][0], p["beta"][0],
-            float(p["sigma_obs"][0, 0]))
+            float(p["k"][0, 0]),
+            float(p["m"][0, 0]),
+            p["delta"][0],
+            p["beta"][0],
+            float(p["sigma_obs"][0, 0]),
+        )
         if name == "cmdstan":
             out["lp_cmdstan"] = float(p["lp__"][0, 0])
     return out

@@ -157,20 +157,20 @@ def yearly_order(span_days: int) -> bool | int:
 
 
 def _empty_promo() -> pd.DataFrame:
-    return pd.DataFrame({"ds": pd.Series(dtype="datetime64[ns]"),
-                         "lift": pd.Series(dtype=float)})
+    return pd.DataFrame({"ds": pd.Series(dtype="datetime64[ns]"), "lift": pd.Series(dtype=float)})
 
 
-def prophet_path(y: np.ndarray, dates: pd.DatetimeIndex, horizon: int,
-                 ctx: ModelContext) -> tuple[np.ndarray, dict[str, Any]]:
+def prophet_path(
+    y: np.ndarray, dates: pd.DatetimeIndex, horizon: int, ctx: ModelContext
+) -> tuple[np.ndarray, dict[str, Any]]:
     """``prophet_forecast`` without the season shift."""
     path, params, _ = prophet_forecast(y, dates, horizon, ctx)
     return path, params
 
 
-def prophet_forecast(y: np.ndarray, dates: pd.DatetimeIndex, horizon: int,
-                     ctx: ModelContext, window_days: int = 0
-                     ) -> tuple[np.ndarray, dict[str, Any], float]:
+def prophet_forecast(
+    y: np.ndarray, dates: pd.DatetimeIndex, horizon: int, ctx: ModelContext, window_days: int = 0
+) -> tuple[np.ndarray, dict[str, Any], float]:
     """Prophet fit on the in-stock days, predicted over the next ``horizon`` days.
 
     Options in ``PROPHET_OPTIONS`` (multiplicative weekly seasonality, yearly seasonality from
@@ -201,14 +201,16 @@ def prophet_forecast(y: np.ndarray, dates: pd.DatetimeIndex, horizon: int,
     promo = ctx.promo if ctx.promo is not None and len(ctx.promo) else _empty_promo()
     past_promo = promo[(promo["ds"] >= dates[0]) & (promo["ds"] <= dates[-1])]
     if len(past_promo):
-        extra = pd.DataFrame({"holiday": "promotion", "ds": promo["ds"],
-                              "lower_window": 0, "upper_window": 0})
+        extra = pd.DataFrame(
+            {"holiday": "promotion", "ds": promo["ds"], "lower_window": 0, "upper_window": 0}
+        )
         hol = pd.concat([hol, extra], ignore_index=True)
     yearly = yearly_order((dates[-1] - dates[0]).days)
 
     def make() -> Any:
-        return InProcessProphet(growth=ctx.growth, yearly_seasonality=yearly, holidays=hol,
-                                **PROPHET_OPTIONS)
+        return InProcessProphet(
+            growth=ctx.growth, yearly_seasonality=yearly, holidays=hol, **PROPHET_OPTIONS
+        )
 
     model = make()
     fut = pd.DataFrame({"ds": future_dates})
@@ -244,8 +246,9 @@ def prophet_forecast(y: np.ndarray, dates: pd.DatetimeIndex, horizon: int,
     return path.clip(min=0.0), prophet_params_to_init(model.params), shift
 
 
-def _compatible_init(init: dict[str, Any] | None, model: Any, hist: pd.DataFrame
-                     ) -> dict[str, Any] | None:
+def _compatible_init(
+    init: dict[str, Any] | None, model: Any, hist: pd.DataFrame
+) -> dict[str, Any] | None:
     """``init`` when its shapes fit ``model`` on ``hist`` (same number of changepoints and of
     seasonal/holiday features), else None: Stan rejects a mismatched init, and a cut that
     drops a holiday or the yearly seasonality changes the feature count."""
@@ -256,8 +259,10 @@ def _compatible_init(init: dict[str, Any] | None, model: Any, hist: pd.DataFrame
         return None
     return init
 
-def apply_promotions(path: np.ndarray, start: pd.Timestamp, promo: pd.DataFrame | None
-                     ) -> np.ndarray:
+
+def apply_promotions(
+    path: np.ndarray, start: pd.Timestamp, promo: pd.DataFrame | None
+) -> np.ndarray:
     """Multiply future promotion days by (1 + expected_lift), for models that cannot learn
     promotion effects (baselines, intermittent methods, peers)."""
     if promo is None or promo.empty:
@@ -267,13 +272,18 @@ def apply_promotions(path: np.ndarray, start: pd.Timestamp, promo: pd.DataFrame 
     return path * (1.0 + lift)
 
 
-def model_path(name: str, y: np.ndarray, dates: pd.DatetimeIndex, horizon: int,
-               ctx: ModelContext) -> tuple[np.ndarray, dict[str, Any] | None]:
+def model_path(
+    name: str, y: np.ndarray, dates: pd.DatetimeIndex, horizon: int, ctx: ModelContext
+) -> tuple[np.ndarray, dict[str, Any] | None]:
     """Forecast path of model ``name`` over ``horizon`` days after ``dates[-1]``."""
     if name == "prophet":
         return prophet_path(y, dates, horizon, ctx)
-    simple = {"moving_average": moving_average_path, "seasonal_naive": seasonal_naive_path,
-              "croston_sba": croston_path, "tsb": tsb_path}[name]
+    simple = {
+        "moving_average": moving_average_path,
+        "seasonal_naive": seasonal_naive_path,
+        "croston_sba": croston_path,
+        "tsb": tsb_path,
+    }[name]
     path = simple(y, horizon)
     start = dates[-1] + pd.Timedelta(days=1)
     return apply_promotions(path, start, ctx.promo).clip(min=0.0), None

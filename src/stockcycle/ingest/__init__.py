@@ -46,46 +46,104 @@ from stockcycle.ingest.helium10 import SearchNeeded
 from stockcycle.ingest.read import Layout, Source, read_rows, sniff
 from stockcycle.ingest.result import ParsedFile
 
-__all__ = ["FORMATS", "TARGETS", "FormatInfo", "ParsedFile", "SearchNeeded", "TargetInfo",
-           "UnrecognisedFormat", "parse_file", "read_columns"]
+__all__ = [
+    "FORMATS",
+    "TARGETS",
+    "FormatInfo",
+    "ParsedFile",
+    "SearchNeeded",
+    "TargetInfo",
+    "UnrecognisedFormat",
+    "parse_file",
+    "read_columns",
+]
 
 FORMATS: list[FormatInfo] = [
-    make_format("amazon_all_orders", "Amazon All Orders report", ["order_lines", "products"],
-                amazon.ALL_ORDERS, amazon.parse_all_orders,
-                description="Order lines (tab-separated flat file), kept line by line; the "
-                "workspace adds them up into daily sales per SKU and sales channel, cancelled "
-                "lines excluded, negative quantities are returns."),
-    make_format("amazon_business_report", "Amazon Business Report (by child item)",
-                ["traffic", "products"], amazon.BUSINESS_REPORT, amazon.parse_business_report,
-                description="Sessions, page views, buy box, units and sales per child item "
-                "for one period (give the period; default the 30 days ending on the "
-                "as-of date)."),
-    make_format("amazon_business_report_by_date", "Amazon Business Report (by child item, "
-                "by date)", ["traffic", "sales", "products"], amazon.BUSINESS_REPORT_BY_DATE,
-                amazon.parse_business_report_by_date,
-                description="The same with a Date column: daily traffic and Amazon.com sales."),
-    make_format("amazon_fba_inventory", "Amazon Manage FBA Inventory report",
-                ["inventory", "products"], amazon.FBA_INVENTORY, amazon.parse_fba_inventory,
-                description="FBA stock per SKU on the as-of date: fulfillable, inbound "
-                "(working + shipped + receiving), reserved, unsellable."),
-    make_format("amazon_restock", "Amazon Restock Inventory report", ["inventory", "products"],
-                amazon.RESTOCK, amazon.parse_restock,
-                description="FBA stock per SKU on the as-of date, with Amazon's recommendation."),
-    make_format("amazon_inventory_planning", "Amazon FBA Inventory planning (inventory age)",
-                ["aging", "inventory", "products"], amazon.PLANNING, amazon.parse_planning,
-                description="Units per age bucket 0-90 ... 365+ days (R-K2) and FBA stock."),
-    make_format("helium10_xray", "Helium 10 Xray export", ["competitors"], helium10.XRAY_NEW,
-                helium10.parse_xray,
-                description="One snapshot of competitor listings on a search (as-of date)."),
-    make_format("helium10_xray_old", "Helium 10 Xray export (old layout)", ["competitors"],
-                helium10.XRAY_OLD, helium10.parse_xray,
-                description="The pre-2023 Xray columns (Sales, Revenue, FBA Fees)."),
-    make_format("helium10_cerebro", "Helium 10 Cerebro keyword export", ["keywords"],
-                helium10.CEREBRO, helium10.parse_keywords,
-                description="Keywords with search volume, trend and competing products."),
-    make_format("helium10_keyword_tracker", "Helium 10 Keyword Tracker export", ["keywords"],
-                helium10.KEYWORD_TRACKER, helium10.parse_keywords,
-                description="Tracked keywords with search volume."),
+    make_format(
+        "amazon_all_orders",
+        "Amazon All Orders report",
+        ["order_lines", "products"],
+        amazon.ALL_ORDERS,
+        amazon.parse_all_orders,
+        description="Order lines (tab-separated flat file), kept line by line; the "
+        "workspace adds them up into daily sales per SKU and sales channel, cancelled "
+        "lines excluded, negative quantities are returns.",
+    ),
+    make_format(
+        "amazon_business_report",
+        "Amazon Business Report (by child item)",
+        ["traffic", "products"],
+        amazon.BUSINESS_REPORT,
+        amazon.parse_business_report,
+        description="Sessions, page views, buy box, units and sales per child item "
+        "for one period (give the period; default the 30 days ending on the "
+        "as-of date).",
+    ),
+    make_format(
+        "amazon_business_report_by_date",
+        "Amazon Business Report (by child item, by date)",
+        ["traffic", "sales", "products"],
+        amazon.BUSINESS_REPORT_BY_DATE,
+        amazon.parse_business_report_by_date,
+        description="The same with a Date column: daily traffic and Amazon.com sales.",
+    ),
+    make_format(
+        "amazon_fba_inventory",
+        "Amazon Manage FBA Inventory report",
+        ["inventory", "products"],
+        amazon.FBA_INVENTORY,
+        amazon.parse_fba_inventory,
+        description="FBA stock per SKU on the as-of date: fulfillable, inbound "
+        "(working + shipped + receiving), reserved, unsellable.",
+    ),
+    make_format(
+        "amazon_restock",
+        "Amazon Restock Inventory report",
+        ["inventory", "products"],
+        amazon.RESTOCK,
+        amazon.parse_restock,
+        description="FBA stock per SKU on the as-of date, with Amazon's recommendation.",
+    ),
+    make_format(
+        "amazon_inventory_planning",
+        "Amazon FBA Inventory planning (inventory age)",
+        ["aging", "inventory", "products"],
+        amazon.PLANNING,
+        amazon.parse_planning,
+        description="Units per age bucket 0-90 ... 365+ days (R-K2) and FBA stock.",
+    ),
+    make_format(
+        "helium10_xray",
+        "Helium 10 Xray export",
+        ["competitors"],
+        helium10.XRAY_NEW,
+        helium10.parse_xray,
+        description="One snapshot of competitor listings on a search (as-of date).",
+    ),
+    make_format(
+        "helium10_xray_old",
+        "Helium 10 Xray export (old layout)",
+        ["competitors"],
+        helium10.XRAY_OLD,
+        helium10.parse_xray,
+        description="The pre-2023 Xray columns (Sales, Revenue, FBA Fees).",
+    ),
+    make_format(
+        "helium10_cerebro",
+        "Helium 10 Cerebro keyword export",
+        ["keywords"],
+        helium10.CEREBRO,
+        helium10.parse_keywords,
+        description="Keywords with search volume, trend and competing products.",
+    ),
+    make_format(
+        "helium10_keyword_tracker",
+        "Helium 10 Keyword Tracker export",
+        ["keywords"],
+        helium10.KEYWORD_TRACKER,
+        helium10.parse_keywords,
+        description="Tracked keywords with search volume.",
+    ),
     *generic_formats(),
 ]
 _BY_KIND = {f.kind: f for f in FORMATS}
@@ -102,9 +160,13 @@ def _check_headers_once(src: Source, layout: Layout, wanted: Callable[[str], boo
     norms = [normalise_header(h) for h in layout.headers]
     for pos, norm in enumerate(norms):
         if norm and norms.count(norm) > 1 and wanted(norm):
-            raise InputError(f"the header '{layout.headers[pos]}' appears more than once",
-                             file=src.name, row=1, column=layout.headers[pos],
-                             expected="each column name once")
+            raise InputError(
+                f"the header '{layout.headers[pos]}' appears more than once",
+                file=src.name,
+                row=1,
+                column=layout.headers[pos],
+                expected="each column name once",
+            )
 
 
 def _known(norm: str) -> bool:
@@ -116,8 +178,13 @@ def _with_sheets(err: UnrecognisedFormat, layout: Layout) -> UnrecognisedFormat:
     """For a workbook, say which sheet was read and which were not."""
     if layout.kind != "xlsx":
         return err
-    return UnrecognisedFormat(f"{err.message} ({layout.sheets_note()})", file=err.file,
-                              columns=err.columns, closest=err.closest, column=err.column)
+    return UnrecognisedFormat(
+        f"{err.message} ({layout.sheets_note()})",
+        file=err.file,
+        columns=err.columns,
+        closest=err.closest,
+        column=err.column,
+    )
 
 
 def parse_file(
@@ -140,17 +207,22 @@ def parse_file(
     Business Report without a Date column; ``progress(fraction, message)`` is called while
     reading, cleaning and aggregating."""
     src = Source.of(source, file_name)
-    ctx = ParseContext(file=src.name, as_of=as_of, search=search, period=period,
-                       progress=progress)
+    ctx = ParseContext(file=src.name, as_of=as_of, search=search, period=period, progress=progress)
     ctx.step(0.0, "reading")
     layout = sniff(src)
     if mapping and not target:
-        raise InputError("a column mapping needs the table it fills", file=src.name,
-                         expected="target = " + " | ".join(TARGETS))
+        raise InputError(
+            "a column mapping needs the table it fills",
+            file=src.name,
+            expected="target = " + " | ".join(TARGETS),
+        )
     if target is not None:
         if target not in TARGETS:
-            raise InputError(f"'{target}' is not a table a mapped file can fill",
-                             file=src.name, expected=", ".join(TARGETS))
+            raise InputError(
+                f"'{target}' is not a table a mapped file can fill",
+                file=src.name,
+                expected=", ".join(TARGETS),
+            )
         fmt = _BY_KIND[f"generic_{target}"]
         used = {normalise_header(n) for n in [*(mapping or {}), *TARGETS[target].columns]}
         _check_headers_once(src, layout, used.__contains__)
@@ -159,9 +231,13 @@ def parse_file(
         else:
             m = match(fmt, layout.headers)
             if m.missing:
-                raise InputError(f"the file has no column for {', '.join(map(repr, m.missing))}",
-                                 file=src.name, row=1, column=m.missing[0],
-                                 expected=f"the columns {', '.join(fmt.required)} or a mapping")
+                raise InputError(
+                    f"the file has no column for {', '.join(map(repr, m.missing))}",
+                    file=src.name,
+                    row=1,
+                    column=m.missing[0],
+                    expected=f"the columns {', '.join(fmt.required)} or a mapping",
+                )
             found = m.found
     else:
         _check_headers_once(src, layout, _known)
@@ -174,20 +250,29 @@ def parse_file(
             found = {k: v for k, v in found.items() if k in amazon.ALL_ORDERS_READ}
     raw = read_rows(src, layout, list(found.values()))
     if raw.empty:
-        raise InputError("the file has a header but no data rows", file=src.name,
-                         expected="at least one row below the header")
+        raise InputError(
+            "the file has a header but no data rows",
+            file=src.name,
+            expected="at least one row below the header",
+        )
     ctx.step(0.4, "cleaning")
     frame = pd.DataFrame({key: raw[pos] for key, pos in found.items()}, index=raw.index)
     ctx.headers = {k: layout.headers[p] for k, p in found.items()}
     ctx.decimal, guessed = decide_decimal(
-        {k: frame[k] for k in frame.columns},
-        layout.delimiter if layout.kind == "text" else None)
+        {k: frame[k] for k in frame.columns}, layout.delimiter if layout.kind == "text" else None
+    )
     if guessed:
         ctx.warnings.append(guessed)
     tables = fmt.parser(frame, ctx)
     parsed = ParsedFile(
-        file_name=src.name, kind=fmt.kind, label=fmt.label, tables=tables,
-        rows_read=len(raw), sha256=src.sha256(), as_of=ctx.used_as_of, warnings=ctx.warnings,
+        file_name=src.name,
+        kind=fmt.kind,
+        label=fmt.label,
+        tables=tables,
+        rows_read=len(raw),
+        sha256=src.sha256(),
+        as_of=ctx.used_as_of,
+        warnings=ctx.warnings,
         notes=ctx.notes,
     )
     ctx.step(1.0, "done")

@@ -68,9 +68,20 @@ ALL_ORDERS = [
     Col("is_business_order", ("is-business-order",)),
 ]
 # Read only these (the rest of the 30+ columns are not needed and cost time and memory).
-ALL_ORDERS_READ = {"order_id", "purchase_date", "last_updated", "order_status", "sales_channel",
-                   "product_name", "sku", "asin", "item_status", "quantity", "currency",
-                   "item_price"}
+ALL_ORDERS_READ = {
+    "order_id",
+    "purchase_date",
+    "last_updated",
+    "order_status",
+    "sales_channel",
+    "product_name",
+    "sku",
+    "asin",
+    "item_status",
+    "quantity",
+    "currency",
+    "item_price",
+}
 
 
 def parse_all_orders(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFrame]:
@@ -110,22 +121,32 @@ def parse_all_orders(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFr
         ctx.notes.append(f"{n_cancel:,} cancelled order lines are not counted as demand")
     returns_mask = live & (qty < 0)
     if returns_mask.any():
-        ctx.notes.append(f"{int(returns_mask.sum()):,} return lines (negative quantity) "
-                         "counted as returns")
+        ctx.notes.append(
+            f"{int(returns_mask.sum()):,} return lines (negative quantity) counted as returns"
+        )
     no_price = live & (qty > 0) & price.isna()
     if no_price.any():
-        ctx.warnings.append(f"{int(no_price.sum()):,} order lines with no item-price (pending "
-                            "orders?) counted in units but not in revenue")
+        ctx.warnings.append(
+            f"{int(no_price.sum()):,} order lines with no item-price (pending "
+            "orders?) counted in units but not in revenue"
+        )
     ctx.step(0.75, "aggregating")
     line = pd.DataFrame({"o": order, "s": sku}).groupby(["o", "s"], sort=False).cumcount() + 1
-    lines = pd.DataFrame({
-        "order_id": order, "sku": sku, "line": line,
-        "date": day, "channel": to_text(df["sales_channel"]).fillna(DEFAULT_CHANNEL),
-        "status": status, "cancelled": cancelled,
-        "units": qty.clip(lower=0), "returns": (-qty).clip(lower=0),
-        "revenue": price.where(qty > 0, 0.0),
-        "currency": to_text(df["currency"]) if "currency" in df.columns else None,
-    })
+    lines = pd.DataFrame(
+        {
+            "order_id": order,
+            "sku": sku,
+            "line": line,
+            "date": day,
+            "channel": to_text(df["sales_channel"]).fillna(DEFAULT_CHANNEL),
+            "status": status,
+            "cancelled": cancelled,
+            "units": qty.clip(lower=0),
+            "returns": (-qty).clip(lower=0),
+            "revenue": price.where(qty > 0, 0.0),
+            "currency": to_text(df["currency"]) if "currency" in df.columns else None,
+        }
+    )
     title = to_text(df["product_name"]) if "product_name" in df.columns else None
     products = _products(df, sku=sku, asin=to_text(df["asin"]), title=title)
     return {"order_lines": finish("order_lines", lines), "products": products}
@@ -139,8 +160,10 @@ _BR_COMMON = [
     Col("sku", ("SKU",), True),
     Col("sessions", ("Sessions - Total", "Sessions"), True),
     Col("page_views", ("Page Views - Total", "Page Views")),
-    Col("buy_box", ("Featured Offer (Buy Box) Percentage", "Featured Offer Percentage",
-                    "Buy Box Percentage")),
+    Col(
+        "buy_box",
+        ("Featured Offer (Buy Box) Percentage", "Featured Offer Percentage", "Buy Box Percentage"),
+    ),
     Col("units", ("Units Ordered",), True),
     Col("conversion", ("Unit Session Percentage",)),
     Col("revenue", ("Ordered Product Sales",), True),
@@ -153,20 +176,26 @@ BUSINESS_REPORT_BY_DATE = [Col("date", ("Date",), True), *_BR_COMMON]
 def _business_rows(df: pd.DataFrame, ctx: ParseContext) -> pd.DataFrame:
     sku = to_text(df["sku"])
     require(ctx, sku, "sku", "a SKU")
-    out = pd.DataFrame({
-        "sku": sku,
-        "asin": to_text(df["asin"]),
-        "parent_asin": to_text(df["parent_asin"]) if "parent_asin" in df.columns else None,
-        "title": to_text(df["title"]) if "title" in df.columns else None,
-        "sessions": to_number(ctx, df["sessions"], "sessions", expected="a number of sessions",
-                              minimum=0),
-        "units": to_number(ctx, df["units"], "units", expected=UNITS, whole=True,
-                           minimum=0).fillna(0.0),
-        "revenue": to_number(ctx, df["revenue"], "revenue", expected=MONEY).fillna(0.0),
-    }, index=df.index)
+    out = pd.DataFrame(
+        {
+            "sku": sku,
+            "asin": to_text(df["asin"]),
+            "parent_asin": to_text(df["parent_asin"]) if "parent_asin" in df.columns else None,
+            "title": to_text(df["title"]) if "title" in df.columns else None,
+            "sessions": to_number(
+                ctx, df["sessions"], "sessions", expected="a number of sessions", minimum=0
+            ),
+            "units": to_number(
+                ctx, df["units"], "units", expected=UNITS, whole=True, minimum=0
+            ).fillna(0.0),
+            "revenue": to_number(ctx, df["revenue"], "revenue", expected=MONEY).fillna(0.0),
+        },
+        index=df.index,
+    )
     if "page_views" in df.columns:
-        out["page_views"] = to_number(ctx, df["page_views"], "page_views",
-                                      expected="a number of page views", minimum=0)
+        out["page_views"] = to_number(
+            ctx, df["page_views"], "page_views", expected="a number of page views", minimum=0
+        )
     if "buy_box" in df.columns:
         out["buy_box_pct"] = to_percent(ctx, df["buy_box"], "buy_box", maximum=1.0)
     if "conversion" in df.columns:
@@ -191,8 +220,7 @@ def parse_business_report(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.D
     return {"traffic": finish("traffic", rows), "products": products}
 
 
-def parse_business_report_by_date(df: pd.DataFrame,
-                                  ctx: ParseContext) -> dict[str, pd.DataFrame]:
+def parse_business_report_by_date(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFrame]:
     """The by-date variant (a leading Date column) -> daily ``traffic`` and ``sales``.
 
     sales: channel Amazon.com, units = Units Ordered, revenue = Ordered Product Sales,
@@ -204,14 +232,22 @@ def parse_business_report_by_date(df: pd.DataFrame,
     rows["period_start"] = day
     rows["period_end"] = day
     rows = keep_last_per_key(ctx, rows, ["period_start", "sku"], "date and SKU")
-    sales = pd.DataFrame({
-        "date": rows["period_start"], "sku": rows["sku"], "channel": DEFAULT_CHANNEL,
-        "units": rows["units"], "revenue": rows["revenue"],
-        "price": (rows["revenue"] / rows["units"]).where(rows["units"] > 0),
-    })
+    sales = pd.DataFrame(
+        {
+            "date": rows["period_start"],
+            "sku": rows["sku"],
+            "channel": DEFAULT_CHANNEL,
+            "units": rows["units"],
+            "revenue": rows["revenue"],
+            "price": (rows["revenue"] / rows["units"]).where(rows["units"] > 0),
+        }
+    )
     products = _products(rows, sku=rows["sku"], asin=rows["asin"], title=rows["title"])
-    return {"traffic": finish("traffic", rows), "sales": finish("sales", sales),
-            "products": products}
+    return {
+        "traffic": finish("traffic", rows),
+        "sales": finish("sales", sales),
+        "products": products,
+    }
 
 
 # -- Manage FBA Inventory ---------------------------------------------------------------
@@ -246,24 +282,41 @@ def parse_fba_inventory(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.Dat
     df = drop_duplicate_rows(ctx, df)
     sku = to_text(df["sku"])
     require(ctx, sku, "sku", "a SKU")
-    inv = pd.DataFrame({
-        "sku": sku,
-        "snapshot_date": pd.Timestamp(ctx.snapshot_date()),
-        "location": FBA,
-        "available": _stock(ctx, df, "fulfillable"),
-        "inbound": (_stock(ctx, df, "in_working") + _stock(ctx, df, "in_shipped")
-                    + _stock(ctx, df, "in_receiving")),
-        "reserved": _stock(ctx, df, "reserved"),
-        "unfulfillable": _stock(ctx, df, "unsellable"),
-    }, index=df.index)
+    inv = pd.DataFrame(
+        {
+            "sku": sku,
+            "snapshot_date": pd.Timestamp(ctx.snapshot_date()),
+            "location": FBA,
+            "available": _stock(ctx, df, "fulfillable"),
+            "inbound": (
+                _stock(ctx, df, "in_working")
+                + _stock(ctx, df, "in_shipped")
+                + _stock(ctx, df, "in_receiving")
+            ),
+            "reserved": _stock(ctx, df, "reserved"),
+            "unfulfillable": _stock(ctx, df, "unsellable"),
+        },
+        index=df.index,
+    )
     inv = keep_last_per_key(ctx, inv, ["sku"], "SKU")
-    price = (to_number(ctx, df["price"], "price", expected=MONEY, minimum=0)
-             if "price" in df.columns else None)
-    volume = (to_number(ctx, df["volume"], "volume", expected="cubic feet per unit", minimum=0)
-              if "volume" in df.columns else None)
-    products = _products(df, sku=sku, asin=to_text(df["asin"]),
-                         title=to_text(df["title"]) if "title" in df.columns else None,
-                         price=price, cubic_feet=volume)
+    price = (
+        to_number(ctx, df["price"], "price", expected=MONEY, minimum=0)
+        if "price" in df.columns
+        else None
+    )
+    volume = (
+        to_number(ctx, df["volume"], "volume", expected="cubic feet per unit", minimum=0)
+        if "volume" in df.columns
+        else None
+    )
+    products = _products(
+        df,
+        sku=sku,
+        asin=to_text(df["asin"]),
+        title=to_text(df["title"]) if "title" in df.columns else None,
+        price=price,
+        cubic_feet=volume,
+    )
     return {"inventory": finish("inventory", inv), "products": products}
 
 
@@ -303,28 +356,49 @@ def parse_restock(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFrame
     df = drop_duplicate_rows(ctx, df)
     sku = to_text(df["sku"])
     require(ctx, sku, "sku", "a SKU")
-    reserved_parts = [k for k in ("fc_transfer", "fc_processing", "customer_order")
-                      if k in df.columns]
-    reserved = (sum(_stock(ctx, df, k) for k in reserved_parts) if reserved_parts
-                else pd.Series(float("nan"), index=df.index))
-    inv = pd.DataFrame({
-        "sku": sku, "snapshot_date": pd.Timestamp(ctx.snapshot_date()), "location": FBA,
-        "available": _stock(ctx, df, "available"), "inbound": _stock(ctx, df, "inbound"),
-        "reserved": reserved, "unfulfillable": _stock(ctx, df, "unfulfillable"),
-    }, index=df.index)
+    reserved_parts = [
+        k for k in ("fc_transfer", "fc_processing", "customer_order") if k in df.columns
+    ]
+    reserved = (
+        sum(_stock(ctx, df, k) for k in reserved_parts)
+        if reserved_parts
+        else pd.Series(float("nan"), index=df.index)
+    )
+    inv = pd.DataFrame(
+        {
+            "sku": sku,
+            "snapshot_date": pd.Timestamp(ctx.snapshot_date()),
+            "location": FBA,
+            "available": _stock(ctx, df, "available"),
+            "inbound": _stock(ctx, df, "inbound"),
+            "reserved": reserved,
+            "unfulfillable": _stock(ctx, df, "unfulfillable"),
+        },
+        index=df.index,
+    )
     inv = keep_last_per_key(ctx, inv, ["sku"], "SKU")
-    price = (to_number(ctx, df["price"], "price", expected=MONEY, minimum=0)
-             if "price" in df.columns else None)
-    products = _products(df, sku=sku, asin=to_text(df["asin"]),
-                         title=to_text(df["title"]) if "title" in df.columns else None,
-                         price=price)
+    price = (
+        to_number(ctx, df["price"], "price", expected=MONEY, minimum=0)
+        if "price" in df.columns
+        else None
+    )
+    products = _products(
+        df,
+        sku=sku,
+        asin=to_text(df["asin"]),
+        title=to_text(df["title"]) if "title" in df.columns else None,
+        price=price,
+    )
     return {"inventory": finish("inventory", inv), "products": products}
 
 
 # -- FBA Inventory planning (inventory age) ---------------------------------------------
 AGE_BUCKETS = {  # column key -> R-K2 bucket
-    "age_0_90": "0-90", "age_91_180": "91-180", "age_181_270": "181-270",
-    "age_271_365": "271-365", "age_365_plus": "365+",
+    "age_0_90": "0-90",
+    "age_91_180": "91-180",
+    "age_181_270": "181-270",
+    "age_271_365": "271-365",
+    "age_365_plus": "365+",
 }
 PLANNING = [
     Col("snapshot", ("snapshot-date",)),
@@ -355,27 +429,45 @@ def parse_planning(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFram
     df = drop_duplicate_rows(ctx, df)
     sku = to_text(df["sku"])
     require(ctx, sku, "sku", "a SKU")
-    snap = (to_date(ctx, df["snapshot"], "snapshot") if "snapshot" in df.columns
-            else pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]"))
+    snap = (
+        to_date(ctx, df["snapshot"], "snapshot")
+        if "snapshot" in df.columns
+        else pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    )
     if snap.isna().any():
         snap = snap.fillna(pd.Timestamp(ctx.snapshot_date()))
     base = pd.DataFrame({"snapshot_date": snap, "sku": sku}, index=df.index)
-    inv = base.assign(location=FBA, available=_stock(ctx, df, "available"),
-                      inbound=_stock(ctx, df, "inbound"))
+    inv = base.assign(
+        location=FBA, available=_stock(ctx, df, "available"), inbound=_stock(ctx, df, "inbound")
+    )
     inv = sum_per_key(inv, ["snapshot_date", "sku", "location"], ["available", "inbound"])
     ages = base.assign(**{k: _stock(ctx, df, k) for k in AGE_BUCKETS})
-    aging = ages.melt(id_vars=["snapshot_date", "sku"], value_vars=list(AGE_BUCKETS),
-                      var_name="bucket", value_name="units")
+    aging = ages.melt(
+        id_vars=["snapshot_date", "sku"],
+        value_vars=list(AGE_BUCKETS),
+        var_name="bucket",
+        value_name="units",
+    )
     aging["bucket"] = aging["bucket"].map(AGE_BUCKETS)
     aging = sum_per_key(aging, ["snapshot_date", "sku", "bucket"], ["units"])
     order = {b: i for i, b in enumerate(AGE_BUCKETS.values())}
-    aging = aging.sort_values(["snapshot_date", "sku", "bucket"],
-                              key=lambda s: s.map(order) if s.name == "bucket" else s)
-    price = (to_number(ctx, df["price"], "price", expected=MONEY, minimum=0)
-             if "price" in df.columns else None)
-    products = _products(df, sku=sku,
-                         asin=to_text(df["asin"]) if "asin" in df.columns else None,
-                         title=to_text(df["title"]) if "title" in df.columns else None,
-                         price=price)
-    return {"aging": finish("aging", aging), "inventory": finish("inventory", inv),
-            "products": products}
+    aging = aging.sort_values(
+        ["snapshot_date", "sku", "bucket"], key=lambda s: s.map(order) if s.name == "bucket" else s
+    )
+    price = (
+        to_number(ctx, df["price"], "price", expected=MONEY, minimum=0)
+        if "price" in df.columns
+        else None
+    )
+    products = _products(
+        df,
+        sku=sku,
+        asin=to_text(df["asin"]) if "asin" in df.columns else None,
+        title=to_text(df["title"]) if "title" in df.columns else None,
+        price=price,
+    )
+    return {
+        "aging": finish("aging", aging),
+        "inventory": finish("inventory", inv),
+        "products": products,
+    }

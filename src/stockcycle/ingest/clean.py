@@ -74,8 +74,9 @@ class Context:
     def header(self, key: str) -> str:
         return self.headers.get(key, key)
 
-    def fail(self, values: pd.Series, bad: pd.Series, key: str, message: str,
-             expected: str | None = None) -> None:
+    def fail(
+        self, values: pd.Series, bad: pd.Series, key: str, message: str, expected: str | None = None
+    ) -> None:
         """Raise for the first row where ``bad`` holds; ``{value}`` in message is the cell."""
         arr = bad.to_numpy(dtype=bool, na_value=False)
         if not arr.any():
@@ -83,8 +84,13 @@ class Context:
         pos = int(arr.argmax())
         raw = values.iloc[pos]
         shown = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw)
-        raise InputError(message.format(value=shown.strip()), file=self.file,
-                         row=int(values.index[pos]), column=self.header(key), expected=expected)
+        raise InputError(
+            message.format(value=shown.strip()),
+            file=self.file,
+            row=int(values.index[pos]),
+            column=self.header(key),
+            expected=expected,
+        )
 
 
 def strip(s: pd.Series) -> pd.Series:
@@ -112,15 +118,47 @@ def require(ctx: Context, s: pd.Series, key: str, what: str) -> None:
 _INT = r"[+-]?\d+"
 _SIMPLE = r"[+-]?\d+(?:\.\d+)?"
 _SIGNS = "$\u20ac\u00a3\u00a5\u20b9"
-_CODES = ("usd", "eur", "gbp", "cad", "aud", "inr", "jpy", "mxn", "brl", "sgd", "chf", "sek",
-          "pln", "try", "aed", "sar", "egp", "kr", "z\u0142")
+_CODES = (
+    "usd",
+    "eur",
+    "gbp",
+    "cad",
+    "aud",
+    "inr",
+    "jpy",
+    "mxn",
+    "brl",
+    "sgd",
+    "chf",
+    "sek",
+    "pln",
+    "try",
+    "aed",
+    "sar",
+    "egp",
+    "kr",
+    "z\u0142",
+)
 # A currency sign or code, the one definition for numbers, Xray headers and Xray prices:
 # '$', '€', 'AU$', 'R$', 'USD', 'CHF', 'kr' (SEK), 'zł' (PLN). Case-insensitive, embeddable.
 CURRENCY = rf"(?i:[a-z]{{0,3}}[{_SIGNS}]|\b(?:{'|'.join(_CODES)})\b)"
-_CURRENCY_NAMES = {"$": "USD", "us$": "USD", "au$": "AUD", "a$": "AUD", "ca$": "CAD",
-                   "c$": "CAD", "mx$": "MXN", "r$": "BRL", "s$": "SGD", "\u20ac": "EUR",
-                   "\u00a3": "GBP", "\u20b9": "INR", "\u00a5": "JPY", "kr": "SEK",
-                   "z\u0142": "PLN"}
+_CURRENCY_NAMES = {
+    "$": "USD",
+    "us$": "USD",
+    "au$": "AUD",
+    "a$": "AUD",
+    "ca$": "CAD",
+    "c$": "CAD",
+    "mx$": "MXN",
+    "r$": "BRL",
+    "s$": "SGD",
+    "\u20ac": "EUR",
+    "\u00a3": "GBP",
+    "\u20b9": "INR",
+    "\u00a5": "JPY",
+    "kr": "SEK",
+    "z\u0142": "PLN",
+}
 _SPACES = "[ \t\u00a0\u2007\u2009\u202f]"
 _US = r"[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)"
 _EU = r"[+-]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d*)?|,\d+)"
@@ -146,8 +184,10 @@ def _bare(t: pd.Series, percent: bool = False, allow_gt: bool = False) -> pd.Ser
 
 def _styles(v: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(readable 1,234.56-style, readable 1.234,56-style) per bare cell."""
-    return (v.str.fullmatch(_US).fillna(False).astype(bool),
-            v.str.fullmatch(_EU).fillna(False).astype(bool))
+    return (
+        v.str.fullmatch(_US).fillna(False).astype(bool),
+        v.str.fullmatch(_EU).fillna(False).astype(bool),
+    )
 
 
 def decide_decimal(columns: dict[str, pd.Series], delimiter: str | None) -> tuple[str, str | None]:
@@ -198,8 +238,10 @@ def decide_decimal(columns: dict[str, pd.Series], delimiter: str | None) -> tupl
     if votes["."] or example is None or delimiter is None:
         return by_delimiter, None
     why = "semicolon-separated" if delimiter == ";" else "not semicolon-separated"
-    return by_delimiter, (f"numbers such as '{example}' can be read two ways; read "
-                          f"{_STYLE[by_delimiter]} because the file is {why}: check them")
+    return by_delimiter, (
+        f"numbers such as '{example}' can be read two ways; read "
+        f"{_STYLE[by_delimiter]} because the file is {why}: check them"
+    )
 
 
 def _numeric_column(t: pd.Series) -> bool:
@@ -208,8 +250,14 @@ def _numeric_column(t: pd.Series) -> bool:
     return bool((us_ok | eu_ok).all())
 
 
-def _numbers(ctx: Context, s: pd.Series, key: str, expected: str,
-             allow_gt: bool = False, percent: bool = False) -> pd.Series:
+def _numbers(
+    ctx: Context,
+    s: pd.Series,
+    key: str,
+    expected: str,
+    allow_gt: bool = False,
+    percent: bool = False,
+) -> pd.Series:
     t = strip(s)
     miss = missing(t)
     out = pd.Series(np.nan, index=s.index, dtype="float64")
@@ -235,8 +283,14 @@ def _numbers(ctx: Context, s: pd.Series, key: str, expected: str,
     european = decimal == ","
     wrong = (us_ok & ~eu_ok) if european else (eu_ok & ~us_ok)
     other = "." if european else ","
-    ctx.fail(raw, wrong, key, f"'{{value}}' is written {_STYLE[other]} but the other numbers "
-             f"in this {scope} are {_STYLE[decimal]}", f"one number style per {scope}")
+    ctx.fail(
+        raw,
+        wrong,
+        key,
+        f"'{{value}}' is written {_STYLE[other]} but the other numbers "
+        f"in this {scope} are {_STYLE[decimal]}",
+        f"one number style per {scope}",
+    )
     if european:
         conv = v.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:
@@ -248,28 +302,45 @@ def _numbers(ctx: Context, s: pd.Series, key: str, expected: str,
     return out
 
 
-def to_number(ctx: Context, s: pd.Series, key: str, *, expected: str = "a number",
-              whole: bool = False, minimum: float | None = None,
-              allow_gt: bool = False) -> pd.Series:
+def to_number(
+    ctx: Context,
+    s: pd.Series,
+    key: str,
+    *,
+    expected: str = "a number",
+    whole: bool = False,
+    minimum: float | None = None,
+    allow_gt: bool = False,
+) -> pd.Series:
     """Numbers as float64 (NaN where missing), checked whole / not below ``minimum``.
 
     ``allow_gt`` accepts Helium 10's capped counts such as ``>306`` (read as 306)."""
     out = _numbers(ctx, s, key, expected, allow_gt=allow_gt)
     if whole:
-        ctx.fail(s, out.notna() & (out % 1 != 0), key, "'{value}' is not a whole number",
-                 expected)
+        ctx.fail(s, out.notna() & (out % 1 != 0), key, "'{value}' is not a whole number", expected)
     if minimum is not None:
         ctx.fail(s, out < minimum, key, f"'{{value}}' is below {minimum:g}", expected)
     return out
 
 
-def to_percent(ctx: Context, s: pd.Series, key: str, *, maximum: float | None = None,
-               expected: str = "a percentage like 12.5%") -> pd.Series:
+def to_percent(
+    ctx: Context,
+    s: pd.Series,
+    key: str,
+    *,
+    maximum: float | None = None,
+    expected: str = "a percentage like 12.5%",
+) -> pd.Series:
     """``12.5%`` (or ``12.5``) -> 0.125. ``maximum`` is a share: 1.0 refuses ``112%``."""
     out = _numbers(ctx, s, key, expected, percent=True) / 100.0
     if maximum is not None:
-        ctx.fail(s, out > maximum + 1e-9, key, f"'{{value}}' is more than {maximum:.0%}",
-                 f"a percentage between 0% and {maximum:.0%}")
+        ctx.fail(
+            s,
+            out > maximum + 1e-9,
+            key,
+            f"'{{value}}' is more than {maximum:.0%}",
+            f"a percentage between 0% and {maximum:.0%}",
+        )
     return out
 
 
@@ -284,8 +355,10 @@ def to_share(ctx: Context, s: pd.Series, key: str, *, expected: str) -> pd.Serie
 
 
 # -- dates -----------------------------------------------------------------------------------
-_TIME = (r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
-         r"(?: ?(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT|[A-Z]{3,4}))?)?")
+_TIME = (
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+    r"(?: ?(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT|[A-Z]{3,4}))?)?"
+)
 _DATE_FORMS = {
     "iso": r"\d{4}-\d{2}-\d{2}" + _TIME,
     "ymd": r"\d{4}/\d{1,2}/\d{1,2}" + _TIME,
@@ -293,13 +366,16 @@ _DATE_FORMS = {
     "dot": r"\d{1,2}\.\d{1,2}\.\d{4}",
     "name": r"[A-Za-z]{3,9}\.? \d{1,2},? \d{4}",
 }
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
 DATE_EXPECTED = "a date like 2025-01-15, 1/15/2025 or Mar 22, 2011"
 
 
-def to_date(ctx: Context, s: pd.Series, key: str, *,
-            expected: str = DATE_EXPECTED) -> pd.Series:
+def to_date(ctx: Context, s: pd.Series, key: str, *, expected: str = DATE_EXPECTED) -> pd.Series:
     """Dates (datetime64, midnight) from the forms in the module docstring; NaT if missing."""
     t = strip(s)
     miss = missing(t)
@@ -315,32 +391,51 @@ def to_date(ctx: Context, s: pd.Series, key: str, *,
     todo &= ~iso
     if todo.any():
         rest = t[todo]
-        forms = {k: rest.str.fullmatch(p).fillna(False).astype(bool)
-                 for k, p in _DATE_FORMS.items() if k != "iso"}
+        forms = {
+            k: rest.str.fullmatch(p).fillna(False).astype(bool)
+            for k, p in _DATE_FORMS.items()
+            if k != "iso"
+        }
         known = np.logical_or.reduce([m.to_numpy() for m in forms.values()])
-        ctx.fail(rest, pd.Series(~known, index=rest.index), key,
-                 "'{value}' is not a date in a form we read", expected)
+        ctx.fail(
+            rest,
+            pd.Series(~known, index=rest.index),
+            key,
+            "'{value}' is not a date in a form we read",
+            expected,
+        )
         date_part = rest.str.split(r"[T ]", n=1, regex=True).str[0]
         if forms["ymd"].any():
-            parts.append(pd.to_datetime(date_part[forms["ymd"]], format="%Y/%m/%d",
-                                        errors="coerce"))
+            parts.append(
+                pd.to_datetime(date_part[forms["ymd"]], format="%Y/%m/%d", errors="coerce")
+            )
         if forms["slash"].any():
             sl = date_part[forms["slash"]]
             first = pd.to_numeric(sl.str.split("/").str[0])
             second = pd.to_numeric(sl.str.split("/").str[1])
             if (first > 12).any() and (second > 12).any():
-                ctx.fail(sl, second > 12, key, "'{value}' does not fit the day/month order of "
-                         "the other dates in this column", "one date order per column")
+                ctx.fail(
+                    sl,
+                    second > 12,
+                    key,
+                    "'{value}' does not fit the day/month order of the other dates in this column",
+                    "one date order per column",
+                )
             day_first = bool((first > 12).any())
             if not day_first and not (second > 12).any() and (first != second).any():
                 # Every date reads both ways: US order, unless the file is European.
                 day_first = ctx.european
                 example = sl[(first != second).to_numpy()].iloc[0]
-                order = ("day/month/year, because the file's numbers are European-style"
-                         if day_first else "month/day/year (US)")
-                ctx.warnings.append(f"the dates in column '{ctx.header(key)}' (like "
-                                    f"'{example}') could be day/month or month/day; read as "
-                                    f"{order}: check them")
+                order = (
+                    "day/month/year, because the file's numbers are European-style"
+                    if day_first
+                    else "month/day/year (US)"
+                )
+                ctx.warnings.append(
+                    f"the dates in column '{ctx.header(key)}' (like "
+                    f"'{example}') could be day/month or month/day; read as "
+                    f"{order}: check them"
+                )
             fmt = "%d/%m/%Y" if day_first else "%m/%d/%Y"
             parts.append(pd.to_datetime(sl, format=fmt, errors="coerce"))
         if forms["dot"].any():
@@ -349,16 +444,27 @@ def to_date(ctx: Context, s: pd.Series, key: str, *,
             nm = rest[forms["name"]].str.extract(r"^([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})$")
             month = nm[0].str.lower().str.slice(0, 3).map(_MONTHS)
             bad_name = month.isna()
-            ctx.fail(rest[forms["name"]], bad_name, key, "'{value}' has no month name we know",
-                     expected)
-            text = (nm[2] + "-" + month.astype("Int64").astype(str).str.zfill(2) + "-"
-                    + nm[1].str.zfill(2))
+            ctx.fail(
+                rest[forms["name"]], bad_name, key, "'{value}' has no month name we know", expected
+            )
+            text = (
+                nm[2]
+                + "-"
+                + month.astype("Int64").astype(str).str.zfill(2)
+                + "-"
+                + nm[1].str.zfill(2)
+            )
             parts.append(pd.to_datetime(text, format="%Y-%m-%d", errors="coerce"))
     parsed = pd.concat(parts).sort_index() if parts else out
     ctx.fail(t[parsed.index], parsed.isna(), key, "'{value}' is not a valid date", expected)
     years = parsed.dt.year
-    ctx.fail(t[parsed.index], (years < 1900) | (years > 2100), key,
-             "'{value}' is not a plausible date", expected)
+    ctx.fail(
+        t[parsed.index],
+        (years < 1900) | (years > 2100),
+        key,
+        "'{value}' is not a plausible date",
+        expected,
+    )
     parsed = parsed.astype("datetime64[ns]")
     out[parsed.index] = parsed
     return out

@@ -36,8 +36,7 @@ class Col:
     norm_names: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "norm_names", frozenset(normalise_header(n)
-                                                         for n in self.names))
+        object.__setattr__(self, "norm_names", frozenset(normalise_header(n) for n in self.names))
 
     def matches(self, norm: str) -> bool:
         """Whether a normalised header is this column."""
@@ -77,13 +76,25 @@ class TargetInfo:
         return self.required + self.optional
 
 
-def make_format(kind: str, label: str, tables: list[str], columns: list[Col],
-                parser: Callable, *, generic: bool = False, description: str = "") -> FormatInfo:
+def make_format(
+    kind: str,
+    label: str,
+    tables: list[str],
+    columns: list[Col],
+    parser: Callable,
+    *,
+    generic: bool = False,
+    description: str = "",
+) -> FormatInfo:
     return FormatInfo(
-        kind=kind, label=label,
+        kind=kind,
+        label=label,
         required=[c.names[0] for c in columns if c.required],
         optional=[c.names[0] for c in columns if not c.required],
-        tables=tables, columns=tuple(columns), parser=parser, generic=generic,
+        tables=tables,
+        columns=tuple(columns),
+        parser=parser,
+        generic=generic,
         description=description,
     )
 
@@ -106,11 +117,17 @@ class Match:
     def problem(self) -> str:
         parts = []
         if self.missing:
-            parts.append("missing " + ", ".join(repr(m) for m in self.missing[:4])
-                         + (", ..." if len(self.missing) > 4 else ""))
+            parts.append(
+                "missing "
+                + ", ".join(repr(m) for m in self.missing[:4])
+                + (", ..." if len(self.missing) > 4 else "")
+            )
         if self.extra:
-            parts.append("has other columns " + ", ".join(repr(e) for e in self.extra[:3])
-                         + (", ..." if len(self.extra) > 3 else ""))
+            parts.append(
+                "has other columns "
+                + ", ".join(repr(e) for e in self.extra[:3])
+                + (", ..." if len(self.extra) > 3 else "")
+            )
         return "; ".join(parts)
 
 
@@ -135,13 +152,25 @@ class UnrecognisedFormat(InputError):
     """The headers match no known format. ``columns`` lists the file's headers (for the
     mapping step); ``closest`` lists ``(label, missing headers)`` of the nearest formats."""
 
-    def __init__(self, message: str, *, file: str | None, columns: list[str],
-                 closest: list[tuple[str, list[str]]], column: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None,
+        columns: list[str],
+        closest: list[tuple[str, list[str]]],
+        column: str | None = None,
+    ) -> None:
         self.columns = columns
         self.closest = closest
-        super().__init__(message, file=file, row=1 if column else None, column=column,
-                         expected="the headers of a known report, or use the column-mapping "
-                         "step (stockcycle import --map ... --as TABLE)")
+        super().__init__(
+            message,
+            file=file,
+            row=1 if column else None,
+            column=column,
+            expected="the headers of a known report, or use the column-mapping "
+            "step (stockcycle import --map ... --as TABLE)",
+        )
 
 
 def detect(formats: list[FormatInfo], headers: list[str], file: str) -> Match:
@@ -153,28 +182,33 @@ def detect(formats: list[FormatInfo], headers: list[str], file: str) -> Match:
         return max(complete, key=lambda m: (m.n_required, len(m.found)))
     shown = [h for h in headers if h.strip()]
     # Closest: most required columns present, then fewest problems.
-    ranked = sorted((m for m in matches if m.n_required),
-                    key=lambda m: (-m.n_required, len(m.missing) + len(m.extra)))
-    closest = [(m.fmt.label, m.missing + [f"(not a column: {e})" for e in m.extra])
-               for m in ranked[:3]]
+    ranked = sorted(
+        (m for m in matches if m.n_required),
+        key=lambda m: (-m.n_required, len(m.missing) + len(m.extra)),
+    )
+    closest = [
+        (m.fmt.label, m.missing + [f"(not a column: {e})" for e in m.extra]) for m in ranked[:3]
+    ]
     if ranked and ranked[0].n_required >= 2 and len(ranked[0].missing) <= 2:
         best = ranked[0]
         if best.missing:
             miss = ", ".join(repr(c) for c in best.missing)
-            message = (f"the headers look like {best.fmt.label} but the required column(s) "
-                       f"{miss} are missing")
+            message = (
+                f"the headers look like {best.fmt.label} but the required column(s) "
+                f"{miss} are missing"
+            )
             column = best.missing[0]
         else:
             other = ", ".join(repr(e) for e in best.extra[:3])
             verb = "is not one of its columns" if len(best.extra) == 1 else "are not its columns"
-            message = (f"the headers look like {best.fmt.label} but {other} {verb} "
-                       f"({', '.join(best.fmt.required + best.fmt.optional)})")
+            message = (
+                f"the headers look like {best.fmt.label} but {other} {verb} "
+                f"({', '.join(best.fmt.required + best.fmt.optional)})"
+            )
             column = best.extra[0]
-        raise UnrecognisedFormat(message, file=file, columns=shown, closest=closest,
-                                 column=column)
+        raise UnrecognisedFormat(message, file=file, columns=shown, closest=closest, column=column)
     head = ", ".join(repr(h) for h in shown[:8]) + (", ..." if len(shown) > 8 else "")
     message = f"the headers ({head}) match no known format"
     if ranked:
-        message += "; closest: " + "; ".join(f"{m.fmt.label} ({m.problem()})"
-                                             for m in ranked[:3])
+        message += "; closest: " + "; ".join(f"{m.fmt.label} ({m.problem()})" for m in ranked[:3])
     raise UnrecognisedFormat(message, file=file, columns=shown, closest=closest)

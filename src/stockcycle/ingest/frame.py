@@ -41,8 +41,10 @@ class ParseContext(Context):
             return start, end
         end = self.snapshot_date()
         start = end - timedelta(days=29)
-        self.warnings.append(f"the report has no dates: assumed it covers the 30 days {start} "
-                             f"to {end}; give the real period if it differs")
+        self.warnings.append(
+            f"the report has no dates: assumed it covers the 30 days {start} "
+            f"to {end}; give the real period if it differs"
+        )
         return start, end
 
     def step(self, fraction: float, message: str) -> None:
@@ -82,8 +84,9 @@ def keep_last_per_key(ctx: Context, df: pd.DataFrame, key: list[str], what: str)
     return df
 
 
-def sum_per_key(df: pd.DataFrame, key: list[str], sums: list[str],
-                firsts: list[str] | None = None) -> pd.DataFrame:
+def sum_per_key(
+    df: pd.DataFrame, key: list[str], sums: list[str], firsts: list[str] | None = None
+) -> pd.DataFrame:
     """Add up ``sums`` per key (NaN only where every value is NaN); ``firsts`` keep the first."""
     agg: dict[str, tuple[str, object]] = {c: (c, lambda s: s.sum(min_count=1)) for c in sums}
     for c in firsts or []:

@@ -49,36 +49,72 @@ from stockcycle.ingest.frame import (
 from stockcycle.schema import TABLES
 
 TARGETS: dict[str, TargetInfo] = {
-    t.name: t for t in [
-        TargetInfo("sales", "Sales per day", ["date", "sku", "units"],
-                   ["revenue", "price", "channel", "returns", "currency"],
-                   "Units sold per day, SKU and channel.", {"channel": "Amazon.com"}),
-        TargetInfo("inventory", "Inventory snapshot", ["sku", "available"],
-                   ["inbound", "reserved", "unfulfillable", "location", "snapshot_date"],
-                   "Stock per SKU and location on a date.",
-                   {"location": "FBA", "snapshot_date": "as_of (default today)"}),
-        TargetInfo("products", "Product economics", ["sku"],
-                   [c for c in TABLES["products"].columns if c != "sku"],
-                   "Costs, fees, sizes and supply parameters per SKU."),
-        TargetInfo("keywords", "Keyword search volumes", ["keyword", "search_volume"],
-                   ["trend", "competing_products", "snapshot_date"],
-                   "Monthly search volume per keyword.",
-                   {"snapshot_date": "as_of (default today)"}),
-        TargetInfo("promotions", "Planned promotions", ["sku", "start", "end"],
-                   ["name", "expected_lift"], "Promotions and events per SKU."),
-        TargetInfo("purchase_orders", "Purchase orders", ["po", "sku", "units"],
-                   ["ordered", "eta", "location", "status"], "Open and past purchase orders."),
+    t.name: t
+    for t in [
+        TargetInfo(
+            "sales",
+            "Sales per day",
+            ["date", "sku", "units"],
+            ["revenue", "price", "channel", "returns", "currency"],
+            "Units sold per day, SKU and channel.",
+            {"channel": "Amazon.com"},
+        ),
+        TargetInfo(
+            "inventory",
+            "Inventory snapshot",
+            ["sku", "available"],
+            ["inbound", "reserved", "unfulfillable", "location", "snapshot_date"],
+            "Stock per SKU and location on a date.",
+            {"location": "FBA", "snapshot_date": "as_of (default today)"},
+        ),
+        TargetInfo(
+            "products",
+            "Product economics",
+            ["sku"],
+            [c for c in TABLES["products"].columns if c != "sku"],
+            "Costs, fees, sizes and supply parameters per SKU.",
+        ),
+        TargetInfo(
+            "keywords",
+            "Keyword search volumes",
+            ["keyword", "search_volume"],
+            ["trend", "competing_products", "snapshot_date"],
+            "Monthly search volume per keyword.",
+            {"snapshot_date": "as_of (default today)"},
+        ),
+        TargetInfo(
+            "promotions",
+            "Planned promotions",
+            ["sku", "start", "end"],
+            ["name", "expected_lift"],
+            "Promotions and events per SKU.",
+        ),
+        TargetInfo(
+            "purchase_orders",
+            "Purchase orders",
+            ["po", "sku", "units"],
+            ["ordered", "eta", "location", "status"],
+            "Open and past purchase orders.",
+        ),
     ]
 }
 
-SHARES = {"referral_pct": "a share like 0.15 or 15%", "trend": "a change like 0.25 or 25%",
-          "expected_lift": "a lift like 0.5 or 50%"}
+SHARES = {
+    "referral_pct": "a share like 0.15 or 15%",
+    "trend": "a change like 0.25 or 25%",
+    "expected_lift": "a lift like 0.5 or 50%",
+}
 _EXPECTED = {
-    "units": "a number of units", "available": "a number of units, 0 or more",
-    "inbound": "a number of units, 0 or more", "reserved": "a number of units, 0 or more",
-    "unfulfillable": "a number of units, 0 or more", "returns": "a number of units, 0 or more",
-    "revenue": "an amount like 1,299.99", "price": "a price like 12.99",
-    "search_volume": "a monthly search volume", "competing_products": "a count like 1,234",
+    "units": "a number of units",
+    "available": "a number of units, 0 or more",
+    "inbound": "a number of units, 0 or more",
+    "reserved": "a number of units, 0 or more",
+    "unfulfillable": "a number of units, 0 or more",
+    "returns": "a number of units, 0 or more",
+    "revenue": "an amount like 1,299.99",
+    "price": "a price like 12.99",
+    "search_volume": "a monthly search volume",
+    "competing_products": "a count like 1,234",
 }
 _MAY_BE_NEGATIVE = {"units", "revenue"}  # sales: negative units are returns; refunds
 # Counts of physical units (sales, purchase_orders, inventory): a fraction is a wrong cell.
@@ -99,10 +135,15 @@ def _clean(ctx: ParseContext, df: pd.DataFrame, table: str) -> pd.DataFrame:
             out[col] = to_date(ctx, df[col], col, expected=DATE_EXPECTED)
         elif typ == "float":
             whole = col in _WHOLE
-            out[col] = to_number(ctx, df[col], col,
-                                 expected=WHOLE_UNITS if whole else _EXPECTED.get(col, "a number"),
-                                 whole=whole, minimum=None if col in _MAY_BE_NEGATIVE else 0,
-                                 allow_gt=col == "competing_products")
+            out[col] = to_number(
+                ctx,
+                df[col],
+                col,
+                expected=WHOLE_UNITS if whole else _EXPECTED.get(col, "a number"),
+                whole=whole,
+                minimum=None if col in _MAY_BE_NEGATIVE else 0,
+                allow_gt=col == "competing_products",
+            )
         else:
             out[col] = to_text(df[col])
     for col in target.required:
@@ -129,8 +170,10 @@ def _sales(ctx: ParseContext, df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     key = ["date", "sku", "channel"]
     clash = df.duplicated(key, keep=False)
     if clash.any():
-        ctx.warnings.append(f"{int(clash.sum()):,} rows share a date, SKU and channel; "
-                            "their units and revenue were added up")
+        ctx.warnings.append(
+            f"{int(clash.sum()):,} rows share a date, SKU and channel; "
+            "their units and revenue were added up"
+        )
         sums = ["units", "returns"] + (["revenue"] if "revenue" in df else [])
         firsts = [c for c in ("currency",) if c in df]
         df = sum_per_key(df, key, sums, firsts)
@@ -150,8 +193,7 @@ def _snapshot(ctx: ParseContext, df: pd.DataFrame, col: str = "snapshot_date") -
 def _inventory(ctx: ParseContext, df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     df = _snapshot(ctx, df)
     df["location"] = df["location"].fillna("FBA") if "location" in df else "FBA"
-    df = keep_last_per_key(ctx, df, ["snapshot_date", "sku", "location"],
-                           "date, SKU and location")
+    df = keep_last_per_key(ctx, df, ["snapshot_date", "sku", "location"], "date, SKU and location")
     return {"inventory": finish("inventory", df)}
 
 
@@ -161,30 +203,47 @@ def _products(ctx: ParseContext, df: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def _keywords(ctx: ParseContext, df: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    df = keep_last_per_key(ctx, _snapshot(ctx, df), ["snapshot_date", "keyword"],
-                           "date and keyword")
+    df = keep_last_per_key(
+        ctx, _snapshot(ctx, df), ["snapshot_date", "keyword"], "date and keyword"
+    )
     return {"keywords": finish("keywords", df)}
 
 
 def _promotions(ctx: ParseContext, df: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    ctx.fail(df["end"].dt.strftime("%Y-%m-%d"), df["end"] < df["start"], "end",
-             "'{value}' is before the promotion's start", "an end date on or after the start")
-    df = keep_last_per_key(ctx, df, ["sku", "start"] + (["name"] if "name" in df else []),
-                           "SKU, start and name")
+    ctx.fail(
+        df["end"].dt.strftime("%Y-%m-%d"),
+        df["end"] < df["start"],
+        "end",
+        "'{value}' is before the promotion's start",
+        "an end date on or after the start",
+    )
+    df = keep_last_per_key(
+        ctx, df, ["sku", "start"] + (["name"] if "name" in df else []), "SKU, start and name"
+    )
     return {"promotions": finish("promotions", df)}
 
 
 def _purchase_orders(ctx: ParseContext, df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     if "ordered" in df and "eta" in df:
-        ctx.fail(df["eta"].dt.strftime("%Y-%m-%d"), df["eta"] < df["ordered"], "eta",
-                 "'{value}' is before the order date", "an arrival date on or after ordered")
+        ctx.fail(
+            df["eta"].dt.strftime("%Y-%m-%d"),
+            df["eta"] < df["ordered"],
+            "eta",
+            "'{value}' is before the order date",
+            "an arrival date on or after ordered",
+        )
     df = keep_last_per_key(ctx, df, ["po", "sku"], "PO and SKU")
     return {"purchase_orders": finish("purchase_orders", df)}
 
 
-_BUILDERS = {"sales": _sales, "inventory": _inventory, "products": _products,
-             "keywords": _keywords, "promotions": _promotions,
-             "purchase_orders": _purchase_orders}
+_BUILDERS = {
+    "sales": _sales,
+    "inventory": _inventory,
+    "products": _products,
+    "keywords": _keywords,
+    "promotions": _promotions,
+    "purchase_orders": _purchase_orders,
+}
 
 
 def parse_generic(df: pd.DataFrame, ctx: ParseContext, *, table: str) -> dict[str, pd.DataFrame]:
@@ -197,14 +256,23 @@ def generic_formats() -> list[FormatInfo]:
     out = []
     for t in TARGETS.values():
         cols = [Col(c, (c,), True) for c in t.required] + [Col(c, (c,)) for c in t.optional]
-        out.append(make_format(f"generic_{t.name}", f"{t.label} table ({t.name})", [t.name],
-                               cols, partial(parse_generic, table=t.name), generic=True,
-                               description=t.description))
+        out.append(
+            make_format(
+                f"generic_{t.name}",
+                f"{t.label} table ({t.name})",
+                [t.name],
+                cols,
+                partial(parse_generic, table=t.name),
+                generic=True,
+                description=t.description,
+            )
+        )
     return out
 
 
-def mapped_positions(headers: list[str], mapping: dict[str, str], target: str,
-                     file: str) -> dict[str, int]:
+def mapped_positions(
+    headers: list[str], mapping: dict[str, str], target: str, file: str
+) -> dict[str, int]:
     """Check a column mapping (file column -> stockcycle column) and return, per stockcycle
     column, the position of the file column that fills it.
 
@@ -212,8 +280,11 @@ def mapped_positions(headers: list[str], mapping: dict[str, str], target: str,
     without being mapped, unless the mapping uses that column for something else or sends
     another column to it; so ``qty=units`` is enough for a file with date, sku and qty."""
     if target not in TARGETS:
-        raise InputError(f"'{target}' is not a table a mapped file can fill", file=file,
-                         expected=", ".join(TARGETS))
+        raise InputError(
+            f"'{target}' is not a table a mapped file can fill",
+            file=file,
+            expected=", ".join(TARGETS),
+        )
     info = TARGETS[target]
     norms = [normalise_header(h) for h in headers]
     found: dict[str, int] = {}
@@ -221,16 +292,27 @@ def mapped_positions(headers: list[str], mapping: dict[str, str], target: str,
         if not dst:
             continue
         if dst not in info.columns:
-            raise InputError(f"the mapping sends '{src}' to '{dst}', which is not a column of "
-                             f"{target}", file=file, expected=", ".join(info.columns))
+            raise InputError(
+                f"the mapping sends '{src}' to '{dst}', which is not a column of {target}",
+                file=file,
+                expected=", ".join(info.columns),
+            )
         n = normalise_header(src)
         if n not in norms:
-            raise InputError(f"the mapping names '{src}', which is not a column of this file",
-                             file=file, row=1, column=src,
-                             expected="one of " + ", ".join(repr(h) for h in headers if h))
+            raise InputError(
+                f"the mapping names '{src}', which is not a column of this file",
+                file=file,
+                row=1,
+                column=src,
+                expected="one of " + ", ".join(repr(h) for h in headers if h),
+            )
         if dst in found:
-            raise InputError(f"the mapping sends two columns to '{dst}'", file=file, column=src,
-                             expected="one file column per stockcycle column")
+            raise InputError(
+                f"the mapping sends two columns to '{dst}'",
+                file=file,
+                column=src,
+                expected="one file column per stockcycle column",
+            )
         found[dst] = norms.index(n)
     mapped_away = {normalise_header(src) for src in mapping}
     for col in info.columns:
@@ -241,10 +323,15 @@ def mapped_positions(headers: list[str], mapping: dict[str, str], target: str,
     if missing:
         used = set(found.values())
         spare = [h for pos, h in enumerate(headers) if h.strip() and pos not in used]
-        candidates = ("; the file's columns not used yet: "
-                      + ", ".join(repr(h) for h in spare)) if spare else ""
-        raise InputError(f"the mapping leaves out the required column(s) "
-                         f"{', '.join(repr(m) for m in missing)} of {target}{candidates}",
-                         file=file, expected="a file column for each of "
-                         + ", ".join(info.required))
+        candidates = (
+            ("; the file's columns not used yet: " + ", ".join(repr(h) for h in spare))
+            if spare
+            else ""
+        )
+        raise InputError(
+            f"the mapping leaves out the required column(s) "
+            f"{', '.join(repr(m) for m in missing)} of {target}{candidates}",
+            file=file,
+            expected="a file column for each of " + ", ".join(info.required),
+        )
     return found

@@ -34,9 +34,13 @@ class SearchNeeded(InputError):
     """An Xray export was given without the search it was taken on (the app asks for it)."""
 
     def __init__(self, file: str) -> None:
-        super().__init__("Helium 10 Xray export: say which search it was taken on (--search in "
-                         "the command line, 'Search' on the Data page)", file=file,
-                         expected="the Amazon search or category, e.g. 'silicone baking mat'")
+        super().__init__(
+            "Helium 10 Xray export: say which search it was taken on (--search in "
+            "the command line, 'Search' on the Data page)",
+            file=file,
+            expected="the Amazon search or category, e.g. 'silicone baking mat'",
+        )
+
 
 _XRAY_COMMON = [
     Col("display_order", ("Display Order",)),
@@ -102,14 +106,16 @@ def parse_xray(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFrame]:
     if "sponsored" in df.columns:
         sponsored |= df["sponsored"].str.strip().str.casefold().isin(_TRUE).fillna(False)
     if "display_order" in df.columns:
-        sponsored |= df["display_order"].str.casefold().str.contains("sponsored",
-                                                                     regex=False).fillna(False)
+        sponsored |= (
+            df["display_order"].str.casefold().str.contains("sponsored", regex=False).fillna(False)
+        )
     prefix = r"^\s*\(?sponsored\)?\s*[-:|]?\s*"
     in_title = title.str.contains(r"(?i)" + prefix, regex=True).fillna(False).astype(bool)
     sponsored |= in_title
     title = title.str.replace(r"(?i)" + prefix, "", regex=True).where(in_title, title)
-    currency = (_currency_from_header(ctx.headers.get("price"))
-                or _currency_from_values(df["price"].astype("str")))
+    currency = _currency_from_header(ctx.headers.get("price")) or _currency_from_values(
+        df["price"].astype("str")
+    )
 
     def num(key: str, expected: str) -> pd.Series | None:
         if key not in df.columns:
@@ -118,30 +124,44 @@ def parse_xray(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFrame]:
 
     rating = num("rating", "a star rating from 0 to 5")
     if rating is not None:
-        ctx.fail(df["rating"], rating > 5, "rating", "'{value}' is above 5 stars",
-                 "a star rating from 0 to 5")
-    comp = pd.DataFrame({
-        "snapshot_date": pd.Timestamp(ctx.snapshot_date()),
-        "search": search,
-        "asin": asin, "title": title,
-        "brand": to_text(df["brand"]) if "brand" in df.columns else None,
-        "price": num("price", "a price like 12.99"), "currency": currency,
-        "monthly_sales": num("sales", "monthly units sold"),
-        "parent_sales": num("parent_sales", "monthly units sold"),
-        "revenue": num("revenue", "monthly revenue like 1,234.56"),
-        "bsr": num("bsr", "a best-seller rank"),
-        "fees": num("fees", "a fee like 4.50"),
-        "reviews": num("reviews", "a number of reviews"),
-        "rating": rating, "sellers": num("sellers", "a number of sellers"),
-        "created": (to_date(ctx, df["created"], "created") if "created" in df.columns
-                    else None),
-        "sponsored": sponsored.astype(bool),
-        "country": to_text(df["country"]) if "country" in df.columns else None,
-    }, index=df.index)
+        ctx.fail(
+            df["rating"],
+            rating > 5,
+            "rating",
+            "'{value}' is above 5 stars",
+            "a star rating from 0 to 5",
+        )
+    comp = pd.DataFrame(
+        {
+            "snapshot_date": pd.Timestamp(ctx.snapshot_date()),
+            "search": search,
+            "asin": asin,
+            "title": title,
+            "brand": to_text(df["brand"]) if "brand" in df.columns else None,
+            "price": num("price", "a price like 12.99"),
+            "currency": currency,
+            "monthly_sales": num("sales", "monthly units sold"),
+            "parent_sales": num("parent_sales", "monthly units sold"),
+            "revenue": num("revenue", "monthly revenue like 1,234.56"),
+            "bsr": num("bsr", "a best-seller rank"),
+            "fees": num("fees", "a fee like 4.50"),
+            "reviews": num("reviews", "a number of reviews"),
+            "rating": rating,
+            "sellers": num("sellers", "a number of sellers"),
+            "created": (
+                to_date(ctx, df["created"], "created") if "created" in df.columns else None
+            ),
+            "sponsored": sponsored.astype(bool),
+            "country": to_text(df["country"]) if "country" in df.columns else None,
+        },
+        index=df.index,
+    )
     dup = comp.duplicated(["asin", "sponsored"], keep="first")
     if dup.any():
-        ctx.warnings.append(f"{int(dup.sum()):,} rows repeat an ASIN already listed; the first "
-                            "(higher) position kept")
+        ctx.warnings.append(
+            f"{int(dup.sum()):,} rows repeat an ASIN already listed; the first "
+            "(higher) position kept"
+        )
         comp = comp[~dup.to_numpy()]
     n_sp = int(comp["sponsored"].sum())
     if n_sp:
@@ -175,24 +195,39 @@ def parse_keywords(df: pd.DataFrame, ctx: ParseContext) -> dict[str, pd.DataFram
     df = drop_duplicate_rows(ctx, df)
     kw = to_text(df["keyword"])
     require(ctx, kw, "keyword", "a keyword")
-    volume = to_number(ctx, df["search_volume"], "search_volume",
-                       expected="a monthly search volume", minimum=0)
-    out = pd.DataFrame({"snapshot_date": pd.Timestamp(ctx.snapshot_date()), "keyword": kw,
-                        "search_volume": volume}, index=df.index)
+    volume = to_number(
+        ctx, df["search_volume"], "search_volume", expected="a monthly search volume", minimum=0
+    )
+    out = pd.DataFrame(
+        {
+            "snapshot_date": pd.Timestamp(ctx.snapshot_date()),
+            "keyword": kw,
+            "search_volume": volume,
+        },
+        index=df.index,
+    )
     if "trend" in df.columns:
         out["trend"] = to_percent(ctx, df["trend"], "trend", expected="a change like 25 or -3%")
     if "competing" in df.columns:
         raw = df["competing"].str.strip()
         capped = raw.str.startswith(">").fillna(False) & ~missing(raw)
         if capped.any():
-            ctx.notes.append(f"{int(capped.sum()):,} competing-product counts are capped by "
-                             "Helium 10 (like >306) and read as the number shown")
-        out["competing_products"] = to_number(ctx, df["competing"], "competing",
-                                              expected="a count like 1,234 or >306",
-                                              minimum=0, allow_gt=True)
+            ctx.notes.append(
+                f"{int(capped.sum()):,} competing-product counts are capped by "
+                "Helium 10 (like >306) and read as the number shown"
+            )
+        out["competing_products"] = to_number(
+            ctx,
+            df["competing"],
+            "competing",
+            expected="a count like 1,234 or >306",
+            minimum=0,
+            allow_gt=True,
+        )
     dup = out.duplicated(["keyword"], keep="first")
     if dup.any():
-        ctx.warnings.append(f"{int(dup.sum()):,} rows repeat a keyword already listed; the "
-                            "first kept")
+        ctx.warnings.append(
+            f"{int(dup.sum()):,} rows repeat a keyword already listed; the first kept"
+        )
         out = out[~dup.to_numpy()]
     return {"keywords": finish("keywords", out)}

@@ -105,8 +105,11 @@ class Layout:
     def other_sheets_note(self) -> str:
         if not self.other_sheets:
             return ""
-        return ("; the workbook's other sheets (" + ", ".join(f"'{n}'" for n in self.other_sheets)
-                + ") are not read: move the table to the first sheet or save that sheet as CSV")
+        return (
+            "; the workbook's other sheets ("
+            + ", ".join(f"'{n}'" for n in self.other_sheets)
+            + ") are not read: move the table to the first sheet or save that sheet as CSV"
+        )
 
 
 def _encoding(src: Source, head: bytes) -> str:
@@ -166,8 +169,13 @@ def sniff(src: Source) -> Layout:
             best, best_n = d, n
     quoting = csv.QUOTE_NONE if best == "\t" and '"' not in header_line else csv.QUOTE_MINIMAL
     headers = _split(header_line, best, quoting)
-    return Layout("text", headers=[h.lstrip("\ufeff") for h in headers], encoding=encoding,
-                  delimiter=best, quoting=quoting)
+    return Layout(
+        "text",
+        headers=[h.lstrip("\ufeff") for h in headers],
+        encoding=encoding,
+        delimiter=best,
+        quoting=quoting,
+    )
 
 
 def _cell_text(value: object, number_format: str | None) -> str:
@@ -191,8 +199,16 @@ def _cell_text(value: object, number_format: str | None) -> str:
 # What openpyxl and zipfile raise for a damaged or cut-short workbook (found by damaging each
 # part of a workbook: the zip, its deflate data, a missing part, broken XML, bad cell values).
 # Anything else is a bug and must surface as one, not as "damaged workbook".
-_BROKEN_XLSX = (zipfile.BadZipFile, zlib.error, KeyError, IndexError, ValueError, ParseError,
-                OSError, EOFError)
+_BROKEN_XLSX = (
+    zipfile.BadZipFile,
+    zlib.error,
+    KeyError,
+    IndexError,
+    ValueError,
+    ParseError,
+    OSError,
+    EOFError,
+)
 
 
 def _sniff_xlsx(src: Source) -> Layout:
@@ -204,21 +220,27 @@ def _sniff_xlsx(src: Source) -> Layout:
         with src.open() as f:
             wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
             ws = wb.worksheets[0]
-            cells = [[(c.value, getattr(c, "number_format", None)) for c in row]
-                     for row in ws.iter_rows()]
+            cells = [
+                [(c.value, getattr(c, "number_format", None)) for c in row]
+                for row in ws.iter_rows()
+            ]
             sheet, others = ws.title, [n for n in wb.sheetnames if n != ws.title]
             wb.close()
     except (*_BROKEN_XLSX, InvalidFileException) as err:
-        raise src.error("this is not a readable Excel workbook (it may be damaged or cut "
-                        f"short: {type(err).__name__})", expected="an .xlsx file saved by "
-                        "Excel, or a CSV") from None
+        raise src.error(
+            "this is not a readable Excel workbook (it may be damaged or cut "
+            f"short: {type(err).__name__})",
+            expected="an .xlsx file saved by Excel, or a CSV",
+        ) from None
     rows = [[_cell_text(v, fmt) for v, fmt in row] for row in cells]
     while rows and not any(v.strip() for v in rows[-1]):
         rows.pop()
     layout = Layout("xlsx", headers=[], sheet=sheet, other_sheets=others)
     if not rows:
-        raise src.error(f"the first sheet '{sheet}' is empty{layout.other_sheets_note()}",
-                        expected=TABLE_EXPECTED)
+        raise src.error(
+            f"the first sheet '{sheet}' is empty{layout.other_sheets_note()}",
+            expected=TABLE_EXPECTED,
+        )
     headers = rows[0]
     while headers and not headers[-1].strip():
         headers = headers[:-1]
@@ -226,8 +248,11 @@ def _sniff_xlsx(src: Source) -> Layout:
     data = []
     for i, row in enumerate(rows[1:], start=2):
         if any(v.strip() for v in row[width:]):
-            raise src.error(f"this row has a value in column {width + 1}, which has no header",
-                            row=i, expected="one value per header column")
+            raise src.error(
+                f"this row has a value in column {width + 1}, which has no header",
+                row=i,
+                expected="one value per header column",
+            )
         data.append((row + [""] * width)[:width])
     layout.headers, layout.rows = headers, data
     return layout
@@ -269,9 +294,11 @@ def _check_rows(src: Source, layout: Layout) -> None:
 
 
 def _ragged(src: Source, row: int, n: int, width: int) -> None:
-    raise src.error(f"this row has {n} fields but the header has {width}", row=row,
-                    expected="one value per header column; a value may hold a delimiter only "
-                    "inside quotes")
+    raise src.error(
+        f"this row has {n} fields but the header has {width}",
+        row=row,
+        expected="one value per header column; a value may hold a delimiter only inside quotes",
+    )
 
 
 def _validated_encoding(src: Source, layout: Layout) -> str:
@@ -294,23 +321,34 @@ def read_rows(src: Source, layout: Layout, positions: list[int]) -> pd.DataFrame
     dropped. Column labels are the positions."""
     positions = sorted(set(positions))
     if layout.kind == "xlsx":
-        df = pd.DataFrame([[r[p] for p in positions] for r in layout.rows], columns=positions,
-                          dtype="str")
+        df = pd.DataFrame(
+            [[r[p] for p in positions] for r in layout.rows], columns=positions, dtype="str"
+        )
     else:
         _validated_encoding(src, layout)
         with src.open() as f:
             try:
                 df = pd.read_csv(
-                    f, sep=layout.delimiter, header=0, usecols=positions, dtype="str",
-                    na_filter=False, keep_default_na=False, skip_blank_lines=False,
-                    encoding=layout.encoding, quoting=layout.quoting, engine="c",
+                    f,
+                    sep=layout.delimiter,
+                    header=0,
+                    usecols=positions,
+                    dtype="str",
+                    na_filter=False,
+                    keep_default_na=False,
+                    skip_blank_lines=False,
+                    encoding=layout.encoding,
+                    quoting=layout.quoting,
+                    engine="c",
                 )
             except pd.errors.ParserError as err:
-                raise src.error(f"the table cannot be read: {err}".strip(),
-                                expected=TABLE_EXPECTED) from None
+                raise src.error(
+                    f"the table cannot be read: {err}".strip(), expected=TABLE_EXPECTED
+                ) from None
             except UnicodeDecodeError:
-                raise src.error(f"the file is not valid {layout.encoding} text",
-                                expected=TABLE_EXPECTED) from None
+                raise src.error(
+                    f"the file is not valid {layout.encoding} text", expected=TABLE_EXPECTED
+                ) from None
         df.columns = positions
     df.index = pd.RangeIndex(2, len(df) + 2)
     if len(df):

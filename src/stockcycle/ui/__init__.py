@@ -178,15 +178,17 @@ def sidebar_nav() -> None:
         st.page_link("app.py", label="Home", icon=":material/home:")
         for path in page_files():
             label = page_label(path)
-            st.page_link(path, label=label,
-                         icon=_PAGE_ICONS.get(label.lower(), ":material/description:"))
+            st.page_link(
+                path, label=label, icon=_PAGE_ICONS.get(label.lower(), ":material/description:")
+            )
 
 
 def start_page(title: str) -> None:
     """Page config and the sidebar (navigation + open workspace); the page draws its title and
     then ``show_flash()``."""
-    st.set_page_config(page_title=f"{title} · stockcycle", page_icon=":material/inventory_2:",
-                       layout="wide")
+    st.set_page_config(
+        page_title=f"{title} · stockcycle", page_icon=":material/inventory_2:", layout="wide"
+    )
     sidebar_nav()
     ws = current_workspace()
     with st.sidebar:
@@ -196,8 +198,10 @@ def start_page(title: str) -> None:
         else:
             st.markdown(f"**Workspace:** {ws.name}")
         if is_shared():
-            st.caption("Shared server: your workspace lives only in this browser tab's "
-                       "session. Download it on Home to keep it.")
+            st.caption(
+                "Shared server: your workspace lives only in this browser tab's "
+                "session. Download it on Home to keep it."
+            )
 
 
 def page_setup(title: str) -> Workspace:
@@ -211,8 +215,10 @@ def page_setup(title: str) -> Workspace:
     show_flash()
     ws = current_workspace()
     if ws is None:
-        st.info("Open or create a workspace on Home first: it holds your data and settings.",
-                icon=":material/folder_open:")
+        st.info(
+            "Open or create a workspace on Home first: it holds your data and settings.",
+            icon=":material/folder_open:",
+        )
         st.page_link("app.py", label="Go to Home", icon=":material/home:")
         st.stop()
     return ws

@@ -61,8 +61,7 @@ def _sample_workspace(shared: bool) -> Workspace:
 
 
 def _sample_button(shared: bool, key: str) -> None:
-    if st.button("Load sample workspace", key=key, type="primary",
-                 icon=":material/science:"):
+    if st.button("Load sample workspace", key=key, type="primary", icon=":material/science:"):
         ws = _sample_workspace(shared)
         if _load_sample(ws):
             open_workspace(ws)
@@ -93,29 +92,37 @@ def local_picker() -> None:
             name = new_name.strip()
             try:
                 if not name:
-                    raise InputError("the workspace needs a name",
-                                     expected="letters, digits, spaces, '-' or '_'")
+                    raise InputError(
+                        "the workspace needs a name", expected="letters, digits, spaces, '-' or '_'"
+                    )
                 existed = name in names
                 ws = Workspace.named(name)
             except InputError as err:
                 show_error(err)
             else:
                 open_workspace(ws)
-                flash(f"Opened the existing workspace “{name}”." if existed
-                      else f"Created workspace “{name}”. Add your files on the Data page.")
+                flash(
+                    f"Opened the existing workspace “{name}”."
+                    if existed
+                    else f"Created workspace “{name}”. Add your files on the Data page."
+                )
                 st.rerun()
     with col_sample:
         st.markdown("**Try the sample**")
-        st.caption("A fictional brand with about 40 products in every life-cycle stage, "
-                   "in real Amazon and Helium 10 report formats.")
+        st.caption(
+            "A fictional brand with about 40 products in every life-cycle stage, "
+            "in real Amazon and Helium 10 report formats."
+        )
         _sample_button(shared=False, key="home_sample")
 
 
 def shared_picker() -> None:
     """Shared deployment: a private workspace per browser session; no listing of anyone's."""
-    st.info("This is a shared server. Your workspace is private to this browser session and is "
-            "deleted when the server restarts: download it to keep it, restore it next time.",
-            icon=":material/lock:")
+    st.info(
+        "This is a shared server. Your workspace is private to this browser session and is "
+        "deleted when the server restarts: download it to keep it, restore it next time.",
+        icon=":material/lock:",
+    )
     col_sample, col_new, col_restore = st.columns(3, border=True)
     with col_sample:
         st.markdown("**Try the sample**")
@@ -130,10 +137,12 @@ def shared_picker() -> None:
             st.rerun()
     with col_restore:
         st.markdown("**Restore workspace**")
-        upload = st.file_uploader("Workspace file (.sqlite)", type=["sqlite", "sqlite3", "db"],
-                                  key="home_restore_file")
-        if upload is not None and st.button("Restore", key="home_restore",
-                                            icon=":material/restore:"):
+        upload = st.file_uploader(
+            "Workspace file (.sqlite)", type=["sqlite", "sqlite3", "db"], key="home_restore_file"
+        )
+        if upload is not None and st.button(
+            "Restore", key="home_restore", icon=":material/restore:"
+        ):
             # Keep the seller's name for it: "stockcycle-my-brand.sqlite" -> "my-brand".
             stem = re.sub(r"[^\w -]", "", Path(upload.name).stem.removeprefix("stockcycle-"))
             folder = new_session_dir() / (stem.strip() or "workspace")
@@ -151,9 +160,14 @@ def shared_picker() -> None:
 def download_button(ws: Workspace) -> None:
     """The whole workspace as one file, built only when clicked."""
     st.download_button(
-        "Download workspace", data=lambda: workspace_bytes(ws.db_path),
-        file_name=f"stockcycle-{ws.name}.sqlite", mime="application/vnd.sqlite3",
-        icon=":material/download:", key="home_download", on_click="ignore")
+        "Download workspace",
+        data=lambda: workspace_bytes(ws.db_path),
+        file_name=f"stockcycle-{ws.name}.sqlite",
+        mime="application/vnd.sqlite3",
+        icon=":material/download:",
+        key="home_download",
+        on_click="ignore",
+    )
 
 
 # -- what is loaded ------------------------------------------------------------------------------
@@ -174,8 +188,11 @@ def summary(ws: Workspace, shared: bool) -> None:
             close_workspace()
             st.rerun()
     if not info["sources"]:
-        st.info("This workspace is empty. Add your sales, inventory and product files on the "
-                "Data page.", icon=":material/upload_file:")
+        st.info(
+            "This workspace is empty. Add your sales, inventory and product files on the "
+            "Data page.",
+            icon=":material/upload_file:",
+        )
         st.page_link("pages/1_Data.py", label="Add data", icon=":material/upload_file:")
         return
     counts = info["row_counts"]
@@ -197,9 +214,15 @@ def summary(ws: Workspace, shared: bool) -> None:
     import_messages(info["problems"], info["notes"])
 
     with st.expander("Data sources", expanded=False):
-        sources = pd.DataFrame(info["sources"]).rename(columns={
-            "file": "File", "format": "Recognised as", "rows_read": "Lines read",
-            "rows_loaded": "Rows loaded", "imported_at": "Imported (UTC)"})
+        sources = pd.DataFrame(info["sources"]).rename(
+            columns={
+                "file": "File",
+                "format": "Recognised as",
+                "rows_read": "Lines read",
+                "rows_loaded": "Rows loaded",
+                "imported_at": "Imported (UTC)",
+            }
+        )
         st.dataframe(sources, hide_index=True, width="stretch")
         tables = pd.DataFrame([{"Table": t, "Rows": n} for t, n in counts.items() if n])
         st.dataframe(tables, hide_index=True)
@@ -210,17 +233,19 @@ def import_messages(problems: list[str], notes: list[str]) -> None:
     warning; notes (neutral facts such as sponsored rows kept) as a caption, out of the way."""
     if problems:
         n = len(problems)
-        st.warning(f"{n} data problem{'s' if n != 1 else ''} found while importing: please "
-                   f"check {'them' if n != 1 else 'it'} below. The files were still imported; "
-                   "where the result is not what you want, fix the source file and import it "
-                   "again.", icon=":material/warning:")
+        st.warning(
+            f"{n} data problem{'s' if n != 1 else ''} found while importing: please "
+            f"check {'them' if n != 1 else 'it'} below. The files were still imported; "
+            "where the result is not what you want, fix the source file and import it "
+            "again.",
+            icon=":material/warning:",
+        )
         with st.expander("Data problems"):
             st.markdown("\n".join(f"- {p}" for p in problems))
     else:
         st.caption("No data problems found in the imported files.")
     if notes:
-        with st.expander(f"Import notes ({len(notes)}): what was read and how, no action "
-                         "needed"):
+        with st.expander(f"Import notes ({len(notes)}): what was read and how, no action needed"):
             st.markdown("\n".join(f"- {n}" for n in notes))
 
 
@@ -239,7 +264,8 @@ def main() -> None:
         "Plan inventory for your Amazon products across their whole life: launch, growth, "
         "maturity, decline and exit. Load your Amazon and Helium 10 reports, and every page "
         "ends in a decision you can act on: an order quantity, a ship date, a price or an "
-        "exit date.")
+        "exit date."
+    )
     ws = current_workspace()
     picker = shared_picker if shared else local_picker
     if ws is None:
@@ -250,5 +276,3 @@ def main() -> None:
     st.divider()
     with st.expander("Switch workspace" if not shared else "Start over or restore"):
         picker()
-
-

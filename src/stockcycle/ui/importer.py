@@ -55,29 +55,41 @@ def parse_entry(entry: dict[str, Any]) -> None:
         bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"{name}: {message}")
 
     try:
-        parsed = parse_file(entry["data"], name, mapping=entry["mapping"],
-                            target=entry["target"], as_of=entry["as_of"],
-                            search=entry["search"], period=entry["period"], progress=progress)
+        parsed = parse_file(
+            entry["data"],
+            name,
+            mapping=entry["mapping"],
+            target=entry["target"],
+            as_of=entry["as_of"],
+            search=entry["search"],
+            period=entry["period"],
+            progress=progress,
+        )
     except UnrecognisedFormat as err:
         columns = [str(c) for c in err.columns]
-        entry.update(parsed=None, columns=columns, detail=str(err), kind=None, waiting=False,
-                     error=f"{name}: its headers ({', '.join(columns[:8])}"
-                           f"{', …' if len(columns) > 8 else ''}) match no known report. "
-                           "Tell stockcycle what the columns hold below.")
+        entry.update(
+            parsed=None,
+            columns=columns,
+            detail=str(err),
+            kind=None,
+            waiting=False,
+            error=f"{name}: its headers ({', '.join(columns[:8])}"
+            f"{', …' if len(columns) > 8 else ''}) match no known report. "
+            "Tell stockcycle what the columns hold below.",
+        )
     except SearchNeeded as err:
         # Not a broken file: an Xray export that waits for the seller to name its search.
-        entry.update(parsed=None, error=_with_file_name(str(err), name), detail=None,
-                     kind=XRAY, waiting=True)
+        entry.update(
+            parsed=None, error=_with_file_name(str(err), name), detail=None, kind=XRAY, waiting=True
+        )
     except InputError as err:
         # A failed mapping keeps the mapping step open with the columns read before; an Xray
         # keeps its search input on screen.
-        entry.update(parsed=None, error=_with_file_name(str(err), name), detail=None,
-                     waiting=False)
+        entry.update(parsed=None, error=_with_file_name(str(err), name), detail=None, waiting=False)
     except Exception as err:  # noqa: BLE001 - one broken file must not stop the others
         # The boundary of this one file: the seller reads one line (the traceback is logged)
         # and can remove the file; the other files still import.
-        entry.update(parsed=None, detail=None, waiting=False,
-                     error=f"{name}: {error_message(err)}")
+        entry.update(parsed=None, detail=None, waiting=False, error=f"{name}: {error_message(err)}")
     else:
         entry.update(parsed=parsed, error=None, detail=None, kind=parsed.kind, waiting=False)
     finally:
@@ -100,9 +112,19 @@ def take_uploads(files: list[Any]) -> None:
         data = f.getvalue()
         entry_id = hashlib.sha256(data + f.name.encode()).hexdigest()[:16]
         entries[entry_id] = {
-            "id": entry_id, "name": f.name, "data": data, "parsed": None, "error": None,
-            "columns": None, "mapping": None, "target": None, "as_of": None, "search": None,
-            "period": None, "kind": None, "waiting": False,
+            "id": entry_id,
+            "name": f.name,
+            "data": data,
+            "parsed": None,
+            "error": None,
+            "columns": None,
+            "mapping": None,
+            "target": None,
+            "as_of": None,
+            "search": None,
+            "period": None,
+            "kind": None,
+            "waiting": False,
         }
         parse_entry(entries[entry_id])
 
@@ -128,10 +150,13 @@ def _report_inputs(entry: dict[str, Any]) -> None:
     left, right = st.columns(2)
     if xray:
         search = left.text_input(
-            "Search this Xray was taken on (required)", value=entry["search"] or "",
-            key=f"search_{entry['id']}", placeholder="e.g. silicone baking mat",
+            "Search this Xray was taken on (required)",
+            value=entry["search"] or "",
+            key=f"search_{entry['id']}",
+            placeholder="e.g. silicone baking mat",
             help="The Amazon search term or category page the export shows. Snapshots of the "
-                 "same search, taken on different days, are compared over time.").strip()
+            "same search, taken on different days, are compared over time.",
+        ).strip()
         if (search or None) != entry["search"]:
             # Read again at once, so the file's other inputs show up in this same run.
             entry.update(search=search or None)
@@ -143,16 +168,22 @@ def _report_inputs(entry: dict[str, Any]) -> None:
         traffic = pf.tables["traffic"]
         used = (traffic["period_start"].iloc[0].date(), traffic["period_end"].iloc[0].date())
         chosen = where.date_input(
-            "Period the report covers", value=used, key=f"period_{entry['id']}",
+            "Period the report covers",
+            value=used,
+            key=f"period_{entry['id']}",
             help="This Business Report has no Date column: give the dates you chose in "
-                 "Seller Central when you downloaded it (by default the 30 days ending on "
-                 "the day it was downloaded).")
+            "Seller Central when you downloaded it (by default the 30 days ending on "
+            "the day it was downloaded).",
+        )
         if isinstance(chosen, tuple | list) and len(chosen) == 2 and tuple(chosen) != used:
             changes["period"] = (chosen[0], chosen[1])
     elif pf is not None and pf.as_of is not None:
         chosen_date = where.date_input(
-            "Snapshot date (as of)", value=pf.as_of, key=f"asof_{entry['id']}",
-            help="This report carries no date of its own: the day it was downloaded.")
+            "Snapshot date (as of)",
+            value=pf.as_of,
+            key=f"asof_{entry['id']}",
+            help="This report carries no date of its own: the day it was downloaded.",
+        )
         if chosen_date != pf.as_of:
             changes["as_of"] = chosen_date
     if changes:
@@ -162,6 +193,7 @@ def _report_inputs(entry: dict[str, Any]) -> None:
 
 def _guess(column: str, columns: list[str]) -> int:
     """Index (in the selectbox options) of the file column that plainly is ``column``."""
+
     def norm(text: str) -> str:
         return re.sub(r"[^a-z0-9]", "", text.lower())
 
@@ -179,9 +211,12 @@ def _mapping_step(entry: dict[str, Any]) -> None:
         st.markdown("**Map the columns** — tell stockcycle what this file holds.")
         targets = list(TARGETS)
         target = st.selectbox(
-            "This file holds", targets, key=f"map_target_{entry['id']}",
+            "This file holds",
+            targets,
+            key=f"map_target_{entry['id']}",
             index=targets.index(entry["target"]) if entry["target"] in targets else 0,
-            format_func=lambda t: getattr(TARGETS[t], "label", "") or t)
+            format_func=lambda t: getattr(TARGETS[t], "label", "") or t,
+        )
         info = TARGETS[target]
         required = list(getattr(info, "required", ()))
         optional = list(getattr(info, "optional", ()))
@@ -190,12 +225,16 @@ def _mapping_step(entry: dict[str, Any]) -> None:
         grid = st.columns(3)
         for i, col in enumerate(required + optional):
             src = grid[i % 3].selectbox(
-                f"{col}{' (required)' if col in required else ''}", options,
-                index=_guess(col, columns), key=f"map_{entry['id']}_{target}_{col}")
+                f"{col}{' (required)' if col in required else ''}",
+                options,
+                index=_guess(col, columns),
+                key=f"map_{entry['id']}_{target}_{col}",
+            )
             if src != _NOT_IN_FILE:
                 chosen[col] = src
-        if st.button("Read with this mapping", key=f"map_apply_{entry['id']}",
-                     icon=":material/swap_horiz:"):
+        if st.button(
+            "Read with this mapping", key=f"map_apply_{entry['id']}", icon=":material/swap_horiz:"
+        ):
             entry.update(mapping={src: col for col, src in chosen.items()}, target=target)
             parse_entry(entry)
             st.rerun()
@@ -224,8 +263,14 @@ def draw_entry(entry: dict[str, Any]) -> None:
                 _mapping_step(entry)
             return
         title.markdown(f"**{entry['name']}** — recognised as **{pf.label}**")
-        tables = ", ".join(f"{len(df):,} {name} row{'s' if len(df) != 1 else ''}"
-                           for name, df in pf.tables.items() if len(df)) or "no rows"
+        tables = (
+            ", ".join(
+                f"{len(df):,} {name} row{'s' if len(df) != 1 else ''}"
+                for name, df in pf.tables.items()
+                if len(df)
+            )
+            or "no rows"
+        )
         lines = f"{pf.rows_read:,} line{'s' if pf.rows_read != 1 else ''}"
         st.markdown(f":material/check_circle: {lines} read → {tables}")
         for warning in pf.warnings:
@@ -237,13 +282,18 @@ def draw_entry(entry: dict[str, Any]) -> None:
 # -- the page ------------------------------------------------------------------------------------
 def upload_section(ws: Workspace) -> None:
     st.subheader("Add files")
-    st.caption("Amazon All Orders, Business Report, FBA inventory and inventory-age reports, "
-               "Helium 10 Xray and Cerebro exports, or your own tables of sales, inventory, "
-               "products, keywords, promotions or purchase orders (CSV, TSV, TXT or XLSX). "
-               "Files are checked here first; nothing is saved until you import them.")
+    st.caption(
+        "Amazon All Orders, Business Report, FBA inventory and inventory-age reports, "
+        "Helium 10 Xray and Cerebro exports, or your own tables of sales, inventory, "
+        "products, keywords, promotions or purchase orders (CSV, TSV, TXT or XLSX). "
+        "Files are checked here first; nothing is saved until you import them."
+    )
     files = st.file_uploader(
-        "Files to import", type=FILE_TYPES, accept_multiple_files=True,
-        key=f"data_upload_{st.session_state.get(_GEN_KEY, 0)}")
+        "Files to import",
+        type=FILE_TYPES,
+        accept_multiple_files=True,
+        key=f"data_upload_{st.session_state.get(_GEN_KEY, 0)}",
+    )
     take_uploads(list(files or []))
     entries = list(pending().values())
     for entry in entries:
@@ -253,8 +303,9 @@ def upload_section(ws: Workspace) -> None:
         return
     go, clear = st.columns([3, 1])
     label = f"Import {len(ready)} file{'s' if len(ready) != 1 else ''} into workspace"
-    if go.button(label, type="primary", disabled=not ready, key="data_import",
-                 icon=":material/save:"):
+    if go.button(
+        label, type="primary", disabled=not ready, key="data_import", icon=":material/save:"
+    ):
         try:
             report = ws.import_files([e["parsed"] for e in ready])
         except InputError as err:  # a value the workspace cannot store; nothing was written
@@ -264,8 +315,10 @@ def upload_section(ws: Workspace) -> None:
             pending().pop(e["id"], None)
         reset_uploader()
         rows = sum(r["rows"] for r in report)
-        flash(f"Imported {len(report)} file{'s' if len(report) != 1 else ''} "
-              f"({rows:,} rows) into “{ws.name}”.")
+        flash(
+            f"Imported {len(report)} file{'s' if len(report) != 1 else ''} "
+            f"({rows:,} rows) into “{ws.name}”."
+        )
         st.rerun()
     if clear.button("Clear the list", key="data_clear", icon=":material/clear_all:"):
         pending().clear()
@@ -286,21 +339,31 @@ def preview_section(ws: Workspace) -> None:
     counts = ws.row_counts()
     tables = list(TABLES)
     filled = [t for t in tables if counts.get(t)]
-    table = st.selectbox("Table", tables, key="data_preview_table",
-                         index=tables.index(filled[0]) if filled else 0)
+    table = st.selectbox(
+        "Table", tables, key="data_preview_table", index=tables.index(filled[0]) if filled else 0
+    )
     st.caption(f"{TABLES[table].description} {counts.get(table, 0):,} rows.")
     if not counts.get(table):
         st.info("Nothing imported into this table yet.")
         return
     df = read_table(str(ws.path), table, data_version(ws))
-    dates = {c: st.column_config.DateColumn(c, format="YYYY-MM-DD")
-             for c, typ in TABLES[table].columns.items() if typ == "date"}
+    dates = {
+        c: st.column_config.DateColumn(c, format="YYYY-MM-DD")
+        for c, typ in TABLES[table].columns.items()
+        if typ == "date"
+    }
     st.dataframe(df.head(PREVIEW_ROWS), hide_index=True, width="stretch", column_config=dates)
     if len(df) > PREVIEW_ROWS:
         st.caption(f"The first {PREVIEW_ROWS} of {len(df):,} rows; download the table for all.")
-    st.download_button(f"Download {table}.csv", data=lambda: _csv_bytes(df, table),
-                       file_name=f"{ws.name}-{table}.csv", mime="text/csv",
-                       key="data_download", on_click="ignore", icon=":material/download:")
+    st.download_button(
+        f"Download {table}.csv",
+        data=lambda: _csv_bytes(df, table),
+        file_name=f"{ws.name}-{table}.csv",
+        mime="text/csv",
+        key="data_download",
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 
 def import_log_section(ws: Workspace) -> None:
@@ -309,16 +372,18 @@ def import_log_section(ws: Workspace) -> None:
     if log_df.empty:
         st.caption("No files imported yet.")
         return
-    view = pd.DataFrame({
-        "File": log_df["file_name"],
-        "Recognised as": log_df["label"],
-        "Lines read": log_df["rows_read"],
-        "Rows loaded": log_df["rows_loaded"],
-        "As of": log_df["as_of"],
-        "Imported (UTC)": log_df["imported_at"],
-        "Problems": [" · ".join(json.loads(w or "[]")) for w in log_df["warnings"]],
-        "Notes": [" · ".join(json.loads(n or "[]")) for n in log_df["notes"]],
-    })
+    view = pd.DataFrame(
+        {
+            "File": log_df["file_name"],
+            "Recognised as": log_df["label"],
+            "Lines read": log_df["rows_read"],
+            "Rows loaded": log_df["rows_loaded"],
+            "As of": log_df["as_of"],
+            "Imported (UTC)": log_df["imported_at"],
+            "Problems": [" · ".join(json.loads(w or "[]")) for w in log_df["warnings"]],
+            "Notes": [" · ".join(json.loads(n or "[]")) for n in log_df["notes"]],
+        }
+    )
     st.dataframe(view, hide_index=True, width="stretch")
 
 

@@ -25,8 +25,12 @@ FAMILIES = {
 }
 
 
-_STAGES = ("Life-cycle stages page", "Forecast page (via each SKU's stage)",
-           "stockcycle stages", "stockcycle forecast")
+_STAGES = (
+    "Life-cycle stages page",
+    "Forecast page (via each SKU's stage)",
+    "stockcycle stages",
+    "stockcycle forecast",
+)
 _FORECAST = ("Forecast page", "stockcycle forecast", "stockcycle backtest")
 #: Where each setting is read today. A setting not listed is kept in the workspace and takes
 #: effect when the page for its rule arrives; the Settings page says which is which, so it
@@ -57,16 +61,19 @@ def usage_line(items: list[dict[str, Any]]) -> str:
     """One line for a tab: which of its settings are used today and where (from ``USED_BY``)."""
     used = [i for i in items if i["name"] in USED_BY]
     if not used:
-        return ("Not used by any page yet: these settings are kept and apply when their "
-                "page arrives.")
+        return (
+            "Not used by any page yet: these settings are kept and apply when their page arrives."
+        )
     where: dict[tuple[str, ...], list[str]] = {}
     for info in used:
         where.setdefault(USED_BY[info["name"]], []).append(info["label"])
-    parts = [f"{'; '.join(labels)} — used by {', '.join(pages)}"
-             for pages, labels in where.items()]
+    parts = [f"{'; '.join(labels)} — used by {', '.join(pages)}" for pages, labels in where.items()]
     rest = len(items) - len(used)
-    tail = (f" The other {rest} {'are' if rest != 1 else 'is'} not used by any page yet."
-            if rest else "")
+    tail = (
+        f" The other {rest} {'are' if rest != 1 else 'is'} not used by any page yet."
+        if rest
+        else ""
+    )
     return "Used today: " + ". ".join(parts) + "." + tail
 
 
@@ -87,25 +94,44 @@ def _input(ws: Workspace, info: dict[str, Any], value: Any) -> None:
     label = f"{info['label']} ({unit})" if unit and unit != "x" else info["label"]
     default = info["default"]
     help_text = f"Rule {rule}. " if rule else ""
-    help_text += f"Default {default:g}{' ' + unit if unit else ''}." if isinstance(
-        default, int | float) else f"Default {default}."
+    help_text += (
+        f"Default {default:g}{' ' + unit if unit else ''}."
+        if isinstance(default, int | float)
+        else f"Default {default}."
+    )
     lo, hi = info.get("min"), info.get("max")
     if isinstance(default, float) and not unit and hi is not None and hi <= 1:
         help_text += " A share: 0.05 means 5%."
     used = USED_BY.get(name)
-    help_text += (f" Used by: {', '.join(used)}." if used
-                  else " Not used by any page yet: it is kept and applies when its page arrives.")
+    help_text += (
+        f" Used by: {', '.join(used)}."
+        if used
+        else " Not used by any page yet: it is kept and applies when its page arrives."
+    )
     key = _key(ws, name)
     if isinstance(default, bool) or not isinstance(default, int | float):
         st.text_input(label, value=str(value), key=key, help=help_text)
     elif isinstance(default, int):
-        st.number_input(label, value=int(value), step=1, key=key, help=help_text,
-                        min_value=None if lo is None else int(lo),
-                        max_value=None if hi is None else int(hi))
+        st.number_input(
+            label,
+            value=int(value),
+            step=1,
+            key=key,
+            help=help_text,
+            min_value=None if lo is None else int(lo),
+            max_value=None if hi is None else int(hi),
+        )
     else:
-        st.number_input(label, value=float(value), step=_step(hi), format="%g", key=key,
-                        help=help_text, min_value=None if lo is None else float(lo),
-                        max_value=None if hi is None else float(hi))
+        st.number_input(
+            label,
+            value=float(value),
+            step=_step(hi),
+            format="%g",
+            key=key,
+            help=help_text,
+            min_value=None if lo is None else float(lo),
+            max_value=None if hi is None else float(hi),
+        )
 
 
 def _clear_widgets(ws: Workspace) -> None:
@@ -121,13 +147,17 @@ def main(ws: Workspace) -> None:
         current = Settings()
     values = current.to_dict()
     changed = [i["label"] for i in Settings.field_info() if values[i["name"]] != i["default"]]
-    st.caption("Every default comes from the planning rules (R-…) in the specification. "
-               "Changes are saved in this workspace. Only some settings are used yet: each tab "
-               "says which, and by which page; the others are kept and apply as the page for "
-               "their rule arrives.")
+    st.caption(
+        "Every default comes from the planning rules (R-…) in the specification. "
+        "Changes are saved in this workspace. Only some settings are used yet: each tab "
+        "says which, and by which page; the others are kept and apply as the page for "
+        "their rule arrives."
+    )
     if changed:
-        st.markdown(f"{len(changed)} setting{'s' if len(changed) != 1 else ''} differ from the "
-                    "defaults: " + "; ".join(changed) + ".")
+        st.markdown(
+            f"{len(changed)} setting{'s' if len(changed) != 1 else ''} differ from the "
+            "defaults: " + "; ".join(changed) + "."
+        )
 
     groups = grouped_fields()
     with st.form("settings_form"):
@@ -141,8 +171,7 @@ def main(ws: Workspace) -> None:
                         _input(ws, info, values[info["name"]])
         saved = st.form_submit_button("Save settings", type="primary", icon=":material/save:")
     if saved:
-        edited = {i["name"]: st.session_state[_key(ws, i["name"])]
-                  for i in Settings.field_info()}
+        edited = {i["name"]: st.session_state[_key(ws, i["name"])] for i in Settings.field_info()}
         try:
             new = Settings.from_dict(edited)
         except InputError as err:

@@ -77,8 +77,9 @@ def restore_workspace(data: bytes, file_name: str, folder: Path) -> Path:
     """
     expected = "a workspace file downloaded from stockcycle (.sqlite)"
     if not data.startswith(b"SQLite format 3\x00"):
-        raise InputError("this is not a stockcycle workspace file", file=file_name,
-                         expected=expected)
+        raise InputError(
+            "this is not a stockcycle workspace file", file=file_name, expected=expected
+        )
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / DB_FILE
     tmp = folder / (DB_FILE + ".upload")
@@ -95,7 +96,10 @@ def restore_workspace(data: bytes, file_name: str, folder: Path) -> Path:
         has_imports = None
     if not has_imports:
         tmp.unlink(missing_ok=True)
-        raise InputError("this database is not a stockcycle workspace (it has no import log)",
-                         file=file_name, expected=expected)
+        raise InputError(
+            "this database is not a stockcycle workspace (it has no import log)",
+            file=file_name,
+            expected=expected,
+        )
     tmp.replace(target)
     return target

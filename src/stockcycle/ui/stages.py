@@ -48,9 +48,12 @@ def cached_level_history(path: str, version: str, sku: str) -> pd.DataFrame:
 
 
 def stages_of(ws: Workspace, settings: Settings) -> pd.DataFrame:
-    return cached_stage_table(str(ws.path), data_version(ws),
-                              json.dumps(settings.to_dict(), sort_keys=True),
-                              json.dumps(ws.overrides("stage"), sort_keys=True))
+    return cached_stage_table(
+        str(ws.path),
+        data_version(ws),
+        json.dumps(settings.to_dict(), sort_keys=True),
+        json.dumps(ws.overrides("stage"), sort_keys=True),
+    )
 
 
 def _pct(x: float) -> str:
@@ -92,8 +95,9 @@ def signal_view(row: pd.Series) -> pd.DataFrame:
 
 def table_view(table: pd.DataFrame) -> pd.DataFrame:
     """The columns a seller reads, shares as percentages (0.34 -> 34) for the % formats."""
-    view = table[["sku", "stage", "reason", "overridden", "level", "change_8w",
-                  "share_of_peak", "age_days"]].copy()
+    view = table[
+        ["sku", "stage", "reason", "overridden", "level", "change_8w", "share_of_peak", "age_days"]
+    ].copy()
     for col in PERCENT_COLUMNS:
         view[col] = view[col] * 100
     return view
@@ -104,9 +108,12 @@ def overview(ws: Workspace, table: pd.DataFrame) -> None:
     for col, stage in zip(st.columns(len(STAGES)), STAGES, strict=True):
         col.metric(STAGE_LABELS[stage], int(counts.get(stage, 0)))
     st.dataframe(
-        table_view(table), hide_index=True, width="stretch",
+        table_view(table),
+        hide_index=True,
+        width="stretch",
         column_config={
-            "sku": "SKU", "stage": "Stage",
+            "sku": "SKU",
+            "stage": "Stage",
             "reason": st.column_config.TextColumn("Why", width="large"),
             "overridden": st.column_config.CheckboxColumn("Set by you"),
             "level": st.column_config.NumberColumn("Units/day (4 weeks)", format="%.1f"),
@@ -115,9 +122,13 @@ def overview(ws: Workspace, table: pd.DataFrame) -> None:
             "age_days": st.column_config.NumberColumn("Days on sale", format="%d"),
         },
     )
-    st.download_button("Download stages (CSV)", table.to_csv(index=False).encode(),
-                       file_name=f"stages_{ws.name}.csv", mime="text/csv",
-                       icon=":material/download:")
+    st.download_button(
+        "Download stages (CSV)",
+        table.to_csv(index=False).encode(),
+        file_name=f"stages_{ws.name}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
 
 
 def one_sku(ws: Workspace, table: pd.DataFrame, settings: Settings) -> None:
@@ -137,10 +148,14 @@ def one_sku(ws: Workspace, table: pd.DataFrame, settings: Settings) -> None:
 
     options = [AUTO, *STAGES]
     current = row["stage"] if bool(row["overridden"]) else AUTO
-    choice = st.selectbox("Stage for this SKU", options, index=options.index(current),
-                          key=f"stage_override_{sku}",
-                          help=f"The data says {row['auto_stage']}. Your choice is kept in the "
-                               "workspace until you set it back to '(from the data)'.")
+    choice = st.selectbox(
+        "Stage for this SKU",
+        options,
+        index=options.index(current),
+        key=f"stage_override_{sku}",
+        help=f"The data says {row['auto_stage']}. Your choice is kept in the "
+        "workspace until you set it back to '(from the data)'.",
+    )
     if choice != current:
         try:
             set_stage_override(ws, sku, None if choice == AUTO else choice)
@@ -151,9 +166,11 @@ def one_sku(ws: Workspace, table: pd.DataFrame, settings: Settings) -> None:
 
 
 def main(ws: Workspace) -> None:
-    st.caption("Each SKU's stage comes from its own demand curve (stockout days left out); the "
-               "stage sets the inventory goal of the later pages. Pin a stage where you know "
-               "better.")
+    st.caption(
+        "Each SKU's stage comes from its own demand curve (stockout days left out); the "
+        "stage sets the inventory goal of the later pages. Pin a stage where you know "
+        "better."
+    )
     settings = ws.settings()
     table = stages_of(ws, settings)
     if table.empty:
