@@ -8,6 +8,7 @@ the verb's handler takes the parsed arguments and returns an exit status. Bad in
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -38,6 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as err:
         print(f"stockcycle: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`stockcycle stages -w DIR | head`): not an error. Point stdout
+        # at devnull so Python's own flush at exit does not complain again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as err:
         # A missing input file or an unwritable --out is the seller's to fix, not a crash.
         where = f"{err.filename}: " if err.filename else ""

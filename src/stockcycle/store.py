@@ -502,10 +502,13 @@ class Workspace:
             # and an agency can have more SKUs than that.
             sql += " WHERE sku IN (SELECT value FROM json_each(?))"
             params = [json.dumps([str(s) for s in skus])]
-        if "date" in spec:
-            sql += ' ORDER BY "date", sku'
+        # Rows come unsorted and are sorted below: ORDER BY walks the key index with one random
+        # table lookup per row, and read_sql_query adds its own per-row cost; together about
+        # half a second per 100,000 sales rows, which a warm forecast run would pay in full.
         with self._connect() as con:
-            df = pd.read_sql_query(sql, con, params=params)
+            cur = con.execute(sql, params)
+            names = [d[0] for d in cur.description]
+            df = pd.DataFrame.from_records(cur.fetchall(), columns=names)
         for col, typ in spec.items():
             if typ == "date":
                 # One dtype whatever pandas infers from the ISO text (schema.empty_frame's).
@@ -518,6 +521,8 @@ class Workspace:
                 df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
             elif typ == "bool":
                 df[col] = df[col].astype("boolean")
+        if "date" in spec:
+            df = df.sort_values(["date", "sku"], kind="stable", ignore_index=True)
         return df
 
     def row_counts(self) -> dict[str, int]:
