@@ -144,11 +144,17 @@ def test_load_sample_workspace_button_shows_what_is_loaded(home: Path) -> None:
     assert metric(at, "Days of sales history") == f"{(last - first).days + 1:,}"
     assert f"Sales from **{first:%Y-%m-%d}** to **{last:%Y-%m-%d}**" in texts(at)
     assert "Sample workspace loaded" in texts(at)
-    # Loading it again refreshes it without doubling anything.
-    rows = Workspace.named("sample", create=False).row_counts()
+    # Loading it again gives a fresh copy: nothing doubled, the import log and the
+    # "Files imported" card show the sample's files once, and changes made since are gone.
+    ws = Workspace.named("sample", create=False)
+    rows = ws.row_counts()
+    ws.set_override("NW-APRON", "stage", "maturity")
     at.button(key="home_sample").click().run(timeout=180)
     no_exception(at)
-    assert Workspace.named("sample", create=False).row_counts() == rows
+    assert ws.row_counts() == rows
+    assert len(ws.imports()) == len(_manifest()["files"])
+    assert metric(at, "Files imported") == str(len(_manifest()["files"]))
+    assert ws.overrides() == {}
 
 
 @pytest.mark.parametrize("page", ["app.py", *PAGES])

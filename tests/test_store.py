@@ -850,3 +850,15 @@ def test_read_accepts_more_skus_than_sqlite_has_parameters(ws: Workspace) -> Non
     got = ws.read("sales", skus=wanted)
     assert got["sku"].tolist() == ["S39999", "S39999"]
     assert ws.read("sales", skus=[]).empty
+
+
+def test_reset_empties_the_workspace(tmp_path) -> None:
+    ws = Workspace.open(tmp_path / "w")
+    day = pd.Timestamp("2025-03-01")
+    sales = pd.DataFrame({"date": [day], "sku": ["A"], "channel": ["Amazon.com"], "units": [3.0]})
+    ws.import_files([ParsedFile("s.csv", "k", "Sales", {"sales": sales}, 1)])
+    ws.set_override("A", "stage", "exit")
+    fresh = ws.reset()
+    assert fresh.row_counts()["sales"] == 0
+    assert fresh.imports().empty
+    assert fresh.overrides() == {}

@@ -366,6 +366,14 @@ class Workspace:
             )
         return cls.open(workspaces_dir() / name, create=create)
 
+    def reset(self) -> Workspace:
+        """Delete everything in this workspace (tables, settings, plans, cache) and return it
+        empty. Used to load the sample afresh instead of stacking a second copy of its import
+        log on the first."""
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
+        return Workspace.open(self.path)
+
     @property
     def name(self) -> str:
         return self.path.name

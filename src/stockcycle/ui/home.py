@@ -57,7 +57,9 @@ def _load_sample(ws: Workspace) -> bool:
 def _sample_workspace(shared: bool) -> Workspace:
     if shared:
         return Workspace.open(new_session_dir() / SAMPLE_NAME)
-    return Workspace.named(SAMPLE_NAME)
+    # A fresh copy each time: the button promises the sample as shipped, not the sample plus
+    # whatever was imported into it or changed in its settings since.
+    return Workspace.named(SAMPLE_NAME).reset()
 
 
 def _sample_button(shared: bool, key: str) -> None:
