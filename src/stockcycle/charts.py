@@ -44,28 +44,6 @@ def daily_units_chart(daily: pd.DataFrame, height: int = 180) -> alt.Chart:
     )
 
 
-def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, height: int = 260) -> alt.Chart:
-    """Daily demand history (``date, demand``; stockout days left as gaps) and the forecast
-    (``date, forecast``) on one time axis."""
-    hist = history.assign(series="demand (in-stock days)").rename(columns={"demand": "units"})
-    fc = forecast.assign(series="forecast").rename(columns={"forecast": "units"})
-    data = pd.concat([hist[["date", "units", "series"]], fc[["date", "units", "series"]]])
-    return (
-        alt.Chart(data, height=height)
-        .mark_line(strokeWidth=1.3)
-        .encode(
-            x=alt.X("date:T", title=None),
-            y=alt.Y("units:Q", title="Units per day"),
-            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
-            tooltip=[
-                alt.Tooltip("date:T", title="Date"),
-                "series:N",
-                alt.Tooltip("units:Q", title="Units", format=",.1f"),
-            ],
-        )
-    )
-
-
 def lead_time_band_chart(bands: pd.DataFrame, height: int = 220) -> alt.Chart:
     """Demand summed over the next L days: forecast and the P50-P90 / P90-P99 bands
     (``lead_time_days, forecast, p50, p90, p99``), the interval safety stock uses."""
