@@ -29,29 +29,22 @@ Stage shapes (the product is in the stage on the LAST date; ``age`` = last date 
 
 Seasonality (``season``) multiplies demand: a Q4 bump (Black Friday / Cyber Monday, peak in mid
 December) worth +40-80% on the Q4 average, and a January dip of 10-30%. ``prime`` multiplies
-Prime Day by x3-x5 (real event dates in ``PRIME_DAYS``; mid-July, two days, otherwise).
+Prime Day by x3-x5 (dates from ``forecast.events.prime_days``: the seller-extendable events
+file).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
-STAGES = ("launch", "growth", "maturity", "decline", "exit")
+from stockcycle.forecast.events import prime_days
 
-# Amazon Prime Day (first day, last day). Years not listed fall back to the second Tuesday of
-# July and the day after, which is where the event usually sits.
-PRIME_DAYS: dict[int, tuple[date, date]] = {
-    2022: (date(2022, 7, 12), date(2022, 7, 13)),
-    2023: (date(2023, 7, 11), date(2023, 7, 12)),
-    2024: (date(2024, 7, 16), date(2024, 7, 17)),
-    2025: (date(2025, 7, 8), date(2025, 7, 11)),
-    2026: (date(2026, 7, 8), date(2026, 7, 11)),
-}
+STAGES = ("launch", "growth", "maturity", "decline", "exit")
 
 # Q4 bump anchors (day of year, share of the amplitude): flat through October, rising in
 # November to Black Friday week, peak in mid December, back to normal early in January.
@@ -67,15 +60,6 @@ _Q4_ANCHORS = [
 ]
 # January dip anchors: deepest around 20 January, gone by mid March.
 _JAN_ANCHORS = [(1, 0.3), (20, 1.0), (46, 0.5), (74, 0.0), (366, 0.0)]
-
-
-def prime_days(year: int) -> tuple[date, date]:
-    """First and last day of Prime Day in ``year`` (real dates where known)."""
-    if year in PRIME_DAYS:
-        return PRIME_DAYS[year]
-    first = date(year, 7, 1)
-    tuesday = first + timedelta(days=(1 - first.weekday()) % 7 + 7)
-    return tuesday, tuesday + timedelta(days=1)
 
 
 def bass_share(t: np.ndarray, p: float, q: float) -> np.ndarray:
@@ -112,7 +96,7 @@ def seasonal_factor(dates: pd.DatetimeIndex, amplitude: float, january_dip: floa
 
 
 def prime_factor(dates: pd.DatetimeIndex, multiplier: float) -> np.ndarray:
-    """``multiplier`` on Prime Day dates (see ``prime_days``), 1 elsewhere."""
+    """``multiplier`` on Prime Day dates (``forecast.events.prime_days``), 1 elsewhere."""
     out = np.ones(len(dates))
     for year in sorted(set(dates.year)):
         first, last = prime_days(int(year))

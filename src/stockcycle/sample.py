@@ -37,8 +37,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from stockcycle.curves import PRIME_DAYS, seasonal_factor, simulate_sales, stage_curve
+from stockcycle.curves import seasonal_factor, simulate_sales, stage_curve
 from stockcycle.errors import InputError
+from stockcycle.forecast.events import prime_days
 
 if TYPE_CHECKING:
     from stockcycle.store import Workspace
@@ -793,7 +794,8 @@ def _promotions(item: _Item, params: dict, launch: date, rng: np.random.Generato
     """Past and planned promotions. Prime Day lifts are already in the demand curve; the past
     Black Friday / Cyber Monday weekends are applied to demand by the caller."""
     out = []
-    for year, (first, last) in sorted(PRIME_DAYS.items()):
+    for year in range(START.year, END.year + 1):
+        first, last = prime_days(year)
         if START <= first <= END and first >= launch:
             out.append(
                 {

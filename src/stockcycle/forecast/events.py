@@ -64,6 +64,19 @@ def _events_file(path: str) -> pd.DataFrame:
     return df
 
 
+@lru_cache(maxsize=64)
+def prime_days(year: int, path: str | None = None) -> tuple[date, date]:
+    """First and last day of Prime Day in ``year``: from the events file where it lists the
+    year, else the second Tuesday of July and the day after, where the event usually sits.
+    The forecast's holidays and the synthetic curves both take their dates from here."""
+    events = _events_file(path or str(events_path()))
+    listed = events[(events["event"] == "Prime Day") & (events["start"].dt.year == year)]
+    if len(listed):
+        return listed["start"].iloc[0].date(), listed["end"].iloc[0].date()
+    start = _second_tuesday_of_july(year)
+    return start, start + timedelta(days=1)
+
+
 @lru_cache(maxsize=32)
 def holidays_frame(first_year: int, last_year: int, path: str | None = None) -> pd.DataFrame:
     """Prophet ``holidays`` frame (holiday, ds, lower_window, upper_window) for the years.
@@ -89,9 +102,9 @@ def holidays_frame(first_year: int, last_year: int, path: str | None = None) -> 
             rows.append((str(ev.event), d.date(), int(ev.lower_window), int(ev.upper_window)))
     for year in years:
         if year not in listed_prime:
-            start = _second_tuesday_of_july(year)
-            for d in (start, start + timedelta(days=1)):
-                rows.append(("Prime Day", d, -2, 1))
+            first, last = prime_days(year, path)
+            for d in pd.date_range(first, last, freq="D"):
+                rows.append(("Prime Day", d.date(), -2, 1))
         black_friday = _thanksgiving(year) + timedelta(days=1)
         rows.append(("Black Friday / Cyber Monday week", black_friday, -1, 3))
         rows.append(("Christmas run-up", date(year, 12, 24), -10, 0))
