@@ -240,9 +240,9 @@ def prophet_forecast(
         path = pred["yhat"].to_numpy(dtype=float)[window_days:]
     else:
         path = model.predict(fut)["yhat"].to_numpy(dtype=float)
-    if len(promo) and not len(past_promo):
-        lift = promo.set_index("ds")["lift"].reindex(future_dates).fillna(0.0).to_numpy()
-        path = path * (1.0 + lift)
+    if not len(past_promo):
+        # No past promotion to learn from: the seller's expected lift, as for the baselines.
+        path = apply_promotions(path, future_dates[0], promo)
     return path.clip(min=0.0), prophet_params_to_init(model.params), shift
 
 
