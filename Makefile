@@ -19,6 +19,7 @@ $(VENV)/.installed: $(BIN)/python requirements.txt pyproject.toml
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps stockpyl==1.0.2
 	touch $@
 
 install: $(VENV)/.installed

@@ -63,3 +63,29 @@ def sample_workspace(sample_db: Path, home: Path):
     folder.mkdir(parents=True)
     shutil.copyfile(sample_db, folder / DB_FILE)
     return Workspace.open(folder, create=False)
+
+
+@pytest.fixture(scope="session")
+def sample_forecast_db(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample workspace with its forecast batch already run (a warm forecast cache), for
+    tests of what comes after the forecast: restock plans, stage pages."""
+    from stockcycle.forecast import run_batch
+    from stockcycle.store import DB_FILE, Workspace
+
+    folder = tmp_path_factory.mktemp("sample-forecast") / "sample"
+    folder.mkdir()
+    shutil.copyfile(sample_db, folder / DB_FILE)
+    ws = Workspace.open(folder, create=False)
+    run_batch(ws, workers=1)
+    return ws.db_path
+
+
+@pytest.fixture
+def forecast_workspace(sample_forecast_db: Path, home: Path):
+    """A fresh copy of the sample workspace with a warm forecast cache, named ``sample``."""
+    from stockcycle.store import DB_FILE, Workspace, workspaces_dir
+
+    folder = workspaces_dir() / "sample"
+    folder.mkdir(parents=True)
+    shutil.copyfile(sample_forecast_db, folder / DB_FILE)
+    return Workspace.open(folder, create=False)

@@ -39,6 +39,7 @@ class Settings:
     stockout_probability: float = _s(0.05, "R-L4", "Target stockout probability", "", 0.001, 0.5)
     first_order_share: float = _s(0.70, "R-L5", "First order share of the forecast", "", 0.05, 1)
     target_gross_margin: float = _s(0.25, "R-L6", "Target gross margin", "", 0, 0.95)
+    duty_rate: float = _s(0.0, "R-L6", "Import duty as a share of unit cost", "", 0, 5)
     air_days_min: int = _s(7, "R-L7", "Air freight transit, short end", "days", 0, 60)
     air_days_max: int = _s(14, "R-L7", "Air freight transit, long end", "days", 0, 60)
     sea_days_min: int = _s(30, "R-L7", "Sea freight transit, short end", "days", 0, 120)
@@ -55,6 +56,12 @@ class Settings:
         0.50, "R-G3", "Competition below which a keyword counts", "", 0, 1
     )
     restock_shipments: int = _s(3, "R-G4", "Deliveries a restock is split into", "", 1, 12)
+    review_period_days: int = _s(
+        7, "R-G4", "Days between restock reviews (order-up-to and order-by dates)", "days", 0, 90
+    )
+    # Days from a shipment's delivery to a fulfilment centre until it can be sold: Amazon
+    # receives most shipments within a few days, longer in Q4; check your own shipments.
+    receiving_days: int = _s(5, "R-G2", "Receiving time at the warehouse", "days", 0, 60)
     review_stockout_change: float = _s(
         -0.20, "R-G5", "Stockout change flagged in weekly review", "", -1, 0
     )
