@@ -1,0 +1,417 @@
+"""Elasticity, clearance, markdown and exit (R-D2, R-D3, R-D5, R-E1..R-E3).
+
+Figures are worked out by hand in the comments; the markdown DP is checked against brute-force
+enumeration of every price path and against the closed-form optimum p* = c e / (1 + e).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from stockcycle import pricing
+from stockcycle.errors import InputError
+
+MONTH = 365.25 / 12
+
+# --------------------------------------------------------------------------- elasticity
+
+
+def test_units_at_price_by_hand() -> None:
+    # 10/day at $20, e = -2, price $16: 10 x 0.8^-2 = 15.625/day.
+    assert pricing.units_at_price(10, 20, 16, -2.0) == pytest.approx(15.625)
+    assert pricing.units_at_price(10, 20, 20, -2.0) == pytest.approx(10.0)
+
+
+def test_estimate_elasticity_exact_curve() -> None:
+    prices = np.linspace(15, 25, 20)
+    history = pd.DataFrame({"price": prices, "units": 4000 * prices**-2.0})
+    e = pricing.estimate_elasticity(history)
+    assert e.value == pytest.approx(-2.0)
+    assert e.low == pytest.approx(-2.0) and e.high == pytest.approx(-2.0)
+    assert e.r2 == pytest.approx(1.0) and e.n_points == 20
+    assert e.source == "own price history (log-log regression, n=20)" and e.estimated
+
+
+def test_estimate_elasticity_interval_matches_scipy() -> None:
+    rng = np.random.default_rng(7)
+    prices = rng.uniform(14, 26, 60)
+    units = np.exp(6 - 1.7 * np.log(prices) + rng.normal(0, 0.25, 60))
+    # Zero-sale days and a missing price are dropped before fitting.
+    history = pd.DataFrame({"price": [*prices, np.nan, 20.0], "units": [*units, 3.0, 0.0]})
+    e = pricing.estimate_elasticity(history)
+    ref = stats.linregress(np.log(prices), np.log(units))
+    t = stats.t.ppf(0.975, 58)
+    assert e.n_points == 60
+    assert e.value == pytest.approx(ref.slope)
+    assert e.low == pytest.approx(ref.slope - t * ref.stderr)
+    assert e.high == pytest.approx(ref.slope + t * ref.stderr)
+    assert e.r2 == pytest.approx(ref.rvalue**2)
+    assert f"{e.value:.2f}" in e.explain() and "n=60" in e.source
+
+
+def test_estimate_elasticity_channels_keep_their_own_level() -> None:
+    # Amazon sells 4x Walmart at a higher price: pooled, "cheaper sells less" would come out.
+    rng = np.random.default_rng(3)
+    rows = []
+    for channel, level, centre in (("Amazon.com", 8.0, 20.0), ("Walmart", 6.6, 18.0)):
+        prices = rng.uniform(0.85, 1.15, 80) * centre
+        noise = rng.normal(0, 0.2, 80)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "channel": channel,
+                    "price": prices,
+                    "units": np.exp(level - 1.8 * np.log(prices) + noise),
+                }
+            )
+        )
+    history = pd.concat(rows, ignore_index=True)
+    e = pricing.estimate_elasticity(history)
+    # Independent check: least squares with one dummy per channel (numpy), OLS standard error.
+    x = np.log(history["price"].to_numpy())
+    y = np.log(history["units"].to_numpy())
+    design = np.column_stack(
+        [x, (history["channel"] == "Amazon.com"), (history["channel"] == "Walmart")]
+    ).astype(float)
+    coef, ssr, *_ = np.linalg.lstsq(design, y, rcond=None)
+    cov = ssr[0] / (160 - 3) * np.linalg.inv(design.T @ design)
+    t = stats.t.ppf(0.975, 160 - 3)
+    assert e.value == pytest.approx(coef[0])
+    assert e.high - e.value == pytest.approx(t * math.sqrt(cov[0, 0]))
+    assert -2.2 < e.value < -1.4 and "2 channels" in e.note
+    pooled = stats.linregress(x, y).slope
+    assert pooled > e.value + 0.5  # what ignoring the channels would have said
+
+
+def test_estimate_elasticity_falls_back_to_default() -> None:
+    flat = pd.DataFrame({"price": [20.0] * 20 + [20.5] * 10, "units": [3.0] * 30})
+    e = pricing.estimate_elasticity(flat, default=-1.2)
+    # Price moved 0.5 / 20 = 2.5% < 5%: the default, and the page says why.
+    assert (e.value, e.low, e.high, e.source) == (-1.2, -1.2, -1.2, "category default")
+    assert "2.5%" in e.note and "category default" in e.explain() and not e.estimated
+    few = pricing.estimate_elasticity(pd.DataFrame({"price": [10.0, 20.0], "units": [5, 1]}))
+    assert few.source == "category default" and "Only 2 days" in few.note
+    rising = pd.DataFrame({"price": np.linspace(10, 20, 10), "units": np.linspace(1, 5, 10)})
+    up = pricing.estimate_elasticity(rising)
+    assert up.source == "category default" and "rose with price" in up.note
+    with pytest.raises(InputError) as err:
+        pricing.estimate_elasticity(pd.DataFrame({"price": [1.0]}))
+    assert err.value.column == "units"
+
+
+# --------------------------------------------------------------------------- clearance
+
+
+ARGS = dict(
+    units_on_hand=500,
+    base_units_per_day=5,
+    price=20.0,
+    unit_cost=6.0,
+    elasticity=-2.0,
+    fba_fee=3.4,
+    referral_rate=0.15,
+    storage_per_unit_month=0.3,
+    aged_surcharge_per_unit_month=0.5,
+    duration_days=30,
+)
+
+
+def _row(table: pd.DataFrame, name: str) -> pd.Series:
+    return table.set_index("scenario").loc[name]
+
+
+def test_discount_scenario_by_hand() -> None:
+    table = pricing.clearance_scenarios(**ARGS, scenarios=[pricing.discount(0.20)])
+    r = _row(table, "20% off")
+    # Price 16; 5 x 0.8^-2 = 7.8125/day; 500 / 7.8125 = 64 days; 30 days sell 234.375.
+    assert r["price_paid"] == pytest.approx(16.0)
+    assert r["units_per_day"] == pytest.approx(7.8125)
+    assert r["days_to_clear"] == pytest.approx(64.0)
+    assert r["units_sold"] == pytest.approx(234.375)
+    assert r["revenue"] == pytest.approx(3750.0)
+    assert r["fees"] == pytest.approx(234.375 * (3.4 + 0.15 * 16))  # 1,359.375
+    assert r["cogs"] == pytest.approx(1406.25)
+    # Unit-days held at the base rate: 500 x 100 / 2 = 25,000. With the promotion:
+    # (500 + 265.625) / 2 x 30 = 11,484.375, then 265.625 at 5/day: 265.625 x 53.125 / 2.
+    held = 11_484.375 + 265.625 * 53.125 / 2
+    avoided = (25_000 - held) * 0.8 / MONTH
+    assert r["storage_avoided"] == pytest.approx(avoided)  # about 169.79
+    assert r["profit"] == pytest.approx(3750 - 1359.375 - 1406.25 + avoided)
+    assert r["cash_in_per_week"] == pytest.approx((3750 - 1359.375) / (30 / 7))
+
+
+def test_bogo_and_coupon_by_hand() -> None:
+    table = pricing.clearance_scenarios(**ARGS, ad_cost_per_day=20.0)
+    bogo = _row(table, "buy one get one")
+    # Effective price 10, orders at 5 x 0.5^-2 = 20/day, two units each = 40 units/day.
+    assert bogo["price_paid"] == pytest.approx(10.0)
+    assert bogo["units_per_day"] == pytest.approx(40.0)
+    assert bogo["days_to_clear"] == pytest.approx(12.5)
+    assert bogo["units_sold"] == pytest.approx(500.0) and bogo["units_left"] == 0
+    assert bogo["fees"] == pytest.approx(500 * (3.4 + 0.15 * 10))
+    coupon = _row(table, "15% coupon + ads")
+    # Price 17: 5 x 0.85^-2 = 6.920/day plus $20 of ads x ROAS 3 / $17 = 3.529/day.
+    rate = 5 * 0.85**-2 + 20 * 3.0 / 17
+    assert coupon["units_per_day"] == pytest.approx(rate)
+    assert coupon["ad_cost"] == pytest.approx(20 * 30)
+    assert coupon["profit_before_storage"] == pytest.approx(
+        rate * 30 * (17 - 3.4 - 0.15 * 17 - 6) - 600
+    )
+    base = _row(table, "no change")
+    assert base["storage_avoided"] == pytest.approx(0.0)
+    assert base["days_to_clear"] == pytest.approx(100.0)
+
+
+def test_no_demand_never_clears() -> None:
+    args = {**ARGS, "base_units_per_day": 0}
+    table = pricing.clearance_scenarios(**args, scenarios=[pricing.discount(0.3)])
+    assert math.isinf(table["days_to_clear"].iloc[0]) and table["units_sold"].iloc[0] == 0
+
+
+def test_cash_by_week_adds_up_to_the_scenario() -> None:
+    table = pricing.clearance_scenarios(**ARGS, ad_cost_per_day=20.0)
+    weekly = pricing.clearance_cash_by_week(table)
+    for row in table.itertuples(index=False):
+        w = weekly[weekly["scenario"] == row.scenario]
+        assert w["units"].sum() == pytest.approx(row.units_sold)
+        assert w["cash_in"].sum() == pytest.approx(row.revenue - row.fees - row.ad_cost)
+    # BOGO clears in 12.5 days: two weeks, the second half a week long.
+    bogo = weekly[weekly["scenario"] == "buy one get one"]
+    assert bogo["units"].tolist() == pytest.approx([280.0, 220.0])
+
+
+def test_sensitivity_grid() -> None:
+    grid = pricing.sensitivity(
+        **{k: v for k, v in ARGS.items() if k != "duration_days"},
+        durations_days=(7, 30),
+        ad_costs_per_day=(0, 50),
+    )
+    assert list(grid.index) == [7.0, 30.0] and list(grid.columns) == [0.0, 50.0]
+    # The 30-day, $0-ads cell is a 15% coupon without ads: check it against its own formula.
+    rate = 5 * 0.85**-2
+    sold = rate * 30
+    held = (500 + 500 - sold) / 2 * 30 + (500 - sold) ** 2 / (2 * 5)
+    avoided = (25_000 - held) * 0.8 / MONTH
+    assert grid.loc[30.0, 0.0] == pytest.approx(sold * (17 - 3.4 - 2.55 - 6) + avoided)
+    days = pricing.sensitivity(
+        **{k: v for k, v in ARGS.items() if k != "duration_days"},
+        durations_days=(30,),
+        ad_costs_per_day=(0, 50),
+        value="days_to_clear",
+    )
+    assert days.loc[30.0, 50.0] < days.loc[30.0, 0.0]  # more ads clear faster
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    e=st.floats(-5.0, -0.05),
+    d1=st.floats(0.0, 0.9),
+    d2=st.floats(0.0, 0.9),
+    q0=st.floats(0.1, 500.0),
+)
+def test_deeper_discount_never_clears_slower(e: float, d1: float, d2: float, q0: float) -> None:
+    low, high = sorted((d1, d2))
+    args = {**ARGS, "base_units_per_day": q0, "elasticity": e}
+    table = pricing.clearance_scenarios(
+        **args, scenarios=[pricing.discount(low), pricing.discount(high)]
+    )
+    shallow, deep = table["days_to_clear"].tolist()
+    assert deep <= shallow * (1 + 1e-12)
+
+
+# --------------------------------------------------------------------------- markdown (R-E1)
+
+
+def test_constant_elasticity_price_by_hand() -> None:
+    assert pricing.constant_elasticity_price(10, -2.0) == pytest.approx(20.0)
+    assert pricing.constant_elasticity_price(4, -2.5) == pytest.approx(4 * 2.5 / 1.5)
+    with pytest.raises(InputError) as err:
+        pricing.constant_elasticity_price(10, -1.0)
+    assert err.value.column == "elasticity"
+
+
+def _simulate(
+    path: tuple[float, ...],
+    n: int,
+    q0: float,
+    p0: float,
+    c: float,
+    e: float,
+    h: float,
+    salvage: float,
+    decline: float,
+) -> float:
+    """Total recovery of one price path, week by week (the model of R-E1 written out)."""
+    stock, total = n, 0.0
+    for week, p in enumerate(path):
+        wanted = round(7 * q0 * (1 - decline) ** week * (p / p0) ** e)
+        sold = min(stock, wanted)
+        stock -= sold
+        total += sold * (p - c) - h * stock
+    return total + salvage * stock
+
+
+def _brute_force(grid: list[float], weeks: int, monotone: bool, **model: float) -> float:
+    """The best total over every price path of the grid (non-increasing ones if monotone)."""
+    paths = itertools.product(grid, repeat=weeks)
+    return max(
+        _simulate(path, **model)
+        for path in paths
+        if not monotone or all(b <= a for a, b in itertools.pairwise(path))
+    )
+
+
+@pytest.mark.parametrize(
+    ("n", "h", "decline", "monotone"),
+    [
+        (40, 0.5, 0.0, False),
+        (40, 0.5, 0.0, True),
+        (25, 2.0, 0.3, True),
+        (90, 0.2, 0.3, False),
+        (90, 0.2, 0.3, True),  # here the rule binds: 728.4 against 756.8 unconstrained
+        (12, 0.0, 0.0, True),
+    ],
+)
+def test_markdown_dp_equals_brute_force(n: int, h: float, decline: float, monotone: bool) -> None:
+    grid = [20.0, 15.0, 11.0]
+    plan = pricing.markdown_plan(
+        n,
+        2.0,
+        20.0,
+        3.0,
+        -2.0,
+        h,
+        3,
+        price_grid=grid,
+        salvage_value_per_unit=1.0,
+        demand_decline_per_week=decline,
+        non_increasing=monotone,
+    )
+    model = dict(n=n, q0=2.0, p0=20.0, c=3.0, e=-2.0, h=h, salvage=1.0, decline=decline)
+    best = _brute_force(grid, 3, monotone, **model)
+    assert plan.attrs["total"] == pytest.approx(best)
+    # The path the plan shows earns that total, and its rows add up to it.
+    assert _simulate(tuple(plan["price"]), **model) == pytest.approx(best)
+    assert plan["net"].sum() + plan.attrs["salvage"] == pytest.approx(best)
+    assert plan["units_sold"].sum() + plan.attrs["units_left"] == n
+    if monotone:
+        assert plan["price"].is_monotonic_decreasing
+
+
+def test_markdown_single_period_matches_closed_form() -> None:
+    c, e, p0 = 4.0, -2.5, 8.0
+    best = pricing.constant_elasticity_price(c, e)  # 6.667
+    grid = [round(x, 2) for x in np.arange(5.0, 8.001, 0.05)]
+    # Ample stock: more than the most any price on the grid sells in a week.
+    ample = int(7 * 300 * (5.0 / p0) ** e) + 10
+    plan = pricing.markdown_plan(ample, 300, p0, c, e, 0.0, 1, price_grid=grid)
+    assert abs(plan["price"].iloc[0] - best) <= 0.05 + 1e-9
+    assert plan.attrs["closed_form_price"] == pytest.approx(best)
+    # A referral fee of 15% of the price: p* = c / (1 - r) x e / (1 + e) = 7.843.
+    with_fee = pricing.markdown_plan(ample, 300, p0, c, e, 0.0, 1, grid, referral_rate=0.15)
+    assert with_fee.attrs["closed_form_price"] == pytest.approx(4 / 0.85 * 2.5 / 1.5)
+    assert abs(with_fee["price"].iloc[0] - 4 / 0.85 * 2.5 / 1.5) <= 0.05 + 1e-9
+    # With p* itself on the grid, every week of a longer plan picks it.
+    plan = pricing.markdown_plan(
+        ample * 3, 300, p0, c, e, 0.0, 3, price_grid=[8.0, 7.5, best, 6.0, 5.5]
+    )
+    assert plan["price"].tolist() == pytest.approx([best] * 3)
+
+
+def test_markdown_deepens_as_demand_declines() -> None:
+    plan = pricing.markdown_plan(400, 4.0, 20.0, 4.0, -2.5, 0.1, 8, demand_decline_per_week=0.15)
+    assert plan["price"].is_monotonic_decreasing
+    assert plan["discount"].iloc[0] == pytest.approx(1 - plan["price"].iloc[0] / 20.0)
+    assert set(plan.columns) >= {"week", "price", "units_sold", "stock_left", "holding_cost"}
+
+
+# --------------------------------------------------------------------------- exit (R-E2, R-E3)
+
+
+def test_exit_date_storage_by_hand() -> None:
+    # 300 units, 10/day, margin 20 - 12 = 8, storage 0.5 per unit-month. Day t: cost =
+    # 0.5 / 30.4375 x (300 t - 5 t^2), half the remaining gross profit = 4 x (300 - 10 t).
+    # t = 28: 73.59 < 80; t = 29: 73.84 > 50 -> exit on day 29.
+    as_of = date(2026, 1, 1)
+    assert pricing.exit_date(as_of, 300, 10, 20, 12, 0.5) == as_of + timedelta(days=29)
+
+
+def test_exit_date_upkeep_by_hand() -> None:
+    # Upkeep $304.375 a month = $10/day; 1,000 units at 5/day, margin 10: exit when
+    # 10 t > 0.5 x 10 x (1000 - 5 t) -> t > 5000 / 35 = 142.86 -> day 143.
+    as_of = date(2026, 1, 1)
+    got = pricing.exit_date(as_of, 1000, 5, 25, 15, 0.0, upkeep_per_month=304.375)
+    assert got == as_of + timedelta(days=143)
+    # A larger share moves the date later: 10 t > 10 x (1000 - 5 t) -> t > 166.7.
+    later = pricing.exit_date(as_of, 1000, 5, 25, 15, 0.0, 304.375, exit_cost_share=1.0)
+    assert later == as_of + timedelta(days=167)
+
+
+def test_exit_date_edge_cases() -> None:
+    as_of = date(2026, 1, 1)
+    assert pricing.exit_date(as_of, 100, 1, 20, 12, 0.0) is None  # no cost: sells out first
+    assert pricing.exit_date(as_of, 100, 1, 10, 12, 0.5) == as_of  # no gross profit left
+    assert pricing.exit_date(as_of, 0, 1, 20, 12, 0.5) is None
+
+
+def test_residual_value_options_by_hand() -> None:
+    as_of = date(2026, 1, 1)
+    out = pricing.residual_value_options(
+        500,
+        20.0,
+        6.0,
+        5.0,
+        as_of=as_of,
+        fba_fee=3.4,
+        referral_rate=0.15,
+        storage_per_unit_month=0.5,
+        liquidation_net=500.0,
+        removal_fee_per_unit=0.6,
+        disposal_fee_per_unit=0.5,
+        other_channel_price_per_unit=9.0,
+        other_channel_cost_per_unit=1.0,
+    ).set_index("option")
+    keep = out.loc["keep selling"]
+    # 500 units at 5/day = 100 days; recovery 500 x (20 x 0.85 - 3.4) = 6,800;
+    # storage 0.5 / 30.4375 x 500 x 100 / 2 = 410.68.
+    assert keep["recovery"] == pytest.approx(6800.0)
+    assert keep["cost"] == pytest.approx(0.5 / MONTH * 25_000)
+    assert keep["days"] == pytest.approx(100.0) and keep["date"] == as_of + timedelta(days=100)
+    assert keep["net_vs_cost"] == pytest.approx(6800 - 0.5 / MONTH * 25_000 - 3000)
+    assert out.loc["removal to another channel", "net"] == pytest.approx(4500 - 800)
+    assert out.loc["disposal", "net"] == pytest.approx(-250.0)
+    assert out.loc["liquidation", "net"] == pytest.approx(500.0)
+    assert out["recommended"].tolist() == [True, False, False, False, False]
+
+
+def test_residual_value_slow_seller_recommends_removal() -> None:
+    # 0.2/day: in a year 73 of 2,000 units sell; storage of the pile outweighs it.
+    out = pricing.residual_value_options(
+        2000,
+        20.0,
+        6.0,
+        0.2,
+        fba_fee=3.4,
+        storage_per_unit_month=1.0,
+        liquidation_net=1500.0,
+        removal_fee_per_unit=0.6,
+        disposal_fee_per_unit=0.5,
+        other_channel_price_per_unit=4.0,
+        other_channel_cost_per_unit=1.0,
+    ).set_index("option")
+    keep = out.loc["keep selling"]
+    held = (2000 + 2000 - 73) / 2 * 365
+    assert keep["recovery"] == pytest.approx(73 * 13.6)
+    assert keep["cost"] == pytest.approx(held / MONTH)
+    assert keep["date"] is None  # no as_of given
+    best = out.index[out["recommended"]].tolist()
+    assert best == ["removal to another channel"]  # 2000 x (4 - 1.6) = 4,800 > 1,500
