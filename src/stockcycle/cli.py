@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from stockcycle import __version__
-from stockcycle.commands import data, forecast, stages
+from stockcycle.commands import data, forecast, launch, plan, stages
 from stockcycle.errors import InputError
 
-COMMAND_MODULES = [data, forecast, stages]
+COMMAND_MODULES = [data, forecast, stages, plan, launch]
 
 
 def build_parser() -> argparse.ArgumentParser:

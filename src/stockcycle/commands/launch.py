@@ -1,0 +1,264 @@
+"""Launch verb: ``stockcycle launch --peers XRAY.csv`` sizes a new product's first order from
+its competitors (R-L1, R-L3, R-L5, R-L6): peer daily sales, the first order and its 70/30
+split, unit economics and the cash the first order needs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from stockcycle.errors import InputError
+
+
+def _read_peers(files: list[Path], search: str | None) -> pd.DataFrame:
+    """Competitor rows of every Xray file (the snapshot date from the file name when it has
+    one); a file that is not a competitor export is an ``InputError`` naming it."""
+    from stockcycle.ingest import parse_file
+    from stockcycle.peers import snapshot_date_from_name
+
+    frames = []
+    for path in files:
+        parsed = parse_file(
+            path,
+            path.name,
+            search=search or path.stem,
+            as_of=snapshot_date_from_name(path.name),
+        )
+        comp = parsed.tables.get("competitors")
+        if comp is None or comp.empty:
+            raise InputError(
+                f"recognised as {parsed.label}, not as a competitor export",
+                file=path.name,
+                expected="a Helium 10 Xray export (ASIN, Price, ASIN Sales, BSR, ...)",
+            )
+        frames.append(comp)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _non_negative(value: float | None, name: str) -> float | None:
+    if value is not None and (math.isnan(value) or value < 0):
+        raise InputError(f"{name} is {value}", column=name, expected="a number >= 0")
+    return value
+
+
+def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
+    """The launch plan as a JSON-ready dict (what ``--json`` prints)."""
+    from stockcycle import fees, peers, policy
+    from stockcycle.settings import Settings
+    from stockcycle.store import Workspace
+
+    settings = Settings()
+    own: list[str] = []
+    comp = pd.DataFrame()
+    if args.workspace is not None:
+        ws = Workspace.open(args.workspace, create=False)
+        settings = ws.settings()
+        own = peers.own_asins(ws.read("products"))
+        if not args.peers:
+            comp = ws.read("competitors")
+    if args.peers:
+        comp = _read_peers(args.peers, args.search)
+    if comp.empty:
+        raise InputError(
+            "no competitor data",
+            column="--peers",
+            expected="an Xray export (--peers FILE) or a workspace holding one (--workspace)",
+        )
+    for name in ("lift", "lead_time", "peer_daily", "price", "unit_cost", "freight", "fba_fee"):
+        _non_negative(getattr(args, name), f"--{name.replace('_', '-')}")
+    selection = peers.select_peers(
+        comp,
+        top_n=args.top_n,
+        price_band=tuple(args.price_band) if args.price_band else None,
+        exclude_sponsored=not args.include_sponsored,
+        exclude_outliers=not args.keep_outliers,
+        asins=args.asins,
+        exclude_asins=own,
+    )
+    summary = peers.peer_summary(selection)
+    peer_daily = summary.median if args.peer_daily is None else args.peer_daily
+    lift = settings.launch_lift if args.lift is None else args.lift
+    order = policy.launch_order(
+        peer_daily,
+        lift=lift,
+        cover_days=settings.launch_cover_days,
+        safety_days=settings.launch_safety_days,
+        first_order_share=settings.first_order_share,
+        case_pack=args.case_pack,
+    )
+    lead = (
+        (settings.lead_time_min_days + settings.lead_time_max_days) / 2
+        if args.lead_time is None
+        else args.lead_time
+    )
+    launch = args.launch_date or date.today() + timedelta(days=math.ceil(lead))
+    decide_by, cover = peers.follow_up_decision_date(
+        launch, order.first_order_units, order.expected_daily_sales, lead
+    )
+    notes = []
+    if args.price is None:
+        price = summary.median_price
+        notes.append(f"price: the peers' median price {price:,.2f} (give --price to set yours)")
+    else:
+        price = args.price
+    fba_fee = args.fba_fee
+    peer_rows = peers.peers_only(selection)
+    if fba_fee is None:
+        fba_fee = peers.fba_fee_from_xray(peer_rows, args.referral_rate) or 0.0
+        notes.append(
+            f"FBA fee: the peers' median Xray fee less referral, {fba_fee:,.2f} (give --fba-fee)"
+        )
+    economics = cash = None
+    warnings = []
+    if args.unit_cost is None:
+        notes.append("unit economics and cash need your unit cost: give --unit-cost")
+    else:
+        econ = fees.unit_economics(
+            price,
+            args.unit_cost,
+            freight_per_unit=args.freight or 0.0,
+            duty_rate=args.duty_rate,
+            fba_fee=fba_fee,
+            referral_rate=args.referral_rate,
+            target_margin=settings.target_gross_margin,
+        )
+        economics = econ.to_dict()
+        cash = fees.cash_needed(
+            order.first_order_units, args.unit_cost, args.freight or 0.0, args.duty_rate
+        )
+        if not econ.meets_target:
+            warnings.append(
+                f"gross margin {econ.gross_margin:.1%} is below the "
+                f"{econ.target_margin:.0%} target (R-L6)"
+            )
+    return {
+        "peers": {
+            **summary.to_dict(),
+            "asins": peer_rows["asin"].astype(str).tolist(),
+            "snapshots": sorted(
+                pd.to_datetime(comp["snapshot_date"]).dt.date.astype(str).unique().tolist()
+            ),
+        },
+        "peer_daily_sales": peer_daily,
+        "peer_daily_sales_source": "given" if args.peer_daily is not None else "peers' median",
+        "lift": lift,
+        "expected_daily_sales": order.expected_daily_sales,
+        "cycle_stock_units": order.cycle_stock_units,
+        "safety_stock_units": order.safety_stock_units,
+        "total_units": order.total_units,
+        "first_order_units": order.first_order_units,
+        "follow_up_units": order.follow_up_units,
+        "first_order_share": order.first_order_share,
+        "lead_time_days": lead,
+        "launch_date": launch.isoformat(),
+        "first_order_by": policy.order_by_date(launch, lead).isoformat(),
+        "first_order_cover_days": cover,
+        "follow_up_decide_by": decide_by.isoformat(),
+        "price": price,
+        "fba_fee": fba_fee,
+        "unit_economics": economics,
+        "cash_needed": cash,
+        "warnings": warnings,
+        "notes": notes,
+    }
+
+
+def _print_human(plan: dict[str, Any]) -> None:
+    p = plan["peers"]
+    print(
+        f"Peers: {p['n']} listings, daily sales median {p['median']:,.1f} "
+        f"(Q1 {p['q1']:,.1f}, Q3 {p['q3']:,.1f}), median price {p['median_price']:,.2f}"
+    )
+    print(
+        f"Expected daily sales: {plan['peer_daily_sales']:,.1f} x {plan['lift']:g} = "
+        f"{plan['expected_daily_sales']:,.1f}/day ({plan['peer_daily_sales_source']})"
+    )
+    print(
+        f"Launch order: {plan['cycle_stock_units']:,.0f} cycle + "
+        f"{plan['safety_stock_units']:,.0f} safety = {plan['total_units']:,.0f} units"
+    )
+    print(
+        f"  first order {plan['first_order_units']:,} units, order by "
+        f"{plan['first_order_by']} for a launch on {plan['launch_date']}"
+    )
+    print(
+        f"  follow-up {plan['follow_up_units']:,} units, decide by "
+        f"{plan['follow_up_decide_by']} (lead time {plan['lead_time_days']:g} days)"
+    )
+    econ = plan["unit_economics"]
+    if econ is not None:
+        print(
+            f"Unit economics at {econ['price']:,.2f}: landed {econ['landed_cost']:,.2f}, "
+            f"profit {econ['profit_per_unit']:,.2f}, margin {econ['gross_margin']:.1%}, "
+            f"ROI {econ['roi']:.0%}"
+        )
+        print(f"Cash for the first order: {plan['cash_needed']:,.2f}")
+    for w in plan["warnings"]:
+        print(f"warning: {w}")
+    for n in plan["notes"]:
+        print(f"note: {n}")
+
+
+def cmd_launch(args: argparse.Namespace) -> int:
+    plan = launch_plan(args)
+    if args.json:
+        print(json.dumps(plan, indent=2, default=str))
+    else:
+        _print_human(plan)
+    return 0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "launch", help="size a new product's first order from competitor Xray data (R-L)"
+    )
+    p.add_argument(
+        "--peers",
+        type=Path,
+        nargs="+",
+        metavar="XRAY_FILE",
+        help="Helium 10 Xray export(s); without it, the workspace's competitor snapshots",
+    )
+    p.add_argument("--search", help="the search the Xray exports show (default: file name)")
+    p.add_argument("--asins", nargs="+", metavar="ASIN", help="only these ASINs are peers")
+    p.add_argument("--top-n", type=int, default=10, help="peers: top N by BSR (default 10)")
+    p.add_argument(
+        "--price-band", type=float, nargs=2, metavar=("LOW", "HIGH"), help="peers' price band"
+    )
+    p.add_argument("--include-sponsored", action="store_true", help="keep sponsored rows")
+    p.add_argument("--keep-outliers", action="store_true", help="keep sales outliers")
+    p.add_argument(
+        "--peer-daily", type=float, help="peer daily sales to use instead of the peers' median"
+    )
+    p.add_argument("--lift", type=float, help="launch lift (default: Settings, 1.5)")
+    p.add_argument(
+        "--lead-time",
+        type=float,
+        help="days from order to sellable stock (default: mid of the Settings range, 45)",
+    )
+    p.add_argument("--launch-date", type=_date, help="YYYY-MM-DD (default: today + lead time)")
+    p.add_argument("--case-pack", type=int, help="round orders up to cases of this many units")
+    p.add_argument("--price", type=float, help="your price (default: the peers' median)")
+    p.add_argument("--unit-cost", type=float, help="purchase cost per unit")
+    p.add_argument("--freight", type=float, help="first-mile freight per unit")
+    p.add_argument("--duty-rate", type=float, default=0.0, help="duty as a share of unit cost")
+    p.add_argument("--fba-fee", type=float, help="FBA fee per unit (default: peers' Xray fee)")
+    p.add_argument("--referral-rate", type=float, default=0.15, help="referral fee share")
+    p.add_argument(
+        "--workspace", "-w", type=Path, metavar="DIR", help="read settings (and peers) from it"
+    )
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    p.set_defaults(handler=cmd_launch)

@@ -1,0 +1,78 @@
+"""Plan verb: ``stockcycle plan`` prints the restock plan of every SKU (R-G2, R-G4, R-A3)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from stockcycle.commands.data import add_workspace_arg, open_existing
+from stockcycle.commands.forecast import _progress_line
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return _json_value(value.item())
+    return value
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from stockcycle.export import to_csv_bytes, to_xlsx_bytes
+    from stockcycle.forecast import run_batch
+    from stockcycle.restock import restock_plan
+
+    ws = open_existing(args.workspace)
+    batch = run_batch(ws, progress=None if args.json else _progress_line)
+    options: dict[str, Any] = {}
+    if args.mode:
+        options["shipping_mode"] = args.mode
+    table = restock_plan(ws, batch=batch, service_level=args.service_level, **options)
+    if args.out:
+        out: Path = args.out
+        data = to_xlsx_bytes(table) if out.suffix.lower() == ".xlsx" else to_csv_bytes(table)
+        out.write_bytes(data)
+    if args.json:
+        rows = [{k: _json_value(v) for k, v in r.items()} for r in table.to_dict("records")]
+        print(json.dumps(rows, indent=2))
+        return 0
+    ordering = table[table["order_units"] > 0]
+    print(
+        f"restock plan for {len(table):,} SKUs: {len(ordering):,} to order, "
+        f"{int(ordering['order_units'].sum()):,} units"
+        + (f", {ordering['cash_needed'].sum():,.2f} in cash" if len(ordering) else "")
+    )
+    width = max([len("SKU"), *(len(s) for s in table["sku"])])
+    print(f"{'SKU':<{width}}  {'stage':<9}{'order':>8}  {'order date':<11} reason")
+    for r in table.itertuples(index=False):
+        when = r.order_date.isoformat() if r.order_date else "-"
+        print(f"{r.sku:<{width}}  {str(r.stage):<9}{r.order_units:>8,}  {when:<11} {r.reason}")
+    if args.out:
+        print(f"wrote {len(table):,} rows to {args.out}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("plan", help="restock plan for every SKU: what to order and when")
+    add_workspace_arg(p)
+    p.add_argument(
+        "--service-level",
+        type=float,
+        default=None,
+        help="cycle service level, e.g. 0.95 (default: 1 - the target stockout probability)",
+    )
+    p.add_argument(
+        "--mode",
+        choices=("auto", "sea", "air"),
+        default=None,
+        help="shipping mode (default auto: sea unless only air arrives before a stockout)",
+    )
+    p.add_argument("--out", type=Path, help="also write the plan to a .csv or .xlsx file")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    p.set_defaults(handler=cmd_plan)

@@ -1,0 +1,241 @@
+"""Restock plans (``stockcycle.restock``): one SKU by hand, then the sample workspace and the
+``stockcycle plan`` command (R-G2, R-G4, R-M3, R-S2, R-A4)."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from stockcycle import policy
+from stockcycle.cli import main
+from stockcycle.errors import InputError
+from stockcycle.restock import PLAN_COLUMNS, SkuSupply, order_cycle_days, plan_sku, restock_plan
+
+AS_OF = date(2026, 10, 31)
+
+
+def supply(
+    daily: float = 20.0,
+    on_hand: float = 100.0,
+    production: float = 30.0,
+    sea: float = 0.0,
+    air: float = 0.0,
+    arrivals: list[tuple[date, float]] | None = None,
+    stage: str | None = "growth",
+    case_pack: float | None = None,
+    moq: float | None = None,
+    unit_cost: float | None = 4.0,
+    sd: float = 0.0,
+) -> SkuSupply:
+    """A SKU with a flat forecast and no backtest errors (textbook safety stock)."""
+    index = pd.date_range(AS_OF + timedelta(days=1), periods=365, freq="D")
+    frame = pd.DataFrame(arrivals or [], columns=["date", "units"]).assign(source="PO")
+    return SkuSupply(
+        sku="SKU-1",
+        stage=stage,
+        as_of=AS_OF,
+        on_hand=on_hand,
+        inbound=0.0,
+        arrivals=frame,
+        daily_forecast=pd.Series(daily, index=index),
+        daily_demand=daily,
+        sd_daily_demand=sd,
+        lead_time_quantiles={},
+        lead_time_days=production,
+        transit_days={"sea": sea, "air": air},
+        freight_cost={"sea": 0.25, "air": 1.25},
+        unit_cost=unit_cost,
+        price=20.0,
+        case_pack=case_pack,
+        moq=moq,
+    )
+
+
+def test_low_cover_orders_now_up_to_lead_time_and_cycle_demand() -> None:
+    # R-G1's example: 20/day with 100 on hand and a 30-day lead time. Nothing on order, so
+    # the position (100) is far below the reorder point (20 x 30 = 600): order today. Without
+    # a unit cost the order cycle is 30 days: S = 20 x (30 + 30) = 1,200, order 1,100.
+    plan = plan_sku(supply(unit_cost=None), review_period_days=0, shipping_mode="sea")
+    row = plan.row
+    assert row["order_date"] == AS_OF
+    assert row["reorder_point_units"] == pytest.approx(600)
+    assert row["order_up_to_units"] == pytest.approx(1200)
+    assert row["order_units"] == 1100
+    # 100 units last 5 days: out of stock at the end of day 5.
+    assert row["stockout_date"] == AS_OF + timedelta(days=5)
+    assert row["days_of_cover"] == pytest.approx(5)
+    assert "Order 1,100 units now" in row["reason"]
+
+
+def test_order_cycle_comes_from_eoq_when_the_unit_cost_is_known() -> None:
+    # EOQ = sqrt(2 x 150 x 7,300 / (0.25 x 4)) = 1,479.9 units = 74 days of 20/day, so
+    # S = 20 x (30 + 74) = 2,080 and the order is 1,980 units, paid at $4 + $0.25 sea freight.
+    assert order_cycle_days(20, 4.0, 7, 150, 0.25) == 74
+    plan = plan_sku(supply(unit_cost=4.0), review_period_days=0, shipping_mode="sea")
+    assert plan.row["order_units"] == 1980
+    assert plan.row["cash_needed"] == pytest.approx(1980 * 4.25)
+
+
+def test_multichannel_example_reorders_at_750_units() -> None:
+    # R-A4: 20/day on Amazon + 5/day on the own site, 30-day lead time: reorder point 750
+    # before safety stock. With 800 on hand the position reaches 750 after 2 days.
+    plan = plan_sku(
+        supply(daily=25, on_hand=800, unit_cost=None), review_period_days=0, shipping_mode="sea"
+    )
+    assert plan.row["reorder_point_units"] == pytest.approx(750)
+    assert plan.row["order_date"] == AS_OF + timedelta(days=2)
+    assert plan.row["order_units"] == 25 * 60 - 750
+
+
+def test_open_purchase_order_delays_the_order() -> None:
+    # 600 units arriving on day 4 cover days 6..35 too: the position (700) reaches the
+    # reorder point (600) after 5 days.
+    plan = plan_sku(
+        supply(arrivals=[(AS_OF + timedelta(days=4), 600)]),
+        review_period_days=0,
+        shipping_mode="sea",
+    )
+    assert plan.row["order_date"] == AS_OF + timedelta(days=5)
+    assert plan.row["stockout_date"] == AS_OF + timedelta(days=35)
+
+
+def test_review_period_widens_the_safety_stock_interval() -> None:
+    # SS over the protection interval L + R = 37 days; S = 20 x (30 + 30) + SS.
+    plan = plan_sku(
+        supply(sd=6.0, unit_cost=None),
+        review_period_days=7,
+        shipping_mode="sea",
+        service_level=0.95,
+    )
+    ss = policy.safety_stock(20, 6.0, 37, 0.0, 0.95).units
+    assert ss > 0
+    assert plan.row["safety_stock_units"] == pytest.approx(ss)
+    assert plan.row["order_units"] == math.ceil(1200 + ss - 100)
+
+
+def test_case_pack_and_moq_round_the_order_up() -> None:
+    one = supply(case_pack=24, moq=1200, unit_cost=None)
+    assert plan_sku(one, review_period_days=0, shipping_mode="sea").row["order_units"] == 1200
+    two = supply(case_pack=24, unit_cost=None)
+    # 1,100 -> 46 cases of 24.
+    assert plan_sku(two, review_period_days=0, shipping_mode="sea").row["order_units"] == 1104
+
+
+@pytest.mark.parametrize("stage", ["decline", "exit"])
+def test_decline_and_exit_are_not_reordered(stage: str) -> None:
+    plan = plan_sku(supply(stage=stage), review_period_days=0)
+    assert plan.row["order_units"] == 0
+    assert "no reorder" in plan.row["reason"]
+
+
+def test_slow_mover_goes_into_protection_mode() -> None:
+    plan = plan_sku(supply(on_hand=20 * 120), review_period_days=0, slow_mover_cover_days=90)
+    assert plan.row["order_units"] == 0
+    assert "R-M3" in plan.row["reason"]
+
+
+def test_auto_mode_flies_only_when_air_beats_the_stockout() -> None:
+    # 400 units at 20/day run out on day 20. Sea (10 + 40 days) lands far too late; air
+    # (10 + 5 days), reordered when the position reaches 20 x 15 = 300 on day 5, lands on
+    # day 20: in time, so auto flies it.
+    plan = plan_sku(
+        supply(on_hand=400, production=10, sea=40, air=5, unit_cost=None),
+        review_period_days=0,
+        shipping_mode="auto",
+    )
+    assert plan.row["shipping_mode"] == "air"
+    assert plan.row["order_date"] == AS_OF + timedelta(days=5)
+    # With 100 units (5 days) even air (30 + 5 days) is late: auto keeps sea rather than pay
+    # air freight for the same gap, and says the stockout cannot be avoided.
+    plan = plan_sku(supply(sea=40, air=5), review_period_days=0, shipping_mode="auto")
+    assert plan.row["shipping_mode"] == "sea"
+    assert "lands after the stockout" in plan.row["reason"]
+
+
+def test_unknown_shipping_mode_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="shipping mode"):
+        plan_sku(supply(), shipping_mode="rail")
+
+
+# -- the sample workspace -----------------------------------------------------------------------
+@pytest.fixture
+def plan_table(forecast_workspace) -> pd.DataFrame:
+    return restock_plan(forecast_workspace)
+
+
+def test_sample_plan_has_every_sku_and_the_promised_columns(forecast_workspace, plan_table):
+    assert list(plan_table.columns) == PLAN_COLUMNS
+    assert set(plan_table["sku"]) == set(forecast_workspace.skus())
+    assert plan_table["reason"].str.len().min() > 20
+
+
+def test_sample_plan_follows_the_stages(forecast_workspace, plan_table):
+    from stockcycle.lifecycle import stage_table
+
+    stages = stage_table(forecast_workspace).set_index("sku")["stage"]
+    for row in plan_table.itertuples(index=False):
+        assert row.stage == stages[row.sku]
+        if row.stage in ("decline", "exit"):
+            assert row.order_units == 0
+    assert (plan_table["order_units"] > 0).any()
+
+
+def test_sample_plan_counts_every_location_and_open_order(forecast_workspace, plan_table):
+    # NW-BMAT-HALF has stock at FBA and at Walmart WFS (R-A4), and an open sea PO.
+    inv = forecast_workspace.read("inventory")
+    latest = inv[inv["sku"] == "NW-BMAT-HALF"].sort_values("snapshot_date")
+    latest = latest.groupby("location").tail(1)
+    assert set(latest["location"]) >= {"FBA", "WFS"}
+    row = plan_table.set_index("sku").loc["NW-BMAT-HALF"]
+    pooled = policy.pooled_position(latest).set_index("sku").loc["NW-BMAT-HALF"]
+    assert row["on_hand"] == pytest.approx(pooled["on_hand"])
+    orders = forecast_workspace.read("purchase_orders")
+    open_units = orders[(orders["sku"] == "NW-BMAT-HALF") & (orders["status"] != "received")]
+    assert row["inbound"] >= open_units["units"].sum() > 0
+
+
+def test_plan_command_prints_json_rows(forecast_workspace, capsys) -> None:
+    code = main(["plan", "--workspace", str(forecast_workspace.path), "--json"])
+    assert code == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == len(forecast_workspace.skus())
+    needed = {
+        "sku",
+        "stage",
+        "daily_demand",
+        "on_hand",
+        "inbound",
+        "lead_time_days",
+        "safety_stock_units",
+        "reorder_point_units",
+        "order_units",
+        "order_date",
+        "stockout_date",
+        "reason",
+    }
+    assert needed <= set(rows[0])
+    expected = restock_plan(forecast_workspace).set_index("sku")
+    for r in rows:
+        assert r["order_units"] == expected.loc[r["sku"], "order_units"]
+
+
+def test_plan_command_service_level_raises_safety_stock(forecast_workspace, capsys) -> None:
+    def total_safety(level: str) -> float:
+        main(["plan", "--workspace", str(forecast_workspace.path), "--json"] + level.split())
+        return sum(r["safety_stock_units"] for r in json.loads(capsys.readouterr().out))
+
+    assert total_safety("--service-level 0.99") > total_safety("--service-level 0.80")
+
+
+def test_plan_command_writes_csv_and_xlsx(forecast_workspace, tmp_path, capsys) -> None:
+    for name in ("plan.csv", "plan.xlsx"):
+        out = tmp_path / name
+        assert main(["plan", "--workspace", str(forecast_workspace.path), "--out", str(out)]) == 0
+        frame = pd.read_excel(out) if name.endswith("xlsx") else pd.read_csv(out)
+        assert len(frame) == len(forecast_workspace.skus())
+        assert "order_units" in frame.columns
+    assert "restock plan for" in capsys.readouterr().out
