@@ -70,7 +70,8 @@ def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
             column="--peers",
             expected="an Xray export (--peers FILE) or a workspace holding one (--workspace)",
         )
-    for name in ("lift", "lead_time", "peer_daily", "price", "unit_cost", "freight", "fba_fee"):
+    numbers = ("lift", "lead_time", "peer_daily", "price", "unit_cost", "freight", "fba_fee")
+    for name in (*numbers, "duty_rate"):
         _non_negative(getattr(args, name), f"--{name.replace('_', '-')}")
     selection = peers.select_peers(
         comp,
@@ -114,6 +115,7 @@ def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
         notes.append(
             f"FBA fee: the peers' median Xray fee less referral, {fba_fee:,.2f} (give --fba-fee)"
         )
+    duty = settings.duty_rate if args.duty_rate is None else args.duty_rate
     economics = cash = None
     warnings = []
     if args.unit_cost is None:
@@ -123,15 +125,13 @@ def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
             price,
             args.unit_cost,
             freight_per_unit=args.freight or 0.0,
-            duty_rate=args.duty_rate,
+            duty_rate=duty,
             fba_fee=fba_fee,
             referral_rate=args.referral_rate,
             target_margin=settings.target_gross_margin,
         )
         economics = econ.to_dict()
-        cash = fees.cash_needed(
-            order.first_order_units, args.unit_cost, args.freight or 0.0, args.duty_rate
-        )
+        cash = fees.cash_needed(order.first_order_units, args.unit_cost, args.freight or 0.0, duty)
         if not econ.meets_target:
             warnings.append(
                 f"gross margin {econ.gross_margin:.1%} is below the "
@@ -254,7 +254,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--price", type=float, help="your price (default: the peers' median)")
     p.add_argument("--unit-cost", type=float, help="purchase cost per unit")
     p.add_argument("--freight", type=float, help="first-mile freight per unit")
-    p.add_argument("--duty-rate", type=float, default=0.0, help="duty as a share of unit cost")
+    p.add_argument(
+        "--duty-rate", type=float, help="duty as a share of unit cost (default: Settings)"
+    )
     p.add_argument("--fba-fee", type=float, help="FBA fee per unit (default: peers' Xray fee)")
     p.add_argument("--referral-rate", type=float, default=0.15, help="referral fee share")
     p.add_argument(

@@ -1,0 +1,695 @@
+"""Launch demand from competitors: the peer set, its daily sales, and the launch profile.
+
+R-L1: from Helium 10 Xray snapshots (the workspace ``competitors`` table) the seller picks
+comparable listings (top by BSR, same price band, no sponsored placements, no outliers);
+their monthly sales become daily sales and are summarised by the median and quartiles.
+R-L2: seasonality and events adjust the expected launch demand: a month profile from
+competitor snapshots or a keyword trend, and bumps on Amazon event days and the seller's
+promotions. R-L4..R-L7: the pieces of the launch plan around ``policy.launch_order`` (the
+follow-up decision date, the first batch by air or sea, the plan table), shared by the Launch
+page and ``stockcycle launch``.
+
+Daily sales = monthly sales / 30.4 (365 / 12 = 30.42 days, the average month), because an Xray
+"ASIN Sales" figure is an estimate of the last 30-ish days that Helium 10 does not date exactly,
+and 30.4 treats a month as a twelfth of a year.
+
+Everything here is pure: DataFrames and numbers in, DataFrames and dataclasses out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from stockcycle import fees, policy
+from stockcycle.errors import InputError
+
+DAYS_PER_MONTH = 365 / 12  # 30.42: one twelfth of a year (see the module docstring)
+# Tukey's fences (1.5 x IQR) on log monthly sales: sales are skewed (a few listings sell ten
+# times the median), so the fences are drawn in log space, where the spread is symmetric.
+OUTLIER_IQR = 1.5
+# The keyword trend is a 30-day search-volume change; carried month after month it compounds,
+# so it is capped to keep one hot month from tripling a 90-day launch plan.
+TREND_CAP = 0.5
+CALENDAR_EVENTS = ("Prime Day", "Black Friday / Cyber Monday week", "Christmas run-up")
+
+PEER_COLUMNS = [
+    "asin",
+    "brand",
+    "title",
+    "price",
+    "monthly_sales",
+    "daily_sales",
+    "revenue",
+    "bsr",
+    "reviews",
+    "rating",
+    "sellers",
+    "fees",
+    "age_days",
+    "sponsored",
+    "snapshot_date",
+]
+
+
+# -- the peer set (R-L1) ---------------------------------------------------------------------------
+def latest_listings(competitors: pd.DataFrame) -> pd.DataFrame:
+    """One row per ASIN: its latest snapshot, the organic row where an ASIN is listed both as
+    a sponsored placement and organically (the same listing, counted once).
+
+    Adds ``daily_sales`` (monthly / 30.4) and ``age_days`` (snapshot date - creation date).
+    """
+    need = ["snapshot_date", "asin", "price", "monthly_sales", "bsr"]
+    missing = [c for c in need if c not in competitors.columns]
+    if missing:
+        raise InputError(
+            "the competitor table misses a column",
+            column=missing[0],
+            expected="an Xray export (ASIN, Price, ASIN Sales, BSR, ...)",
+        )
+    df = competitors.copy()
+    df["snapshot_date"] = pd.to_datetime(df["snapshot_date"])
+    if "sponsored" not in df.columns:
+        df["sponsored"] = False
+    df["sponsored"] = df["sponsored"].astype("boolean").fillna(False).astype(bool)
+    # Within one ASIN: latest snapshot first, organic before sponsored.
+    df = df.sort_values(["asin", "snapshot_date", "sponsored"], ascending=[True, False, True])
+    df = df.drop_duplicates("asin", keep="first")
+    df["daily_sales"] = pd.to_numeric(df["monthly_sales"], errors="coerce") / DAYS_PER_MONTH
+    if "created" in df.columns:
+        created = pd.to_datetime(df["created"], errors="coerce")
+        df["age_days"] = (df["snapshot_date"] - created).dt.days.astype("Float64")
+    else:
+        df["age_days"] = pd.Series(pd.NA, index=df.index, dtype="Float64")
+    for col in PEER_COLUMNS:
+        if col not in df.columns:
+            df[col] = pd.NA
+    return df[PEER_COLUMNS].sort_values("bsr", kind="stable", ignore_index=True)
+
+
+def outlier_fences(monthly_sales: pd.Series, k: float = OUTLIER_IQR) -> tuple[float, float]:
+    """(low, high) monthly sales outside which a listing is an outlier.
+
+    Tukey's fences on log sales: exp(Q1 - k IQR), exp(Q3 + k IQR) with IQR = Q3 - Q1 of
+    log(monthly sales) over listings that sell (Tukey 1977, "Exploratory Data Analysis").
+    With fewer than 4 selling listings there is no spread to judge: (0, inf).
+    """
+    logs = np.log(monthly_sales[monthly_sales > 0].astype("float64").dropna())
+    if len(logs) < 4:
+        return 0.0, math.inf
+    q1, q3 = np.quantile(logs, [0.25, 0.75])
+    iqr = q3 - q1
+    return float(math.exp(q1 - k * iqr)), float(math.exp(q3 + k * iqr))
+
+
+def select_peers(
+    competitors: pd.DataFrame,
+    top_n: int | None = 10,
+    price_band: tuple[float, float] | None = None,
+    exclude_sponsored: bool = True,
+    exclude_outliers: bool = True,
+    asins: Iterable[str] | None = None,
+    exclude_asins: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Every listing of the latest snapshots with ``reason_excluded`` (NA for a peer), R-L1.
+
+    Filters, in this order (the first that applies is the reason): not in ``asins`` (when
+    given), in ``exclude_asins`` (the seller's own listings), sponsored placement only, price
+    outside ``price_band`` (inclusive), no sales, an outlier (``outlier_fences`` over the
+    listings still in), then below the ``top_n`` best BSR (lowest rank first). Columns:
+    ``PEER_COLUMNS`` + ``peer`` (bool) + ``reason_excluded``.
+    """
+    if top_n is not None and top_n < 1:
+        raise InputError(f"top N is {top_n}", column="top_n", expected="at least 1")
+    if price_band is not None and price_band[0] > price_band[1]:
+        raise InputError(
+            f"the price band {price_band[0]:g}-{price_band[1]:g} is empty",
+            column="price_band",
+            expected="low price at most high price",
+        )
+    df = latest_listings(competitors)
+    reason = pd.Series(pd.NA, index=df.index, dtype="string")
+
+    def mark(mask: pd.Series, text: str) -> None:
+        reason[mask.fillna(False).astype(bool) & reason.isna()] = text
+
+    if asins is not None:
+        wanted = {str(a).strip() for a in asins if str(a).strip()}
+        mark(~df["asin"].astype("string").isin(wanted), "not one of the chosen ASINs")
+    own = {str(a) for a in exclude_asins if a is not None and str(a)}
+    if own:
+        mark(df["asin"].astype("string").isin(own), "your own listing")
+    if exclude_sponsored:
+        mark(df["sponsored"], "sponsored placement")
+    if price_band is not None:
+        lo, hi = price_band
+        mark(~df["price"].between(lo, hi), f"price outside {lo:,.2f}-{hi:,.2f}")
+    mark(~(df["monthly_sales"] > 0), "no sales estimate")
+    if exclude_outliers:
+        low, high = outlier_fences(df.loc[reason.isna(), "monthly_sales"])
+        mark(
+            (df["monthly_sales"] < low) | (df["monthly_sales"] > high),
+            f"outlier: sales outside {low:,.0f}-{high:,.0f}/month",
+        )
+    if top_n is not None:
+        rank = df["bsr"].where(reason.isna()).rank(method="first")
+        mark(rank > top_n, f"not in the top {top_n} by BSR")
+    df["peer"] = reason.isna()
+    df["reason_excluded"] = reason
+    return df
+
+
+def peers_only(selection: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a ``select_peers`` result that are peers."""
+    if "peer" in selection.columns:
+        return selection[selection["peer"]].reset_index(drop=True)
+    return selection
+
+
+@dataclass(frozen=True)
+class PeerSummary:
+    """Daily sales of the peer set (R-L1): daily = monthly / 30.4."""
+
+    n: int
+    median: float  # units/day
+    q1: float  # units/day, 25th percentile
+    q3: float  # units/day, 75th percentile
+    mean: float  # units/day
+    total: float  # units/day over all peers
+    median_price: float
+    q1_price: float
+    q3_price: float
+    median_reviews: float
+    days_per_month: float = DAYS_PER_MONTH
+
+    def explain(self) -> str:
+        return (
+            f"Daily sales = monthly sales (Xray 'ASIN Sales') / {self.days_per_month:.1f} days "
+            f"(365 / 12). Over the **{self.n} peers**: median **{self.median:,.1f}/day**, "
+            f"quartiles Q1 {self.q1:,.1f} and Q3 {self.q3:,.1f}/day (half of the peers sell "
+            f"between them), mean {self.mean:,.1f}/day. Median price {self.median_price:,.2f} "
+            f"(Q1 {self.q1_price:,.2f}, Q3 {self.q3_price:,.2f}); median reviews "
+            f"{self.median_reviews:,.0f}. The median, not the mean, is the peer figure: one "
+            "best seller would pull the mean far above what a new listing can expect (R-L1)."
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def peer_summary(peers: pd.DataFrame) -> PeerSummary:
+    """Median, quartiles and mean of peer daily sales (units/day = monthly / 30.4), R-L1.
+
+    ``peers``: a ``select_peers`` result (only rows with ``peer`` True count) or any frame with
+    ``monthly_sales`` (and ``price``, ``reviews``). Quantiles are numpy's linear ones.
+    """
+    df = peers_only(peers)
+    daily = pd.to_numeric(df["monthly_sales"], errors="coerce").dropna() / DAYS_PER_MONTH
+    if daily.empty:
+        raise InputError(
+            "no peers left to size the launch on",
+            column="peers",
+            expected="at least one competitor with a sales estimate: widen the filters",
+        )
+
+    def q(s: pd.Series, p: float) -> float:
+        s = pd.to_numeric(s, errors="coerce").dropna()
+        return float(np.quantile(s, p)) if len(s) else math.nan
+
+    prices = df["price"] if "price" in df.columns else pd.Series(dtype=float)
+    reviews = df["reviews"] if "reviews" in df.columns else pd.Series(dtype=float)
+    return PeerSummary(
+        n=int(len(daily)),
+        median=q(daily, 0.5),
+        q1=q(daily, 0.25),
+        q3=q(daily, 0.75),
+        mean=float(daily.mean()),
+        total=float(daily.sum()),
+        median_price=q(prices, 0.5),
+        q1_price=q(prices, 0.25),
+        q3_price=q(prices, 0.75),
+        median_reviews=q(reviews, 0.5),
+    )
+
+
+def snapshot_moves(competitors: pd.DataFrame) -> pd.DataFrame:
+    """How each ASIN's price, sales and BSR moved from its first to its last snapshot.
+
+    One row per ASIN seen in at least two snapshots (organic row preferred): ``asin, brand,
+    first_snapshot, last_snapshot, snapshots, price_first, price_last, price_change`` (share,
+    0.1 = +10%), ``sales_first, sales_last, sales_change`` (monthly units, share), ``bsr_first,
+    bsr_last``. Sorted by the last BSR. R-L1 (and R-M4: a competitor's price drop shows here).
+    """
+    cols = [
+        "asin",
+        "brand",
+        "first_snapshot",
+        "last_snapshot",
+        "snapshots",
+        "price_first",
+        "price_last",
+        "price_change",
+        "sales_first",
+        "sales_last",
+        "sales_change",
+        "bsr_first",
+        "bsr_last",
+    ]
+    if competitors.empty:
+        return pd.DataFrame(columns=cols)
+    df = competitors.copy()
+    df["snapshot_date"] = pd.to_datetime(df["snapshot_date"])
+    spons = df["sponsored"] if "sponsored" in df.columns else pd.Series(False, index=df.index)
+    df["sponsored"] = spons.astype("boolean").fillna(False).astype(bool)
+    df = df.sort_values(["asin", "snapshot_date", "sponsored"]).drop_duplicates(
+        ["asin", "snapshot_date"], keep="first"
+    )
+    g = df.groupby("asin", sort=False)
+    first, last = g.first(), g.last()
+    out = pd.DataFrame(
+        {
+            "asin": first.index.astype("string"),
+            "brand": last["brand"].to_numpy() if "brand" in last else pd.NA,
+            "first_snapshot": first["snapshot_date"].to_numpy(),
+            "last_snapshot": last["snapshot_date"].to_numpy(),
+            "snapshots": g.size().to_numpy(),
+            "price_first": first["price"].to_numpy(dtype="float64"),
+            "price_last": last["price"].to_numpy(dtype="float64"),
+            "sales_first": first["monthly_sales"].to_numpy(dtype="float64"),
+            "sales_last": last["monthly_sales"].to_numpy(dtype="float64"),
+            "bsr_first": first["bsr"].to_numpy(dtype="float64"),
+            "bsr_last": last["bsr"].to_numpy(dtype="float64"),
+        }
+    )
+    out = out[out["snapshots"] >= 2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["price_change"] = out["price_last"] / out["price_first"] - 1
+        out["sales_change"] = out["sales_last"] / out["sales_first"] - 1
+    out = out.replace([np.inf, -np.inf], np.nan)
+    return out[cols].sort_values("bsr_last", kind="stable", ignore_index=True)
+
+
+def snapshot_history(competitors: pd.DataFrame, asins: Iterable[str] | None = None) -> pd.DataFrame:
+    """Long table ``snapshot_date, asin, brand, price, monthly_sales, daily_sales`` (organic
+    row per ASIN and snapshot), for charts of how peers moved between snapshots."""
+    df = competitors.copy()
+    df["snapshot_date"] = pd.to_datetime(df["snapshot_date"])
+    spons = df["sponsored"] if "sponsored" in df.columns else pd.Series(False, index=df.index)
+    df["sponsored"] = spons.astype("boolean").fillna(False).astype(bool)
+    if asins is not None:
+        df = df[df["asin"].astype("string").isin([str(a) for a in asins])]
+    df = df.sort_values(["asin", "snapshot_date", "sponsored"]).drop_duplicates(
+        ["asin", "snapshot_date"], keep="first"
+    )
+    df["daily_sales"] = df["monthly_sales"] / DAYS_PER_MONTH
+    cols = ["snapshot_date", "asin", "brand", "price", "monthly_sales", "daily_sales"]
+    return df[cols].reset_index(drop=True)
+
+
+def snapshot_date_from_name(file_name: str) -> date | None:
+    """The last ``YYYY-MM-DD`` in a file name (Xray exports are usually saved with the day
+    they were taken), or None."""
+    found = re.findall(r"(\d{4})-(\d{2})-(\d{2})", file_name)
+    for y, m, d in reversed(found):
+        try:
+            return date(int(y), int(m), int(d))
+        except ValueError:
+            continue
+    return None
+
+
+# -- the launch demand profile (R-L2) --------------------------------------------------------------
+def month_factors_from_snapshots(
+    competitors: pd.DataFrame, asins: Iterable[str] | None = None
+) -> dict[int, float]:
+    """Month-of-year demand factors from successive Xray snapshots, relative to the latest.
+
+    Over the ASINs present in every snapshot month (so a listing that appears or vanishes does
+    not count as seasonality): total monthly sales per snapshot month m, S_m, and factor_m =
+    S_m / S_latest. The snapshot's month is the month it was taken in (an Xray figure covers
+    roughly the 30 days before). Months without a snapshot are not in the result (factor 1:
+    like the latest). Fewer than two snapshot months: ``{}``.
+    """
+    hist = snapshot_history(competitors, asins)
+    if hist.empty:
+        return {}
+    hist["month"] = hist["snapshot_date"].dt.month
+    # The latest snapshot of each month stands for that month.
+    last_per_month = hist.groupby("month")["snapshot_date"].transform("max")
+    hist = hist[hist["snapshot_date"] == last_per_month]
+    months = hist["month"].nunique()
+    if months < 2:
+        return {}
+    present = hist.groupby("asin")["month"].nunique()
+    common = present[present == months].index
+    totals = hist[hist["asin"].isin(common)].groupby("month")["monthly_sales"].sum()
+    latest_month = int(hist.loc[hist["snapshot_date"].idxmax(), "month"])
+    base = totals.get(latest_month, 0.0)
+    if not base or base <= 0:
+        return {}
+    return {int(m): float(v / base) for m, v in totals.items()}
+
+
+def keyword_trend(keywords: pd.DataFrame, terms: Iterable[str] | None = None) -> float | None:
+    """The search-volume trend of the launch's keywords: a 30-day change, 0.1 = +10%.
+
+    From the latest keyword snapshot (Cerebro / Keyword Tracker ``trend``), weighted by search
+    volume, over ``terms`` when given (case-insensitive; all keywords when none match), capped
+    at +/-50% (``TREND_CAP``). None without keyword data.
+    """
+    if keywords is None or keywords.empty or "trend" not in keywords.columns:
+        return None
+    kw = keywords.dropna(subset=["trend"]).copy()
+    if kw.empty:
+        return None
+    kw["snapshot_date"] = pd.to_datetime(kw["snapshot_date"])
+    kw = kw[kw["snapshot_date"] == kw["snapshot_date"].max()]
+    if terms is not None:
+        wanted = {str(t).strip().lower() for t in terms if str(t).strip()}
+        chosen = kw[kw["keyword"].astype("string").str.lower().isin(wanted)]
+        if not chosen.empty:
+            kw = chosen
+    weight = pd.to_numeric(kw["search_volume"], errors="coerce").fillna(0.0).clip(lower=0)
+    trend = pd.to_numeric(kw["trend"], errors="coerce")
+    value = float(np.average(trend, weights=weight)) if weight.sum() > 0 else float(trend.mean())
+    return float(min(max(value, -TREND_CAP), TREND_CAP))
+
+
+def event_days(
+    start: date,
+    days: int,
+    promotions: pd.DataFrame | None = None,
+    sku: str | None = None,
+    event_lift: float = 0.5,
+    events_file: str | None = None,
+    calendar: bool = True,
+) -> pd.DataFrame:
+    """Event days in ``[start, start + days)``: ``date, event, lift`` (0.5 = +50%), R-L2.
+
+    Amazon calendar events (Prime Day with its lead-in, Black Friday / Cyber Monday week, the
+    Christmas run-up, dates from ``stockcycle.forecast.events``) get ``event_lift``; the
+    seller's own promotions of ``sku`` (the ``promotions`` table) get their
+    ``expected_lift``. Where both fall on one day the larger lift counts. ``calendar=False``
+    leaves the Amazon events out (only the promotions).
+    """
+    from stockcycle.forecast.events import holidays_frame, promotion_days
+
+    if event_lift < 0:
+        raise InputError(f"event lift is {event_lift}", column="event_lift", expected=">= 0")
+    first = pd.Timestamp(start)
+    last = first + pd.Timedelta(days=max(int(days), 1) - 1)
+    rows: list[tuple[pd.Timestamp, str, float]] = []
+    cal = holidays_frame(first.year, last.year, events_file)
+    cal = cal[cal["holiday"].isin(CALENDAR_EVENTS)] if calendar else cal.iloc[0:0]
+    for ev in cal.itertuples(index=False):
+        lo, hi = int(ev.lower_window), int(ev.upper_window)
+        for off in range(lo, hi + 1):
+            rows.append((ev.ds + pd.Timedelta(days=off), str(ev.holiday), float(event_lift)))
+    if promotions is not None and not promotions.empty and sku is not None:
+        promo = promotions[promotions["sku"].astype("string") == sku]
+        names = {}
+        for p in promo.itertuples(index=False):
+            for d in pd.date_range(p.start, p.end if pd.notna(p.end) else p.start, freq="D"):
+                names.setdefault(d, str(p.name))
+        for r in promotion_days(promo, sku).itertuples(index=False):
+            rows.append((r.ds, names.get(r.ds, "promotion"), float(r.lift)))
+    out = pd.DataFrame(rows, columns=["date", "event", "lift"])
+    out = out[(out["date"] >= first) & (out["date"] <= last)]
+    if out.empty:
+        return pd.DataFrame(
+            {
+                "date": pd.Series(dtype="datetime64[ns]"),
+                "event": pd.Series(dtype="string"),
+                "lift": pd.Series(dtype="float64"),
+            }
+        )
+    out = out.sort_values(["date", "lift"], ascending=[True, False])
+    out = out.drop_duplicates("date", keep="first").reset_index(drop=True)
+    out["event"] = out["event"].astype("string")
+    return out
+
+
+@dataclass(frozen=True)
+class LaunchDemand:
+    """Expected launch demand per day (R-L2, R-L3): peer daily x lift x the day's factor."""
+
+    peer_daily_sales: float
+    lift: float
+    base_daily: float  # peer daily x lift, units/day
+    start: date
+    days: int
+    source: str  # what the month factors came from
+    monthly_trend: float  # 30-day change applied month after month (0 = none)
+    month_factors: dict[int, float]
+    event_lift: float
+    events: tuple[str, ...]  # names of the events in the horizon
+    daily: pd.DataFrame  # date, month_factor, trend_factor, event, event_lift, factor,
+    #                      expected, low, high
+
+    def mean_factor(self, days: int) -> float:
+        """Mean of the day factors over the first ``days`` days (1.0 when flat)."""
+        return float(self.daily["factor"].head(max(int(days), 1)).mean())
+
+    def explain(self) -> str:
+        lines = [
+            f"Expected daily sales = peer daily sales x launch lift x day factor = "
+            f"{self.peer_daily_sales:,.1f} x {self.lift:g} x factor = "
+            f"**{self.base_daily:,.1f}/day** on a day with factor 1 (R-L3).",
+            f"Day factor = month factor x trend factor x (1 + event lift); source: {self.source}.",
+        ]
+        if self.month_factors:
+            months = ", ".join(
+                f"{pd.Timestamp(2000, m, 1):%b} {f:.2f}"
+                for m, f in sorted(self.month_factors.items())
+            )
+            lines.append(
+                f"Month factors (competitor sales in that month / in the latest snapshot's "
+                f"month; other months 1.00): {months}."
+            )
+        if self.monthly_trend:
+            lines.append(
+                f"Trend factor = (1 + {self.monthly_trend:+.0%}) ^ (days since launch / 30.4): "
+                "the keywords' 30-day search-volume change carried forward."
+            )
+        if self.events:
+            lines.append(
+                f"Event days (calendar events +{self.event_lift:.0%}, your promotions their "
+                f"own lift): {', '.join(self.events)}."
+            )
+        else:
+            lines.append("No event or promotion falls in these days.")
+        lines.append(
+            f"Over the first 30 days the mean factor is {self.mean_factor(30):.2f}; the band is "
+            "the peers' Q1..Q3 daily sales x lift x factor."
+        )
+        return "\n\n".join(lines)
+
+    def to_dict(self) -> dict:
+        d = {k: v for k, v in asdict(self).items() if k != "daily"}
+        d["start"] = self.start.isoformat()
+        return d
+
+
+def launch_demand(
+    summary: PeerSummary | float,
+    start: date,
+    days: int = 90,
+    lift: float = 1.5,
+    *,
+    month_factors: Mapping[int, float] | None = None,
+    monthly_trend: float = 0.0,
+    events: pd.DataFrame | None = None,
+    event_lift: float = 0.5,
+    source: str = "flat (no seasonality data)",
+    band: tuple[float, float] | None = None,
+) -> LaunchDemand:
+    """Expected daily sales for ``days`` days from the launch ``start`` (R-L2, R-L3).
+
+    expected_t = peer daily x lift x month_factor(month of t) x (1 + trend)^(t / 30.4) x
+    (1 + event lift_t); low/high the same with the peers' Q1/Q3 (or ``band`` = (low, high)
+    peer daily sales) instead of the median. ``summary``: a ``PeerSummary`` or a peer daily
+    sales figure (then the band is that figure unless ``band`` is given). ``events``: from
+    ``event_days`` (date, event, lift).
+    """
+    if isinstance(summary, PeerSummary):
+        peer, low, high = summary.median, summary.q1, summary.q3
+    else:
+        peer = low = high = float(summary)
+    if band is not None:
+        low, high = band
+    if not peer >= 0:
+        raise InputError(
+            f"peer daily sales is {peer}", column="peer_daily_sales", expected="a number >= 0"
+        )
+    if not lift > 0:
+        raise InputError(f"launch lift is {lift}", column="lift", expected="a number > 0")
+    if days < 1:
+        raise InputError(f"{days} days", column="days", expected="at least 1 day")
+    dates = pd.date_range(pd.Timestamp(start), periods=int(days), freq="D")
+    factors = dict(month_factors or {})
+    month = pd.Series([factors.get(int(m), 1.0) for m in dates.month], dtype="float64")
+    t = np.arange(len(dates), dtype="float64")
+    trend = pd.Series((1.0 + monthly_trend) ** (t / DAYS_PER_MONTH), dtype="float64")
+    ev = pd.DataFrame({"date": dates})
+    if events is not None and not events.empty:
+        ev = ev.merge(events[["date", "event", "lift"]], on="date", how="left")
+    else:
+        ev["event"], ev["lift"] = pd.NA, np.nan
+    ev_lift = ev["lift"].astype("float64").fillna(0.0)
+    factor = month * trend * (1.0 + ev_lift)
+    daily = pd.DataFrame(
+        {
+            "date": dates,
+            "month_factor": month,
+            "trend_factor": trend,
+            "event": ev["event"].astype("string"),
+            "event_lift": ev_lift,
+            "factor": factor,
+            "expected": peer * lift * factor,
+            "low": low * lift * factor,
+            "high": high * lift * factor,
+        }
+    )
+    names = tuple(dict.fromkeys(str(e) for e in ev["event"].dropna()))
+    return LaunchDemand(
+        peer_daily_sales=float(peer),
+        lift=float(lift),
+        base_daily=float(peer * lift),
+        start=pd.Timestamp(start).date(),
+        days=int(days),
+        source=source,
+        monthly_trend=float(monthly_trend),
+        month_factors={int(k): float(v) for k, v in factors.items()},
+        event_lift=float(event_lift),
+        events=names,
+        daily=daily,
+    )
+
+
+def follow_up_decision_date(
+    launch_date: date, first_order_units: float, expected_daily: float, follow_up_lead_days: float
+) -> tuple[date, float]:
+    """(decide-by date, days the first order covers) for the follow-up 30% (R-L5).
+
+    cover = first order units / expected daily sales; decide by = launch date + cover - lead
+    time of the follow-up (production + transit). Ordered later than that, the follow-up
+    lands after the first batch has sold out.
+    """
+    if expected_daily <= 0:
+        return launch_date + timedelta(days=10_000), math.inf
+    cover = first_order_units / expected_daily
+    return launch_date + timedelta(days=math.floor(cover - follow_up_lead_days)), cover
+
+
+def own_asins(products: pd.DataFrame) -> list[str]:
+    """The seller's own ASINs (``products.asin``), left out of the peer set."""
+    if products is None or products.empty or "asin" not in products.columns:
+        return []
+    return [str(a) for a in products["asin"].dropna().unique() if str(a)]
+
+
+def median_or(values: Sequence[float] | pd.Series, default: float) -> float:
+    """Median of the non-missing values, or ``default`` when there are none."""
+    s = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
+    return float(s.median()) if len(s) else float(default)
+
+
+def level_sd_from_quartiles(q1: float, q3: float, lift: float = 1.0) -> float:
+    """Standard deviation of a launch's daily sales level from the peers' spread.
+
+    sd = (Q3 - Q1) / 1.349 x lift: for a normal distribution the interquartile range is
+    1.349 sd, so the peers' Q1..Q3 of daily sales says how far a new listing's level may land
+    from the median (units/day). Used as the demand uncertainty of the newsvendor and of the
+    shipping comparison (R-L4, R-L7).
+    """
+    return max(float(q3) - float(q1), 0.0) / 1.349 * float(lift)
+
+
+# -- the launch plan (R-L3..R-L7) ------------------------------------------------------------------
+def first_batch_options(
+    units: float,
+    launch_date: date,
+    production_days: float,
+    transit_days: Mapping[str, float],
+    freight_per_unit: Mapping[str, float],
+    unit_cost: float,
+    duty_rate: float = 0.0,
+    receiving_days: float = 0.0,
+) -> pd.DataFrame:
+    """The first batch by each shipping mode (R-L7): one row per mode with ``mode``,
+    ``lead_time_days`` (production + transit + receiving), ``order_by`` (launch date - lead
+    time, the last day to order and still launch on time), ``freight_cost`` (units x freight
+    per unit) and ``cash_needed`` (``fees.cash_needed``: units x (unit cost x (1 + duty) +
+    freight))."""
+    rows = []
+    for mode, transit in transit_days.items():
+        lead = policy.total_lead_time(production_days, [transit], receiving_days)
+        freight = float(freight_per_unit.get(mode, 0.0))
+        rows.append(
+            {
+                "mode": mode,
+                "lead_time_days": lead,
+                "order_by": policy.order_by_date(launch_date, lead),
+                "freight_cost": float(units) * freight,
+                "cash_needed": fees.cash_needed(units, unit_cost, freight, duty_rate),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def launch_plan_table(
+    sku: str,
+    first_order_units: int,
+    follow_up_units: int,
+    first_order_share: float,
+    first: Mapping[str, object],
+    follow_up: Mapping[str, object],
+) -> pd.DataFrame:
+    """The launch plan a seller saves and downloads: one row per batch (R-L5).
+
+    ``first`` / ``follow_up``: ``mode, order_by, arrival, unit_cost, freight_per_unit,
+    cash_needed, note``. Columns: batch, sku, units, share, shipping_mode, order_by, arrival,
+    unit_cost, freight_per_unit, cash_needed, note.
+    """
+    rows = []
+    for batch, units, share, spec in (
+        ("first order", first_order_units, first_order_share, first),
+        ("follow-up", follow_up_units, 1 - first_order_share, follow_up),
+    ):
+        rows.append(
+            {
+                "batch": batch,
+                "sku": sku,
+                "units": int(units),
+                "share": round(float(share), 6),
+                "shipping_mode": spec["mode"],
+                "order_by": pd.Timestamp(spec["order_by"]),
+                "arrival": pd.Timestamp(spec["arrival"]),
+                "unit_cost": float(spec["unit_cost"]),
+                "freight_per_unit": float(spec["freight_per_unit"]),
+                "cash_needed": round(float(spec["cash_needed"]), 2),
+                "note": str(spec.get("note", "")),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def fba_fee_from_xray(peer_rows: pd.DataFrame, referral_rate: float = 0.15) -> float | None:
+    """Median FBA fulfilment fee of the peers from their Xray "Fees" (units: money per unit).
+
+    Helium 10's Xray "Fees" column is Amazon's fees per unit: the FBA fee plus the referral fee
+    (the sample's own listing: 3.41 FBA + 15% x 19.99 = 6.41). FBA fee = fees - referral rate x
+    price, per peer, floored at 0; the median over the peers, or None without fee data.
+    """
+    if "fees" not in peer_rows.columns:
+        return None
+    fees = pd.to_numeric(peer_rows["fees"], errors="coerce")
+    price = pd.to_numeric(peer_rows["price"], errors="coerce")
+    fba = (fees - referral_rate * price).clip(lower=0).dropna()
+    return float(fba.median()) if len(fba) else None

@@ -1,0 +1,260 @@
+"""The Launch sizing page through AppTest: every wizard step on the sample workspace, the
+numbers on screen against the library functions (R-L1..R-L8), inputs kept across pages."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from stockcycle import alerts, fees, peers, policy
+from stockcycle.settings import Settings
+from stockcycle.store import Workspace
+from stockcycle.ui.wizard import state_key
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = "pages/5_Launch.py"
+TIMEOUT = 120
+
+
+def launch_page(ws: Workspace) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["workspace_path"] = str(ws.path)
+    at.switch_page(PAGE).run()
+    ok(at)
+    return at
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error or all("promote" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def metric(at: AppTest, label: str) -> str:
+    values = [m.value for m in at.metric if m.label == label]
+    assert values, f"no metric {label!r}: {[m.label for m in at.metric]}"
+    return values[0]
+
+
+def widget(at: AppTest, kind: str, label: str):
+    found = [w for w in getattr(at, kind) if w.label == label]
+    assert found, f"no {kind} {label!r}: {[w.label for w in getattr(at, kind)]}"
+    return found[0]
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    widget(at, "button", label).click().run()
+    ok(at)
+    return at
+
+
+def headings(at: AppTest) -> list[str]:
+    return [h.value for h in at.subheader]
+
+
+def seed_example(at: AppTest) -> AppTest:
+    """Step 2 with the seed example (R-L3): peers at 50/day, flat, no events."""
+    click(at, "Next: Demand")
+    widget(at, "number_input", "Peer daily sales (units/day)").set_value(50.0).run()
+    widget(at, "radio", "Seasonality").set_value("Flat").run()
+    widget(at, "checkbox", "Amazon events").uncheck().run()
+    widget(at, "checkbox", "My promotions of this product").uncheck().run()
+    ok(at)
+    return at
+
+
+def default_peers(ws: Workspace) -> peers.PeerSummary:
+    comp = ws.read("competitors")
+    sel = peers.select_peers(comp, top_n=10, exclude_asins=peers.own_asins(ws.read("products")))
+    return peers.peer_summary(sel)
+
+
+def test_peers_step_shows_the_summary_of_the_default_peer_set(sample_workspace) -> None:
+    at = launch_page(sample_workspace)
+    assert headings(at)[0].startswith("1 Peers")
+    s = default_peers(sample_workspace)
+    assert metric(at, "Peers") == str(s.n)
+    assert metric(at, "Median daily sales") == f"{s.median:,.1f}"
+    assert metric(at, "Q1 daily sales") == f"{s.q1:,.1f}"
+    assert metric(at, "Median price") == f"{s.median_price:,.2f}"
+    # The three sample snapshots are chosen: moves between them are shown.
+    assert len(widget(at, "multiselect", "Snapshots").value) == 3
+    assert "How the peers moved between snapshots" in "\n".join(m.value for m in at.markdown)
+    # A narrower peer set changes the figures the same way the library does.
+    widget(at, "number_input", "Top N by BSR").set_value(3).run()
+    ok(at)
+    assert metric(at, "Peers") == "3"
+
+
+def test_every_step_with_the_seed_example_and_the_saved_plan(sample_workspace) -> None:
+    ws = sample_workspace
+    at = seed_example(launch_page(ws))
+    assert headings(at)[0].startswith("2 Demand")
+    assert metric(at, "Expected daily sales (factor 1)") == "75.0"
+    assert metric(at, "First 30 days") == "2,250"
+
+    click(at, "Next: Economics")
+    s = default_peers(ws)
+    price = widget(at, "number_input", "Price").value
+    assert price == pytest.approx(round(s.median_price, 2))
+    econ = fees.unit_economics(
+        price,
+        widget(at, "number_input", "Unit cost").value,
+        widget(at, "number_input", "Air freight per unit").value,
+        widget(at, "number_input", "Duty (share of unit cost)").value,
+        widget(at, "number_input", "FBA fee per unit").value,
+        widget(at, "number_input", "Referral fee (share of price)").value,
+        widget(at, "number_input", "Storage per unit").value,
+        Settings().target_gross_margin,
+    )
+    assert metric(at, "Landed cost") == f"{econ.landed_cost:,.2f}"
+    assert metric(at, "Gross margin") == f"{econ.gross_margin:.1%}"
+
+    click(at, "Next: Order")
+    order = policy.launch_order(50, 1.5)
+    assert metric(at, "Cycle stock (30 days)") == "2,250"
+    assert metric(at, "Safety stock (15 days)") == "1,125"
+    assert metric(at, "First order (70%)") == f"{order.first_order_units:,}"
+    assert metric(at, "Follow-up (30%)") == f"{order.follow_up_units:,}"
+    assert order.first_order_units == math.ceil(0.7 * 3375)
+    assert any(e.label == "Explain: first order" for e in at.expander)
+
+    click(at, "Save plan to workspace")
+    saved = ws.plans("launch")
+    assert len(saved) == 1
+    params, table = ws.load_plan(int(saved["id"].iloc[0]))
+    assert list(table["units"]) == [order.first_order_units, order.follow_up_units]
+    assert params["order"]["cycle_stock_units"] == 2250
+    assert params["plan_daily"][:3] == [75.0, 75.0, 75.0]
+    assert any(b.label == "Download plan (CSV)" for b in at.get("download_button"))
+
+    click(at, "Next: Monitor")
+    assert headings(at)[0].startswith("5 Monitor")
+    # The saved plan can be monitored too.
+    assert any(
+        o.startswith("Saved plan") for o in widget(at, "selectbox", "Plan to compare with").options
+    )
+
+
+def test_economics_prefill_from_a_product_and_warn_below_the_target_margin(
+    sample_workspace,
+) -> None:
+    ws = sample_workspace
+    at = launch_page(ws)
+    widget(at, "selectbox", "Product").select("NW-BMAT-HALF").run()
+    click(at, "Next: Demand")
+    click(at, "Next: Economics")
+    row = ws.read("products").set_index("sku").loc["NW-BMAT-HALF"]
+    assert widget(at, "number_input", "Price").value == pytest.approx(row["price"])
+    assert widget(at, "number_input", "Unit cost").value == pytest.approx(row["unit_cost"])
+    assert widget(at, "number_input", "FBA fee per unit").value == pytest.approx(row["fba_fee"])
+    econ = fees.unit_economics(
+        row["price"], row["unit_cost"], row["air_cost"], 0.0, row["fba_fee"], row["referral_pct"]
+    )
+    assert metric(at, "Profit per unit") == f"{econ.profit_per_unit:,.2f}"
+    assert not at.warning
+    widget(at, "number_input", "Price").set_value(10.0).run()
+    ok(at)
+    low = fees.unit_economics(
+        10.0, row["unit_cost"], row["air_cost"], 0.0, row["fba_fee"], row["referral_pct"]
+    )
+    assert not low.meets_target
+    assert any("below the 25% target" in w.value for w in at.warning)
+
+
+def test_monitor_compares_a_launched_skus_sales_with_the_plan(sample_workspace) -> None:
+    ws = sample_workspace
+    at = launch_page(ws)
+    widget(at, "selectbox", "Product").select("NW-BMAT-XL").run()
+    seed_example(at)
+    launch_date = ws.read("products").set_index("sku").loc["NW-BMAT-XL", "launch_date"]
+    assert widget(at, "date_input", "Launch date").value == launch_date.date()
+    for step in ("Economics", "Order", "Monitor"):
+        click(at, f"Next: {step}")
+    sales = ws.read("sales", skus=["NW-BMAT-XL"])
+    last = ws.read("sales")["date"].max()
+    days = pd.date_range(launch_date, last, freq="D")
+    actual = sales.groupby("date")["units"].sum().reindex(days, fill_value=0.0)
+    plan = pd.Series(75.0, index=pd.date_range(launch_date, periods=90, freq="D"))
+    expected = alerts.launch_monitor(plan, actual, band=0.20, days=3)
+    assert expected.state == alerts.BELOW  # a few units a day against 75 planned
+    assert metric(at, "Days reported") == str(len(days))
+    assert metric(at, "State") == expected.state
+    assert any("hold the follow-up" in e.value for e in at.error)
+
+
+def test_typed_sales_above_the_band_pull_the_follow_up_forward(sample_workspace) -> None:
+    ws = sample_workspace
+    at = seed_example(launch_page(ws))
+    start = widget(at, "date_input", "Launch date").value
+    # A data editor cannot be typed into under AppTest: seed what it would hold.
+    typed = pd.DataFrame(
+        {"date": [start + pd.Timedelta(days=i) for i in range(3)], "units": [95.0, 100.0, 92.0]}
+    )
+    state = at.session_state[state_key("launch", ws)]
+    state["values"].update(typed_actuals=typed, typed_base=typed)
+    at.session_state[state_key("launch", ws)] = state
+    for step in ("Economics", "Order", "Monitor"):
+        click(at, f"Next: {step}")
+    assert headings(at)[0].startswith("5 Monitor")
+    assert metric(at, "State") == alerts.ABOVE  # 92..100 against 75 x 1.2 = 90
+    assert any("pull the follow-up 30% forward" in w.value for w in at.warning)
+
+
+def test_inputs_survive_a_visit_to_another_page(sample_workspace) -> None:
+    ws = sample_workspace
+    at = seed_example(launch_page(ws))
+    at.switch_page("pages/2_Settings.py").run()
+    ok(at)
+    at.switch_page(PAGE).run()
+    ok(at)
+    assert headings(at)[0].startswith("2 Demand")
+    assert widget(at, "number_input", "Peer daily sales (units/day)").value == 50.0
+    assert widget(at, "checkbox", "Amazon events").value is False
+
+
+def test_upload_shows_a_bad_file_and_adds_a_good_xray(sample_workspace) -> None:
+    from stockcycle.sample import SAMPLE_DIR
+
+    at = launch_page(sample_workspace)
+    widget(at, "text_input", "Search the exports were taken on").set_value("mats").run()
+    uploader = at.get("file_uploader")[0]
+    uploader.set_value(("broken.csv", b"date,sku,units\n2026-01-01,A,x\n", "text/csv")).run()
+    assert any("broken.csv" in e.value for e in at.error)
+    assert not at.exception
+    xray = SAMPLE_DIR / "Xray_silicone-baking-mat_2026-10-31.csv"
+    uploader = at.get("file_uploader")[0]
+    uploader.set_value((xray.name, xray.read_bytes(), "text/csv")).run()
+    options = widget(at, "multiselect", "Snapshots").options
+    assert f"2026-10-31 · mats (uploaded: {xray.name})" in options
+
+
+def test_another_product_prefills_its_own_row(sample_workspace) -> None:
+    ws = sample_workspace
+    at = launch_page(ws)
+    widget(at, "selectbox", "Product").select("NW-BMAT-HALF").run()
+    click(at, "Next: Demand")
+    click(at, "Next: Economics")
+    widget(at, "number_input", "Price").set_value(99.0).run()
+    widget(at, "selectbox", "Product").select("NW-BMAT-QTR").run()
+    ok(at)
+    row = ws.read("products").set_index("sku").loc["NW-BMAT-QTR"]
+    assert widget(at, "number_input", "Price").value == pytest.approx(row["price"])
+    assert widget(at, "number_input", "Unit cost").value == pytest.approx(row["unit_cost"])
+
+
+def test_each_workspace_has_its_own_wizard(sample_workspace) -> None:
+    at = seed_example(launch_page(sample_workspace))
+    other = Workspace.named("empty-shop")
+    at.session_state["workspace_path"] = str(other.path)
+    at.switch_page(PAGE).run()
+    ok(at)
+    assert headings(at)[0].startswith("1 Peers")
+    assert "No competitor snapshots yet" in "\n".join(i.value for i in at.info)
+    at.session_state["workspace_path"] = str(sample_workspace.path)
+    at.switch_page(PAGE).run()
+    assert headings(at)[0].startswith("2 Demand")
+    assert widget(at, "number_input", "Peer daily sales (units/day)").value == 50.0
