@@ -455,7 +455,7 @@ def projected_stock_chart(
     return alt.layer(*layers)
 
 
-def service_level_chart(curve: pd.DataFrame, chosen: float, height: int = 220) -> alt.LayerChart:
+def service_level_chart(curve: pd.DataFrame, chosen: float, height: int = 220) -> alt.FacetChart:
     """Safety stock (units) and the cash it ties up over service levels (``service_level,
     safety_stock_units, safety_stock_cash``), with the chosen level marked (R-K5)."""
     long = curve.melt(
@@ -515,14 +515,15 @@ def deliveries_chart(deliveries: pd.DataFrame, height: int = 220) -> alt.Chart:
     )
 
 
-def before_after_chart(review: pd.DataFrame, height: int = 220) -> alt.FacetChart:
-    """Weekly review (R-G5): for each measure a panel with a before and an after bar per SKU
-    (``sku, measure, period, value``), each panel with its own scale."""
+def before_after_chart(review: pd.DataFrame, title: str, height: int = 200) -> alt.Chart:
+    """Weekly review (R-G5) of one measure (``title``, in the tooltip; the page heads the
+    chart): a before and an after bar per SKU (``sku, period, value``; period "before" or
+    "after"). No chart title: Streamlit fits title, legend and plot into ``height``."""
     return (
-        alt.Chart(review, height=height, width=240)
+        alt.Chart(review, height=height)
         .mark_bar()
         .encode(
-            x=alt.X("sku:N", title=None, axis=alt.Axis(labelAngle=-40)),
+            x=alt.X("sku:N", title=None, axis=alt.Axis(labelAngle=0, labelLimit=140)),
             xOffset=alt.XOffset("period:N", sort=["before", "after"]),
             y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",.3~r")),
             color=alt.Color(
@@ -534,11 +535,8 @@ def before_after_chart(review: pd.DataFrame, height: int = 220) -> alt.FacetChar
             ),
             tooltip=[
                 alt.Tooltip("sku:N", title="SKU"),
-                alt.Tooltip("measure:N"),
                 alt.Tooltip("period:N"),
-                alt.Tooltip("value:Q", format=",.2f"),
+                alt.Tooltip("value:Q", title=title, format=",.2f"),
             ],
         )
-        .facet(column=alt.Column("measure:N", title=None))
-        .resolve_scale(y="independent")
     )

@@ -1,0 +1,276 @@
+"""The Growth restock page through AppTest on the sample workspace (R-G1..R-G5, R-A3, R-K5).
+
+Each step is walked the way a seller would, and what the page shows is checked against the
+library functions called directly on the same workspace: the priority list against
+``priority.growth_priority``, the stockout date against ``policy.projected_stock``, the
+policy metrics against ``restock.plan_sku``, the plan against ``restock.restock_plan``, the
+review against ``kpi.weekly_review``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from stockcycle import fees, kpi, policy, restock
+from stockcycle.forecast import run_batch
+from stockcycle.lifecycle import stage_table
+from stockcycle.priority import growth_priority, keyword_table, sku_keyword_summary
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PAGE = "pages/6_Growth.py"
+TIMEOUT = 300
+
+
+def open_page(ws) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["workspace_path"] = str(ws.path)
+    at.switch_page(PAGE).run()
+    ok(at)
+    return at
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def go(at: AppTest, step: int) -> None:
+    next(r for r in at.radio if r.label == "Step").set_value(step).run()
+    ok(at)
+
+
+def store_key(ws) -> str:
+    """The session key of the page's wizard state (``ui.wizard.Wizard``: name + a hash of the
+    workspace path)."""
+    return f"_wizard:growth:{hashlib.sha1(str(ws.path).encode()).hexdigest()[:10]}"
+
+
+def selectbox(at: AppTest, label: str):
+    return next(w for w in at.selectbox if w.label == label)
+
+
+def metric(at: AppTest, label: str) -> str:
+    values = [m.value for m in at.metric if m.label == label]
+    assert values, f"no metric {label!r}: {[m.label for m in at.metric]}"
+    return values[0]
+
+
+def metric_delta(at: AppTest, label: str) -> str:
+    return next(m.delta for m in at.metric if m.label == label)
+
+
+def frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+@pytest.fixture
+def expected(sample_workspace):
+    """The library's view of the sample: growth SKUs, supplies and the restock plan."""
+    ws = sample_workspace
+    stages = stage_table(ws)
+    growth = stages.loc[stages["stage"] == "growth", "sku"].tolist()
+    batch = run_batch(ws)
+    supplies = restock.load_supply(ws, batch=batch, skus=growth, stages=stages)
+    plan = restock.restock_plan(ws, skus=growth, batch=batch, supplies=supplies)
+    return {"stages": stages, "growth": growth, "supplies": supplies, "plan": plan}
+
+
+def test_walk_every_step_and_check_the_numbers(sample_workspace, expected) -> None:
+    ws, s = sample_workspace, sample_workspace.settings()
+    assert expected["growth"], "the sample has growth SKUs"
+    at = open_page(ws)
+
+    # 1 SKUs: every growth SKU, ranked as growth_priority ranks them.
+    shown = frame_with(at, "priority")
+    assert sorted(shown["sku"]) == sorted(expected["growth"])
+    stages = expected["stages"].set_index("sku")
+    kw = sku_keyword_summary(
+        keyword_table(
+            ws.read("keywords"),
+            ws.read("products"),
+            volume_premium_min=s.keyword_volume_premium,
+            max_competition=s.keyword_max_competition,
+        )
+    ).set_index("sku")
+    inputs = pd.DataFrame(
+        [
+            {
+                "sku": sku,
+                "daily_demand": sup.daily_demand,
+                "days_of_cover": policy.days_of_cover(sup.on_hand + sup.inbound, sup.daily_demand),
+                "lead_time_days": sup.total_lead_time("sea"),
+                "trend": stages.loc[sku, "change_8w_adjusted"],
+                "search_trend": kw["search_trend"].get(sku, math.nan),
+                "keyword_opportunity": bool(kw["keyword_opportunity"].get(sku, False)),
+                "best_keyword": kw["best_keyword"].get(sku),
+            }
+            for sku, sup in expected["supplies"].items()
+        ]
+    )
+    ranked = growth_priority(inputs, review_period_days=s.review_period_days)
+    assert shown["sku"].tolist() == ranked["sku"].tolist()
+    assert shown["days_of_cover"].round(6).tolist() == ranked["days_of_cover"].round(6).tolist()
+    assert shown["reason"].tolist() == ranked["reason"].tolist()
+    top = ranked.iloc[0]
+    assert top["reason"].startswith(
+        f"{top['days_of_cover']:,.0f} days of cover against a {top['lead_time_days']:,.0f}-day"
+    )
+    assert any(e.label == f"Explain: priority of {top['sku']}" for e in at.expander)
+
+    # 2 Forecast: the stockout date of the top SKU with nothing ordered.
+    go(at, 1)
+    sku = top["sku"]
+    assert selectbox(at, "SKU").value == sku
+    sup = expected["supplies"][sku]
+    projection = policy.projected_stock(
+        sup.as_of + timedelta(days=1), sup.on_hand, sup.daily_forecast, sup.arrivals
+    )
+    out = policy.stockout_date(projection)
+    assert metric(at, "Stockout date (no new order)") == (
+        out.isoformat() if out else "none in sight"
+    )
+    assert metric(at, "On hand") == f"{sup.on_hand:,.0f}"
+    assert len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) >= 2
+
+    # 3 Policy: the defaults equal the restock plan; a slider change moves the metrics.
+    go(at, 2)
+    row = expected["plan"].set_index("sku").loc[sku]
+    assert metric(at, "Safety stock (units)") == f"{row['safety_stock_units']:,.0f}"
+    assert metric(at, "Order quantity (units)") == f"{row['order_units']:,.0f}"
+    assert metric_delta(at, "Safety stock (units)") == ""  # no badge: same as defaults
+    slider = next(w for w in at.slider if w.label.startswith("Service level"))
+    slider.set_value(0.85).run()
+    ok(at)
+    high = restock.plan_sku(
+        sup,
+        service_level=0.85,
+        review_period_days=s.review_period_days,
+        shipping_mode="auto",
+        shipments=s.restock_shipments,
+        slow_mover_cover_days=s.slow_mover_cover_days,
+        duty_rate=s.duty_rate,
+        ordering_cost=s.ordering_cost,
+        holding_cost_rate=s.holding_cost_rate,
+    ).row
+    assert metric(at, "Safety stock (units)") == f"{high['safety_stock_units']:,.0f}"
+    moved = high["safety_stock_units"] - row["safety_stock_units"]
+    assert abs(moved) >= 1, "the test needs a service level that moves the safety stock"
+    assert metric_delta(at, "Safety stock (units)") == f"{moved:+,.0f} vs defaults"
+    assert metric(at, "Stockout risk per order cycle") == "15%"
+    curve = frame_with(at, "safety_stock_cash")
+    assert curve["service_level"].min() == pytest.approx(0.80)
+    assert curve["service_level"].max() == pytest.approx(0.99)
+    assert curve.set_index("service_level").loc[0.85, "safety_stock_units"] == pytest.approx(
+        high["safety_stock_units"]
+    )
+    slider = next(w for w in at.slider if w.label.startswith("Service level"))
+    slider.set_value(round(1 - s.stockout_probability, 2)).run()
+
+    # 4 Plan: one row per growth SKU, each equal to restock_plan's.
+    go(at, 3)
+    plan = frame_with(at, "final_units").set_index("sku")
+    want = expected["plan"].set_index("sku")
+    assert sorted(plan.index) == sorted(want.index)
+    for sku_ in want.index:
+        assert plan.loc[sku_, "order_units"] == want.loc[sku_, "order_units"]
+        assert plan.loc[sku_, "final_units"] == want.loc[sku_, "order_units"]
+        assert pd.Timestamp(plan.loc[sku_, "order_date"]) == pd.Timestamp(
+            want.loc[sku_, "order_date"]
+        )
+        assert plan.loc[sku_, "cash_needed"] == pytest.approx(want.loc[sku_, "cash_needed"])
+    assert metric(at, "Units to order") == f"{int(want['order_units'].sum()):,}"
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download plan (CSV)" in labels and "Download plan (XLSX)" in labels
+
+    # 5 Review: the weekly review of kpi for the same SKUs and dates.
+    go(at, 4)
+    sales, inventory = ws.read("sales"), ws.read("inventory")
+    last = sales["date"].max().date()
+    review = kpi.weekly_review(
+        sales[sales["sku"].isin(expected["growth"])],
+        inventory[inventory["sku"].isin(expected["growth"])],
+        last - timedelta(days=28),
+        weeks=4,
+        stockout_change=s.review_stockout_change,
+        cover_change=s.review_cover_change,
+    )
+    table = frame_with(at, "turnover_before").set_index("sku")
+    for r in review.itertuples():
+        assert table.loc[r.sku, "turnover_after"] == pytest.approx(r.turnover_after)
+        assert table.loc[r.sku, "cover_days_before"] == pytest.approx(r.cover_days_before)
+        assert table.loc[r.sku, "smaller_batches"] == r.smaller_batches
+    assert any(e.label == "Explain: weekly review" for e in at.expander)
+
+
+def test_plan_override_splits_again_and_saves(sample_workspace, expected) -> None:
+    ws, s = sample_workspace, sample_workspace.settings()
+    at = open_page(ws)
+    go(at, 3)
+    want = expected["plan"].set_index("sku")
+    sku = want.index[0]
+    # data_editor is read-only in AppTest: the page keeps overrides in its wizard state.
+    state = at.session_state[store_key(ws)]
+    state["values"]["overrides"] = {sku: 1000}
+    at.session_state[store_key(ws)] = state
+    at.run()
+    ok(at)
+    plan = frame_with(at, "final_units").set_index("sku")
+    assert plan.loc[sku, "final_units"] == 1000
+    assert plan.loc[sku, "order_units"] == want.loc[sku, "order_units"]
+    deliveries = frame_with(at, "covers_days")
+    mine = deliveries[deliveries["sku"] == sku]
+    sup = expected["supplies"][sku]
+    split = policy.split_deliveries(
+        1000,
+        s.restock_shipments,
+        want.loc[sku, "daily_demand"],
+        pd.Timestamp(want.loc[sku, "order_date"]).date()
+        + timedelta(days=max(1, round(want.loc[sku, "lead_time_days"]))),
+        sup.case_pack,
+    )
+    assert mine["units"].tolist() == split["units"].tolist()
+    assert sum(mine["units"]) >= 1000
+    total = int(want["order_units"].sum()) - int(want.loc[sku, "order_units"]) + 1000
+    assert metric(at, "Units to order") == f"{int(total):,}"
+
+    at.button(key="growth_save").click().run()
+    ok(at)
+    saved = ws.plans("growth")
+    assert len(saved) == 1
+    params, table = ws.load_plan(int(saved["id"].iloc[0]))
+    assert params["overrides"] == {sku: 1000}
+    table = table.set_index("sku")
+    assert table.loc[sku, "order_units"] == 1000
+    assert table.loc[sku, "proposed_units"] == want.loc[sku, "order_units"]
+    cash = fees.cash_needed(
+        1000, sup.unit_cost, sup.freight_cost[want.loc[sku, "shipping_mode"]], s.duty_rate
+    )
+    assert table.loc[sku, f"cash_needed_{s.currency.lower()}"] == pytest.approx(cash, abs=0.01)
+    assert sorted(table.index) == sorted(want.index)
+
+
+def test_added_sku_and_keyword_edit(sample_workspace, expected) -> None:
+    at = open_page(sample_workspace)
+    extra = "NW-BMAT-HALF"  # a mature SKU with matched keywords
+    assert extra not in expected["growth"]
+    skus = next(w for w in at.multiselect if w.label == "SKUs to plan")
+    skus.set_value([*expected["growth"], extra]).run()
+    ok(at)
+    shown = frame_with(at, "priority")
+    assert extra in shown["sku"].tolist()
+    assert shown.set_index("sku").loc[extra, "stage"] == "maturity"
+    # The seller drops every keyword of the SKU: no keyword opportunity left.
+    selectbox(at, "Explain the rank of").set_value(extra).run()
+    assert frame_with(at, "priority").set_index("sku").loc[extra, "keyword_opportunity"]
+    picker = next(w for w in at.multiselect if w.label == f"Keywords of {extra}")
+    picker.set_value([]).run()
+    ok(at)
+    assert not frame_with(at, "priority").set_index("sku").loc[extra, "keyword_opportunity"]
