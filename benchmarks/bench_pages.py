@@ -37,6 +37,7 @@ class PageBench:
 
 
 PAGES: dict[str, PageBench] = {
+    "launch": PageBench("pages/5_Launch.py", 3, "Service level", (0.90, 0.97)),
     "growth": PageBench("pages/6_Growth.py", 2, "Service level", (0.90, 0.97)),
 }
 

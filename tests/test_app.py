@@ -490,21 +490,24 @@ def test_settings_page_says_which_settings_are_used_and_where() -> None:
     drop = setting_input(at, "Week-over-week sales drop that signals decline")
     assert "Life-cycle stages page" in drop.help
     cover = setting_input(at, "Days of sales the first order covers")
-    assert "Not used by any page yet" in cover.help
+    assert "Launch page" in cover.help
+    unused = setting_input(at, "Extra buffer before an event")  # R-M2: no maturity page yet
+    assert "Not used by any page yet" in unused.help
     # Every tab says what it holds: the Decline tab names its used settings.
     decline_tab = next(t for t in at.tabs if t.label.startswith("Decline"))
     assert any(
         c.value.startswith("Used today:") and "Life-cycle stages page" in c.value
         for c in decline_tab.caption
     )
-    launch_tab = next(t for t in at.tabs if t.label.startswith("Launch"))
-    assert any("Not used by any page yet" in c.value for c in launch_tab.caption)
+    exit_tab = next(t for t in at.tabs if t.label.startswith("Exit"))
+    assert any("Not used by any page yet" in c.value for c in exit_tab.caption)
     assert set(USED_BY) <= {i["name"] for i in Settings.field_info()}
 
 
 def _settings_read_in_code() -> set[str]:
-    """Names of settings read as attributes (``settings.x``) anywhere outside settings.py and
-    the Settings page itself."""
+    """Names of settings read as attributes of a settings object (``settings.x``, or ``s.x``
+    where the code calls it ``s``) anywhere outside settings.py and the Settings page itself;
+    a docstring's ``Settings.x`` or a result's ``self.x`` of the same name is not a read."""
     import re
 
     names = {i["name"] for i in Settings.field_info()}
@@ -515,7 +518,7 @@ def _settings_read_in_code() -> set[str]:
         if f.name in skip:
             continue
         text = f.read_text(encoding="utf-8")
-        found |= {n for n in names if re.search(rf"\.{n}\b", text)}
+        found |= {n for n in names if re.search(rf"(?:(?<![\w.])s|(?<!\w)settings)\.{n}\b", text)}
     return found
 
 

@@ -25,13 +25,16 @@ FAMILIES = {
 }
 
 
+_PLAN = ("Growth page", "stockcycle plan")
 _STAGES = (
     "Life-cycle stages page",
     "Forecast page (via each SKU's stage)",
     "stockcycle stages",
     "stockcycle forecast",
+    *_PLAN,
 )
-_FORECAST = ("Forecast page", "stockcycle forecast", "stockcycle backtest")
+_FORECAST = ("Forecast page", "stockcycle forecast", "stockcycle backtest", *_PLAN)
+_LAUNCH = ("Launch page", "stockcycle launch")
 #: Where each setting is read today. A setting not listed is kept in the workspace and takes
 #: effect when the page for its rule arrives; the Settings page says which is which, so it
 #: never claims more than the app does (tests check this table against the code).
@@ -41,6 +44,31 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "forecast_horizon_days": _FORECAST,
     "backtest_horizon_days": _FORECAST,
     "backtest_origins": _FORECAST,
+    "launch_lift": _LAUNCH,
+    "launch_cover_days": _LAUNCH,
+    "launch_safety_days": _LAUNCH,
+    "first_order_share": _LAUNCH,
+    "target_gross_margin": _LAUNCH,
+    "launch_deviation_band": ("Launch page",),
+    "launch_days_below_band": ("Launch page",),
+    "lead_time_min_days": (*_LAUNCH, *_PLAN),
+    "lead_time_max_days": (*_LAUNCH, *_PLAN),
+    "duty_rate": (*_LAUNCH, *_PLAN),
+    "air_days_max": ("Launch page", *_PLAN),
+    "sea_days_max": ("Launch page", *_PLAN),
+    "receiving_days": ("Launch page", *_PLAN),
+    "stockout_probability": ("Launch page", *_PLAN),
+    "review_period_days": _PLAN,
+    "restock_shipments": _PLAN,
+    "slow_mover_cover_days": _PLAN,
+    "ordering_cost": _PLAN,
+    "holding_cost_rate": _PLAN,
+    "keyword_volume_premium": ("Growth page",),
+    "keyword_max_competition": ("Growth page",),
+    "review_stockout_change": ("Growth page",),
+    "review_cover_change": ("Growth page",),
+    "volatility_replan": ("Growth page",),
+    "currency": ("Growth page",),
 }
 
 
