@@ -54,6 +54,8 @@ _PAGE_ICONS = {
     "settings": ":material/tune:",
     "forecast": ":material/query_stats:",
     "life-cycle stages": ":material/timeline:",
+    "launch": ":material/rocket_launch:",
+    "growth": ":material/trending_up:",
 }
 # Where a file name cannot spell the label (Streamlit's URL is the file name): "Life cycle
 # stages" from the file, "Life-cycle stages" as the page's own title says.
