@@ -115,7 +115,7 @@ def test_yearly_seasonality_from_one_year() -> None:
 
 
 def test_failed_optimisation_falls_back_to_cmdstan(monkeypatch) -> None:
-    # A start where the objective is not finite (in practice: a logistic rate of exactly 0)
+    # A start where the objective is not finite (e.g. a warm start holding NaN)
     # is handed to cmdstan, whose answer is then Prophet's, unchanged.
     from prophet import Prophet
 

@@ -30,10 +30,16 @@ fitted only on smooth or erratic SKUs with enough history (intermittent ones go 
 Croston-SBA / TSB): once at the cut, and once more on the whole history, warm-started, where
 it won or where it has two years of history (its yearly seasonality then tells whether the
 days ahead differ from the backtest window by more than 15%; if so, Prophet is kept). Each
-Prophet fit finds its Stan model's posterior mode in this process (``mapfit``: L-BFGS-B on
-the same objective, no cmdstan process or files). The life-cycle stage (logistic growth for
-launch and growth SKUs) comes from ``stockcycle.lifecycle.classify`` or the seller's override,
-only for those SKUs.
+Prophet fit is Prophet's model without Prophet's per-call machinery (``prophet_direct``): the
+seasonal and holiday features come from a design matrix built once per calendar and process
+(by Prophet's own feature code) and shared by every SKU and cut with those dates, the
+posterior mode is found in this process (``mapfit``: L-BFGS-B on the Stan model's objective,
+no cmdstan process or files), and the path is computed from Prophet's trend and seasonality
+formulas; the numbers are those of ``Prophet.fit`` + ``Prophet.predict``. The life-cycle
+stage (logistic growth for launch and growth SKUs) comes from ``stockcycle.lifecycle.classify``
+or the seller's override, only for those SKUs; in a 1,000-SKU batch the classifier is about a
+quarter of the workers' time. A large batch starts its workers' parent process (with Prophet
+imported) while it reads the workspace.
 """
 
 from stockcycle.forecast.batch import (

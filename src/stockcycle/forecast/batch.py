@@ -36,7 +36,7 @@ from stockcycle.store import Workspace
 Progress = Callable[[float, str], None]
 CACHE_NAMESPACE = "forecast"
 #: Bumped whenever a change of the models changes their numbers, so old cache entries die.
-MODEL_VERSION = "5"
+MODEL_VERSION = "6"
 #: Backtest cuts used to choose each SKU's model in the batch forecast: the latest one. One
 #: Prophet fit per cut is the main cost of a batch; the lead-time quantiles pool the errors of
 #: the 30 SKUs nearest in level (``pool_errors``), so one cut per SKU still gives 30 error paths.
@@ -145,6 +145,35 @@ def _worker_init() -> None:
     from stockcycle.forecast.models import _quiet_cmdstanpy
 
     _quiet_cmdstanpy()
+
+
+#: Modules the forkserver imports once, before it forks any worker (``start_forkserver``).
+WORKER_PRELOAD = ["stockcycle.forecast.mapfit", "stockcycle.forecast.batch", "stockcycle.lifecycle"]
+#: Sales rows from which a batch starts its worker processes' parent while reading the
+#: workspace (``start_forkserver``); below that the batch is small and may run in one process.
+EARLY_START_ROWS = 5_000
+
+
+def _limit_blas_threads() -> None:
+    # One BLAS thread per worker: the fits are small matrix-vector products, which OpenBLAS's
+    # default pool (a thread per core in every process) does not speed up while its threads
+    # spin on the cores the other workers need (100 SKUs in one process: the same 8 s wall
+    # time with one thread or two, 14 s of CPU with two). The forkserver and its workers
+    # read this when they load numpy; a value the user set wins.
+    for var in BLAS_THREAD_VARS:
+        os.environ.setdefault(var, "1")
+
+
+def start_forkserver() -> None:
+    """Start the process that forks the workers (``run_tasks``), with Prophet, its in-process
+    fitter and the life-cycle classifier imported once (``WORKER_PRELOAD``), if it is not
+    running yet. Called at the start of a large batch, so these imports (about a second)
+    run while this process reads the workspace, and every worker starts ready."""
+    from multiprocessing import forkserver
+
+    _limit_blas_threads()
+    forkserver.set_forkserver_preload(WORKER_PRELOAD)
+    forkserver.ensure_running()
 
 
 def _forecast_chunk(tasks: list[SkuTask]) -> list[SkuForecast]:
@@ -298,14 +327,9 @@ def run_tasks(
     size = max(1, min(25, n // (workers * 4)))
     chunks = [tasks[i : i + size] for i in range(0, n, size)]
     # forkserver: a clean, single-threaded parent for the workers (safe under Streamlit's
-    # threads); the workers live for the whole batch, so Prophet is imported once in each.
-    # One BLAS thread per worker: the fits are small matrix-vector products, which OpenBLAS's
-    # default pool (a thread per core in every process) does not speed up while its threads
-    # spin on the cores the other workers need (100 SKUs in one process: the same 8 s wall
-    # time with one thread or two, 14 s of CPU with two). The forkserver and its workers
-    # read this when they load numpy; a value the user set wins.
-    for var in BLAS_THREAD_VARS:
-        os.environ.setdefault(var, "1")
+    # threads); the workers live for the whole batch, and fork from a server that has
+    # Prophet imported already (``start_forkserver``).
+    start_forkserver()
     ctx = get_context("forkserver")
     with ProcessPoolExecutor(
         min(workers, len(chunks)), mp_context=ctx, initializer=_worker_init
@@ -315,6 +339,14 @@ def run_tasks(
             if progress:
                 progress(len(out) / n, f"forecast {len(out):,}/{n:,} SKUs")
     return out
+
+
+def _maybe_start_early(ws: Workspace, workers: int | None) -> None:
+    """``start_forkserver`` before reading a workspace with ``EARLY_START_ROWS`` sales rows or
+    more when the batch may use several processes (a warm rerun then leaves the server idle
+    for the next batch)."""
+    if (workers or os.cpu_count() or 1) > 1 and ws.row_counts()["sales"] >= EARLY_START_ROWS:
+        start_forkserver()
 
 
 def finish(results: list[SkuForecast]) -> None:
@@ -375,6 +407,7 @@ def run_batch(
     horizon = int(horizon or settings.forecast_horizon_days)
     if progress:
         progress(0.0, "reading the workspace")
+    _maybe_start_early(ws, workers)
     tasks = build_tasks(ws, horizon, settings, SELECTION_ORIGINS)
     keys = [t.key() for t in tasks]
     cached = ws.cache_get_many(CACHE_NAMESPACE, keys)
@@ -511,6 +544,7 @@ def backtest_workspace(
     settings = replace(
         ws.settings(), backtest_horizon_days=int(horizon), backtest_origins=int(origins)
     )
+    _maybe_start_early(ws, workers)
     tasks = build_tasks(ws, settings.forecast_horizon_days, settings)
     keys = [t.key() for t in tasks]
     cached = ws.cache_get_many(CACHE_NAMESPACE, keys)

@@ -182,15 +182,81 @@ def prophet_forecast(
     from backtest errors, not from Prophet. Stockout days (NaN) are left out of the fit, so
     Prophet sees them as missing days, not as zero demand. Future promotion days whose effect
     the history cannot teach (no past promotion) get the seller's ``expected_lift``.
-    The posterior mode is found in this process (``mapfit.InProcessProphet``: Prophet's own
-    features, scaling and predict; its Stan model's optimum by L-BFGS-B without starting
-    cmdstan). ``ctx.init`` warm-starts the optimiser (from a previous optimum: same model,
+    Prophet's model is fitted and predicted by ``prophet_direct``: the seasonal and holiday
+    features come from a design matrix built once per calendar (Prophet's own feature code,
+    cached per process), the posterior mode from ``mapfit`` (L-BFGS-B in this process, no
+    cmdstan), the path from Prophet's trend and seasonality formulas; the same numbers as
+    ``Prophet.fit`` + ``Prophet.predict`` with those options. Only when the optimiser fails
+    does the fit go through ``mapfit.InProcessProphet`` (and its cmdstan fallback).
+    ``ctx.init`` warm-starts the optimiser (from a previous optimum: same model,
     fewer iterations). Returns the path (clipped at 0), the fitted parameters for a warm
-    start and the season shift: mean (1 + yearly) over the horizon / mean (1 + yearly) over the last
-    ``window_days`` history days (multiplicative yearly component; 1.0 without yearly
+    start and the season shift: mean (1 + yearly) over the horizon / mean (1 + yearly) over the
+    last ``window_days`` history days (multiplicative yearly component; 1.0 without yearly
     seasonality or window), i.e. how much the time of year alone moves demand between the days
     a backtest saw and the days being forecast.
     """
+    from stockcycle.forecast import prophet_direct
+
+    _quiet_cmdstanpy()
+    obs = ~np.isnan(y)
+    future_dates = pd.date_range(dates[-1] + pd.Timedelta(days=1), periods=horizon, freq="D")
+    first_year, last_year = dates[0].year, future_dates[-1].year
+    hol = holidays_frame(first_year, last_year)
+    promo = ctx.promo if ctx.promo is not None and len(ctx.promo) else None
+    past_promo = (
+        promo[(promo["ds"] >= dates[0]) & (promo["ds"] <= dates[-1])] if promo is not None else None
+    )
+    promo_key: tuple[Any, ...] = ()
+    if past_promo is not None and len(past_promo):
+        extra = pd.DataFrame(
+            {"holiday": "promotion", "ds": promo["ds"], "lower_window": 0, "upper_window": 0}
+        )
+        hol = pd.concat([hol, extra], ignore_index=True)
+        promo_key = tuple(promo["ds"].to_numpy(dtype="datetime64[ns]").tolist())
+    yearly = yearly_order((dates[-1] - dates[0]).days)
+    cap = None
+    if ctx.growth == "logistic":
+        peak = pd.Series(y).rolling(MA_DAYS, min_periods=7).mean().max()
+        cap = max(float(np.nan_to_num(peak)), float(np.nanmean(y)), 0.1) * LOGISTIC_CAP_FACTOR
+    # Whole calendar years: the same matrix serves every SKU and cut in those years.
+    dsg = prophet_direct.design(
+        pd.Timestamp(first_year, 1, 1),
+        pd.Timestamp(last_year, 12, 31),
+        yearly,
+        hol,
+        (first_year, last_year, promo_key),
+        PROPHET_OPTIONS,
+    )
+    init = ctx.init
+    if init and obs.sum() > prophet_direct.N_CHANGEPOINTS:
+        # A warm start with another number of changepoints is dropped whole (as before the
+        # direct fit: ``_compatible_init``), not mixed with Prophet's defaults.
+        init = init if np.size(init.get("delta", [])) == prophet_direct.N_CHANGEPOINTS else None
+    fitted = prophet_direct.fit(dates[obs], y[obs], dsg, ctx.growth, cap, init)
+    if fitted is None:
+        return _prophet_forecast_via_prophet(y, dates, horizon, ctx, window_days)
+    shift = 1.0
+    if yearly and window_days > 0:
+        window = dates[-window_days:].append(future_dates)
+        yhat, season_part = fitted.predict(window)
+        season = 1.0 + season_part
+        before, ahead = season[:window_days].mean(), season[window_days:].mean()
+        shift = float(ahead / before) if before > 0 else 1.0
+        path = yhat[window_days:]
+    else:
+        path, _ = fitted.predict(future_dates)
+    if promo is not None and not len(past_promo):
+        # No past promotion to learn from: the seller's expected lift, as for the baselines.
+        path = apply_promotions(path, future_dates[0], promo)
+    return path.clip(min=0.0), dict(fitted.params), shift
+
+
+def _prophet_forecast_via_prophet(
+    y: np.ndarray, dates: pd.DatetimeIndex, horizon: int, ctx: ModelContext, window_days: int = 0
+) -> tuple[np.ndarray, dict[str, Any], float]:
+    """``prophet_forecast`` through Prophet's own ``fit`` / ``predict`` with the in-process
+    backend (which falls back to cmdstan): the path taken when the direct fit's optimiser
+    fails from Prophet's initial values."""
     from stockcycle.forecast.mapfit import InProcessProphet
 
     _quiet_cmdstanpy()
@@ -225,7 +291,6 @@ def prophet_forecast(
     except RuntimeError:
         if not init:
             raise
-        # A warm start from a differently shaped fit can fail; a cold start cannot be worse.
         model = make()
         model.fit(hist)
     shift = 1.0
@@ -241,7 +306,6 @@ def prophet_forecast(
     else:
         path = model.predict(fut)["yhat"].to_numpy(dtype=float)
     if not len(past_promo):
-        # No past promotion to learn from: the seller's expected lift, as for the baselines.
         path = apply_promotions(path, future_dates[0], promo)
     return path.clip(min=0.0), prophet_params_to_init(model.params), shift
 
