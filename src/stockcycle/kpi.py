@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stockcycle.checks import number as _number
 from stockcycle.errors import InputError
 
 AGE_BUCKETS: tuple[str, ...] = ("0-90", "91-180", "181-270", "271-365", "365+")
@@ -46,21 +47,6 @@ BUCKET_RANGES: dict[str, tuple[int, float]] = {
     "365+": (366, math.inf),
 }
 DAYS_PER_MONTH = 365.25 / 12
-
-
-def _number(name: str, value: Any, *, minimum: float | None = 0.0, strict: bool = False) -> float:
-    """``value`` as a float, raising InputError naming ``name`` when it is not a number or below
-    ``minimum`` (``strict``: must be above it)."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} is {value!r}", column=name, expected="a number") from None
-    if math.isnan(x):
-        raise InputError(f"{name} is missing", column=name, expected="a number")
-    if minimum is not None and (x <= minimum if strict else x < minimum):
-        sign = ">" if strict else ">="
-        raise InputError(f"{name} is {x:g}", column=name, expected=f"a number {sign} {minimum:g}")
-    return x
 
 
 # --------------------------------------------------------------------------- turnover (R-K1)

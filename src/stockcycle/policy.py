@@ -39,6 +39,7 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.stats import norm
 
+from stockcycle.checks import number
 from stockcycle.errors import InputError
 
 # Days in a month for monthly storage fees: a 365-day year over 12 months, matching the
@@ -83,27 +84,15 @@ __all__ = [
 
 
 def _number(value: Any, name: str) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"'{name}' is {value!r}", column=name, expected="a number") from None
-    if math.isnan(out):
-        raise InputError(f"'{name}' is missing", column=name, expected="a number")
-    return out
+    return number(name, value, minimum=None)
 
 
 def _non_negative(value: Any, name: str) -> float:
-    out = _number(value, name)
-    if out < 0 or math.isinf(out):
-        raise InputError(f"'{name}' is {out:g}", column=name, expected="a number >= 0")
-    return out
+    return number(name, value, finite=True)
 
 
 def _positive(value: Any, name: str) -> float:
-    out = _number(value, name)
-    if out <= 0 or math.isinf(out):
-        raise InputError(f"'{name}' is {out:g}", column=name, expected="a number > 0")
-    return out
+    return number(name, value, strict=True, finite=True)
 
 
 def _share(value: Any, name: str) -> float:

@@ -46,25 +46,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stockcycle.checks import number as _number
 from stockcycle.errors import InputError
 
 DAYS_PER_MONTH = 365.25 / 12
 DEFAULT_AD_ROAS = 3.0  # $3 of sales per $1 of extra ads (ACoS 33%), a typical Amazon PPC figure
 DEFAULT_HORIZON_DAYS = 365
-
-
-def _number(name: str, value: Any, *, minimum: float | None = 0.0, strict: bool = False) -> float:
-    """``value`` as a float; InputError naming ``name`` when it is not a number or too small."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} is {value!r}", column=name, expected="a number") from None
-    if math.isnan(x):
-        raise InputError(f"{name} is missing", column=name, expected="a number")
-    if minimum is not None and (x <= minimum if strict else x < minimum):
-        sign = ">" if strict else ">="
-        raise InputError(f"{name} is {x:g}", column=name, expected=f"a number {sign} {minimum:g}")
-    return x
 
 
 def _share(name: str, value: Any, *, below_one: bool = False) -> float:

@@ -387,6 +387,13 @@ def _reorder_trigger(
     return k - 1, float(position[k]), float(out[k])
 
 
+def _lands_late(row: dict[str, Any]) -> bool:
+    """Whether the plan's order becomes sellable only after its projected stockout."""
+    if not row["order_units"] or row["stockout_date"] is None or row["order_date"] is None:
+        return False
+    return row["order_date"] + timedelta(days=round(row["lead_time_days"])) > row["stockout_date"]
+
+
 def plan_sku(
     supply: SkuSupply,
     *,
@@ -421,45 +428,25 @@ def plan_sku(
             f"shipping mode '{shipping_mode}'", column="shipping_mode", expected="sea, air or auto"
         )
     if shipping_mode == "auto":
-        sea = plan_sku(
-            supply,
-            service_level=service_level,
-            review_period_days=review_period_days,
-            shipping_mode="sea",
-            shipments=shipments,
-            slow_mover_cover_days=slow_mover_cover_days,
-            duty_rate=duty_rate,
-            ordering_cost=ordering_cost,
-            holding_cost_rate=holding_cost_rate,
-        )
-        r = sea.row
-        late = (
-            r["order_units"] > 0
-            and r["stockout_date"] is not None
-            and r["order_date"] is not None
-            and r["order_date"] + timedelta(days=round(r["lead_time_days"])) > r["stockout_date"]
-        )
-        if not late:
+        options = {
+            "service_level": service_level,
+            "review_period_days": review_period_days,
+            "shipments": shipments,
+            "slow_mover_cover_days": slow_mover_cover_days,
+            "duty_rate": duty_rate,
+            "ordering_cost": ordering_cost,
+            "holding_cost_rate": holding_cost_rate,
+        }
+        sea = plan_sku(supply, shipping_mode="sea", **options)
+        if not _lands_late(sea.row):
             return sea
-        if r["stockout_date"] >= r["order_date"]:
-            sea.row["reason"] += (
-                f" Even this order lands after the stockout on {r['stockout_date'].isoformat()}."
-            )
-        air = plan_sku(
-            supply,
-            service_level=service_level,
-            review_period_days=review_period_days,
-            shipping_mode="air",
-            shipments=shipments,
-            slow_mover_cover_days=slow_mover_cover_days,
-            duty_rate=duty_rate,
-            ordering_cost=ordering_cost,
-            holding_cost_rate=holding_cost_rate,
-        )
-        a = air.row
-        if a["order_date"] + timedelta(days=round(a["lead_time_days"])) > a["stockout_date"]:
+        stockout, ordered = sea.row["stockout_date"], sea.row["order_date"]
+        if stockout >= ordered:
+            sea.row["reason"] += f" Even this order lands after the stockout on {stockout}."
+        air = plan_sku(supply, shipping_mode="air", **options)
+        if air.row["order_date"] is None or _lands_late(air.row):
             return sea  # air is late as well: it would only pay more for the same gap
-        a["reason"] += " Sea freight would land after the stockout, air before it: fly this one."
+        air.row["reason"] += " Sea freight would land after the stockout, air before it: fly it."
         return air
 
     lead = supply.total_lead_time(shipping_mode)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,25 @@ def add_workspace_arg(p: argparse.ArgumentParser) -> None:
 
 def open_existing(path: Path) -> Workspace:
     return Workspace.open(path, create=False)
+
+
+def json_value(value: object) -> object:
+    """``value`` as JSON can carry it: dates as ISO text, numpy scalars as Python numbers,
+    NaN and infinities as null (``json.dumps`` would write ``NaN``, which JSON readers reject),
+    dictionaries and lists element by element."""
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return json_value(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _parse_date(text: str, what: str) -> date:

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
-from stockcycle.commands.data import add_workspace_arg, open_existing
+from stockcycle.commands.data import add_workspace_arg, json_value, open_existing
 
 
 def _progress_line(frac: float, msg: str) -> None:
     end = "\n" if frac >= 1 else ""
     print(f"\r{msg} {frac:4.0%}", end=end, file=sys.stderr, flush=True)
-
-
-def _clean(value: object) -> object:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    return value
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
@@ -41,7 +32,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
                     "computed": batch.computed,
                     "cached": batch.cached,
                     "models": [
-                        _clean(r)
+                        json_value(r)
                         for r in batch.summary[["sku", "model", "reason"]].to_dict("records")
                     ],
                     "out": str(args.out) if args.out else None,
@@ -73,13 +64,13 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         workers=args.workers,
     )
     if args.json:
-        per_sku = [_clean(r) for r in res.per_sku.to_dict("records")]
+        per_sku = [json_value(r) for r in res.per_sku.to_dict("records")]
         print(
             json.dumps(
                 {
                     "horizon": res.horizon,
                     "origins": res.origins,
-                    "overall": _clean(res.overall),
+                    "overall": json_value(res.overall),
                     "per_sku": per_sku,
                 },
                 indent=2,

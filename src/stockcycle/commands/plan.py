@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from stockcycle.commands.data import add_workspace_arg, open_existing
+from stockcycle.commands.data import add_workspace_arg, json_value, open_existing
 from stockcycle.commands.forecast import _progress_line
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item"):  # numpy scalars
-        return _json_value(value.item())
-    return value
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -39,7 +27,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         data = to_xlsx_bytes(table) if out.suffix.lower() == ".xlsx" else to_csv_bytes(table)
         out.write_bytes(data)
     if args.json:
-        rows = [{k: _json_value(v) for k, v in r.items()} for r in table.to_dict("records")]
+        rows = [json_value(r) for r in table.to_dict("records")]
         print(json.dumps(rows, indent=2))
         return 0
     ordering = table[table["order_units"] > 0]
