@@ -239,3 +239,26 @@ def test_plan_command_writes_csv_and_xlsx(forecast_workspace, tmp_path, capsys) 
         assert len(frame) == len(forecast_workspace.skus())
         assert "order_units" in frame.columns
     assert "restock plan for" in capsys.readouterr().out
+
+
+def test_sku_without_stock_figures_says_so() -> None:
+    sku = supply(on_hand=0)
+    sku.stock_known = False
+    reason = plan_sku(sku, review_period_days=0).row["reason"]
+    assert reason.startswith("No stock figures for this SKU")
+
+
+def test_plan_command_without_unit_costs_does_not_claim_zero_cash(tmp_path, capsys) -> None:
+    # Only an All Orders report: no products table, no stock. The summary must not say the
+    # orders cost 0.00.
+    from stockcycle.sample import SAMPLE_DIR
+
+    orders = next(SAMPLE_DIR.glob("All_Orders_*.txt"))
+    ws_dir = tmp_path / "orders-only"
+    assert main(["import", "-w", str(ws_dir), str(orders)]) == 0
+    capsys.readouterr()
+    assert main(["plan", "-w", str(ws_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "in cash" not in out
+    assert "without a unit cost" in out
+    assert "No stock figures" in out

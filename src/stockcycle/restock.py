@@ -104,6 +104,7 @@ class SkuSupply:
     sd_lead_time_days: float = 0.0
     receiving_days: float = 0.0
     has_errors: bool = False
+    stock_known: bool = True  # False: no inventory snapshot of this SKU at all
     product: dict[str, Any] = field(default_factory=dict)
     forecast_model: str = ""
     forecast_result: Any = field(default=None, repr=False)  # the batch's SkuForecast
@@ -315,6 +316,7 @@ def load_supply(
             sd_lead_time_days=lead_sd.get(sku, 0.0),
             receiving_days=receiving,
             has_errors=has_errors,
+            stock_known=known,
             product=prod,
             forecast_model=result.model,
             forecast_result=result,
@@ -577,6 +579,11 @@ def plan_sku(
         "cash_needed": cash,
         "reason": reason,
     }
+    if not supply.stock_known:
+        row["reason"] = (
+            "No stock figures for this SKU (import an FBA inventory report or an inventory "
+            "table): planned as if nothing were on hand. " + row["reason"]
+        )
     return SkuPlan(row, safety, formula, quantile, projection, deliveries, shipping)
 
 

@@ -31,10 +31,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     ordering = table[table["order_units"] > 0]
+    priced = ordering["cash_needed"].notna()
+    cash = f", {ordering.loc[priced, 'cash_needed'].sum():,.2f} in cash" if priced.any() else ""
+    if (~priced).any():
+        cash += f" ({int((~priced).sum()):,} without a unit cost in the products table)"
     print(
         f"restock plan for {len(table):,} SKUs: {len(ordering):,} to order, "
-        f"{int(ordering['order_units'].sum()):,} units"
-        + (f", {ordering['cash_needed'].sum():,.2f} in cash" if len(ordering) else "")
+        f"{int(ordering['order_units'].sum()):,} units{cash}"
     )
     width = max([len("SKU"), *(len(s) for s in table["sku"])])
     print(f"{'SKU':<{width}}  {'stage':<9}{'order':>8}  {'order date':<11} reason")
