@@ -138,22 +138,31 @@ def test_slow_mover_goes_into_protection_mode() -> None:
     assert "R-M3" in plan.row["reason"]
 
 
-def test_auto_mode_flies_only_when_air_beats_the_stockout() -> None:
-    # 400 units at 20/day run out on day 20. Sea (10 + 40 days) lands far too late; air
-    # (10 + 5 days), reordered when the position reaches 20 x 15 = 300 on day 5, lands on
-    # day 20: in time, so auto flies it.
-    plan = plan_sku(
-        supply(on_hand=400, production=10, sea=40, air=5, unit_cost=None),
-        review_period_days=0,
-        shipping_mode="auto",
-    )
+def test_auto_mode_flies_when_the_saved_margin_beats_the_extra_freight() -> None:
+    # 400 units at 20/day run out on day 20. Sea (10 + 40 days, ordered today) lands on day
+    # 50: 29 days x 20 = 580 units of sales lost. Air (10 + 5 days) is reordered on day 5 when
+    # the position reaches 20 x 15 = 300 and lands on day 20: nothing lost. 580 units x $15.75
+    # margin ($20 - $4 - $0.25 sea freight) beat the $1 x 1,480 units of extra air freight.
+    plan = plan_sku(supply(on_hand=400, production=10, sea=40, air=5), review_period_days=0)
     assert plan.row["shipping_mode"] == "air"
     assert plan.row["order_date"] == AS_OF + timedelta(days=5)
-    # With 100 units (5 days) even air (30 + 5 days) is late: auto keeps sea rather than pay
-    # air freight for the same gap, and says the stockout cannot be avoided.
-    plan = plan_sku(supply(sea=40, air=5), review_period_days=0, shipping_mode="auto")
+    assert "saves about 580 units of lost sales" in plan.row["reason"]
+
+
+def test_auto_mode_keeps_sea_when_flying_does_not_pay() -> None:
+    # Both modes land after the stockout on day 5 (production alone takes 30 days). Air saves
+    # 64 - 29 = 35 days x 20 = 700 units; at a $0.25 margin that is $175, far less than the
+    # extra freight on a 2,080-unit order: sea, and the reason says the gap is unavoidable.
+    plan = plan_sku(supply(sea=40, air=5, unit_cost=4.0), review_period_days=0)
+    assert plan.row["shipping_mode"] == "air"  # at $20 the same 700 units are worth $11,025
+    assert "still lands after the stockout" in plan.row["reason"]
+    cheap = supply(sea=40, air=5, unit_cost=4.0)
+    cheap.price = 4.5
+    plan = plan_sku(cheap, review_period_days=0)
     assert plan.row["shipping_mode"] == "sea"
     assert "lands after the stockout" in plan.row["reason"]
+    # Without a unit cost the margin is unknown: no case for paying air freight.
+    assert plan_sku(supply(sea=40, air=5, unit_cost=None)).row["shipping_mode"] == "sea"
 
 
 def test_unknown_shipping_mode_is_an_input_error() -> None:
@@ -262,3 +271,67 @@ def test_plan_command_without_unit_costs_does_not_claim_zero_cash(tmp_path, caps
     assert "in cash" not in out
     assert "without a unit cost" in out
     assert "No stock figures" in out
+
+
+# -- review fixes: purchase orders, bad rows, zero figures -------------------------------------
+def _orders(*rows: tuple) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["po", "sku", "units", "ordered", "eta", "status"])
+    for col in ("ordered", "eta"):
+        frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+def test_po_without_status_is_open_only_while_its_eta_is_ahead() -> None:
+    from stockcycle.restock import _open_orders
+
+    orders = _orders(
+        ("OLD", "A", 100, "2025-01-02", "2025-03-01", None),
+        ("NEW", "A", 200, "2026-10-01", "2026-11-20", None),
+        ("DONE", "A", 300, "2026-10-01", "2026-11-20", "Received"),
+        ("SHIP", "A", 400, "2026-08-01", "2026-10-20", "in transit"),  # late, still coming
+    )
+    assert list(_open_orders(orders, AS_OF)["po"]) == ["NEW", "SHIP"]
+
+
+def test_po_without_eta_arrives_a_lead_time_after_it_was_ordered() -> None:
+    from stockcycle.restock import _arrivals
+
+    orders = _orders(("P1", "A", 50, "2026-10-20", None, "open"))
+    stock = pd.DataFrame(columns=["sku", "inbound"])
+    arrivals = _arrivals("A", stock, orders, AS_OF, receiving_days=5, order_lead_days=75)
+    assert arrivals["date"].tolist() == [date(2026, 10, 20) + timedelta(days=75)]
+    orders = _orders(("P2", "A", 50, None, None, "open"))
+    with pytest.raises(InputError, match="neither an ETA nor an order date") as err:
+        _arrivals("A", stock, orders, AS_OF, receiving_days=5, order_lead_days=75)
+    assert err.value.column == "eta"
+
+
+def test_one_bad_purchase_order_leaves_the_other_skus_planned(forecast_workspace) -> None:
+    import sqlite3
+
+    with sqlite3.connect(forecast_workspace.db_path) as con:
+        con.execute("update purchase_orders set units = null where po = 'PO-2026-0536'")
+    table = restock_plan(forecast_workspace).set_index("sku")
+    reason = table.loc["NW-BMAT-HALF", "reason"]
+    assert reason.startswith("Not planned:")
+    assert "PO-2026-0536" in reason and "'units'" in reason
+    assert table.loc["NW-BMAT-HALF", "order_units"] == 0
+    others = table.drop(index="NW-BMAT-HALF")
+    assert not others["reason"].str.startswith("Not planned").any()
+
+
+def test_zero_transit_days_are_kept_and_zero_demand_never_runs_out() -> None:
+    plan = plan_sku(supply(production=10, sea=0), review_period_days=0, shipping_mode="sea")
+    assert plan.row["lead_time_days"] == pytest.approx(10)
+    idle = plan_sku(supply(daily=0.0, on_hand=0), review_period_days=0)
+    assert idle.row["stockout_date"] is None
+    assert idle.row["order_units"] == 0
+
+
+def test_explain_quotes_the_figures_that_sized_the_order() -> None:
+    plan = plan_sku(supply(sd=5.0, unit_cost=None), review_period_days=7, shipping_mode="sea")
+    r = plan.row
+    assert r["order_units"] == math.ceil(r["order_up_to_units"] - plan.position_at_order)
+    text = plan.explain()
+    for figure in (r["reorder_point_units"], r["order_up_to_units"], plan.position_at_order):
+        assert f"{figure:,.0f}" in text

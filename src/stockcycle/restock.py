@@ -52,6 +52,8 @@ VOLATILITY_WINDOW_DAYS = 56
 #: Longest projection and forecast extension, days.
 PLAN_HORIZON_DAYS = 365
 SHIPPING_MODES = ("sea", "air")
+#: A location snapshot older than this many days before the plan date is flagged in the reason.
+STALE_STOCK_DAYS = 30
 
 PLAN_COLUMNS = [
     "sku",
@@ -105,6 +107,7 @@ class SkuSupply:
     receiving_days: float = 0.0
     has_errors: bool = False
     stock_known: bool = True  # False: no inventory snapshot of this SKU at all
+    stock_note: str = ""  # stale snapshots, blank counts (``_stock_notes``)
     product: dict[str, Any] = field(default_factory=dict)
     forecast_model: str = ""
     forecast_result: Any = field(default=None, repr=False)  # the batch's SkuForecast
@@ -132,20 +135,28 @@ class SkuPlan:
     projection: pd.DataFrame
     deliveries: pd.DataFrame
     shipping: pd.DataFrame
+    position_at_order: float = float("nan")  # stock + open orders on the order (review) date
+    review_period_days: float = 0.0
+    cycle_days: int = 0
 
     def explain(self) -> str:
         r = self.row
+        when = r["order_date"].isoformat() if r["order_date"] else "the first review day"
         lines = [
             f"**{r['sku']}** ({r['stage'] or 'stage unknown'}): {r['reason']}",
             "",
-            f"- Total lead time L = {r['lead_time_days']:,.0f} days "
-            f"({r['shipping_mode']} shipping, production + transit + receiving).",
-            f"- Expected demand d = {r['daily_demand']:,.2f} units/day over L (forecast).",
-            f"- Safety stock: {self.safety.explain()}",
-            f"- Reorder point = d x L + SS = {r['reorder_point_units']:,.0f} units.",
-            f"- Order-up-to S = demand over L + order cycle + SS = "
-            f"{r['order_up_to_units']:,.0f} units; order = S - inventory position at the order "
-            f"date, rounded to case pack and MOQ = {r['order_units']:,} units.",
+            f"- Total lead time L = {r['lead_time_days']:,.1f} days "
+            f"({r['shipping_mode']} shipping: production + transit + receiving); review "
+            f"period R = {self.review_period_days:g} days; order cycle C = {self.cycle_days} "
+            "days.",
+            f"- Safety stock over L + R: {self.safety.explain()}",
+            f"- Reorder point on {when}: s = forecast demand over the next L + R days + SS = "
+            f"{r['reorder_point_units']:,.0f} units.",
+            f"- Order-up-to level then: S = forecast demand over the next L + C days + SS = "
+            f"{r['order_up_to_units']:,.0f} units.",
+            f"- Inventory position then (stock + open orders) = {self.position_at_order:,.0f} "
+            f"units; order = S - position, rounded up to case pack and MOQ = "
+            f"{r['order_units']:,} units.",
         ]
         return "\n".join(lines)
 
@@ -159,11 +170,17 @@ def _latest_stock(inventory: pd.DataFrame) -> pd.DataFrame:
     return inv.groupby(["sku", "location"], as_index=False, dropna=False).tail(1)
 
 
-def _open_orders(orders: pd.DataFrame) -> pd.DataFrame:
+def _open_orders(orders: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Purchase orders still to arrive: a closed status (received, cancelled, ...) is done; a
+    blank status counts as open only while its ETA is after ``as_of`` (an old order without a
+    status has been received long ago, not "arriving in a few days")."""
     if orders.empty:
         return orders
-    status = orders["status"].astype("string").str.strip().str.lower().fillna("")
-    return orders[~status.isin(CLOSED_PO_STATUSES)]
+    status = orders["status"].astype("string").str.strip().str.lower()
+    blank = status.isna() | (status == "")
+    future = orders["eta"].notna() & (orders["eta"] > pd.Timestamp(as_of))
+    closed = status.isin(CLOSED_PO_STATUSES).fillna(False)
+    return orders[~closed & (~blank | future)]
 
 
 def _lead_time_sd(orders: pd.DataFrame) -> dict[str, float]:
@@ -182,6 +199,29 @@ def _number(value: Any) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
     return float(value)
+
+
+def _first(*values: Any) -> float | None:
+    """The first of ``values`` that is a number (0 included), else None."""
+    for value in values:
+        number = _number(value)
+        if number is not None:
+            return number
+    return None
+
+
+def _product_figure(prod: dict[str, Any], column: str, *, positive: bool = False) -> float | None:
+    """A products-table figure of one SKU, None when blank; an ``InputError`` naming the SKU
+    and column when negative (or not above 0 where ``positive``)."""
+    value = _number(prod.get(column))
+    if value is not None and (value < 0 or (positive and value == 0)):
+        raise InputError(
+            f"SKU {prod.get('sku')} has {column} {value:g}",
+            file="products table",
+            column=column,
+            expected="a number above 0" if positive else "a number >= 0",
+        )
+    return value
 
 
 def _extended_forecast(result: Any, as_of: date) -> pd.Series:
@@ -207,20 +247,60 @@ def _arrivals(
     open_orders: pd.DataFrame,
     as_of: date,
     receiving_days: float,
+    order_lead_days: float,
 ) -> pd.DataFrame:
-    """Open POs at ETA + receiving; reported inbound beyond them after the receiving time."""
+    """Open POs at ETA + receiving (an ETA already past: after the receiving time; no ETA:
+    ordered + ``order_lead_days``); units a location reports inbound beyond those POs after
+    the receiving time. A PO without units (or with negative units) is an ``InputError``."""
     rows = []
+    receiving = timedelta(days=math.ceil(receiving_days))
     pos = open_orders[open_orders["sku"] == sku] if not open_orders.empty else open_orders
     for po in pos.itertuples(index=False):
-        eta = po.eta.date() if pd.notna(po.eta) else as_of
-        arrive = max(eta, as_of) + timedelta(days=round(receiving_days))
-        rows.append({"date": arrive, "units": float(po.units or 0), "source": str(po.po)})
+        units = _number(po.units)
+        if units is None or units < 0:
+            raise InputError(
+                f"purchase order {po.po} of SKU {sku} has units {po.units}",
+                file="purchase_orders table",
+                column="units",
+                expected="the units ordered, a number >= 0",
+            )
+        if pd.notna(po.eta):
+            arrive = max(po.eta.date(), as_of) + receiving
+        elif pd.notna(po.ordered):
+            arrive = max(po.ordered.date() + timedelta(days=math.ceil(order_lead_days)), as_of)
+        else:
+            raise InputError(
+                f"open purchase order {po.po} of SKU {sku} has neither an ETA nor an order date",
+                file="purchase_orders table",
+                column="eta",
+                expected="the date the order arrives (or at least the date it was placed)",
+            )
+        rows.append({"date": arrive, "units": units, "source": str(po.po)})
     reported = float(stock.loc[stock["sku"] == sku, "inbound"].fillna(0).sum()) if len(stock) else 0
     unmatched = reported - sum(r["units"] for r in rows)
     if unmatched > 0:
-        arrive = as_of + timedelta(days=max(1, round(receiving_days)))
-        rows.append({"date": arrive, "units": unmatched, "source": "inbound"})
+        rows.append(
+            {
+                "date": as_of + max(receiving, timedelta(days=1)),
+                "units": unmatched,
+                "source": "inbound",
+            }
+        )
     return pd.DataFrame(rows, columns=["date", "units", "source"])
+
+
+def _stock_notes(stock: pd.DataFrame, sku: str, as_of: date) -> str:
+    """What the seller should know about the stock figures behind a plan: snapshots more than
+    ``STALE_STOCK_DAYS`` older than the plan date, and blank ``available`` counts."""
+    rows = stock[stock["sku"] == sku]
+    notes = []
+    for r in rows.itertuples(index=False):
+        when = r.snapshot_date.date() if pd.notna(r.snapshot_date) else None
+        if when is not None and (as_of - when).days > STALE_STOCK_DAYS:
+            notes.append(f"{r.location} stock is as of {when.isoformat()}")
+        if pd.isna(r.available):
+            notes.append(f"{r.location} has no available count (taken as 0)")
+    return ("Check the stock figures: " + "; ".join(notes) + ". ") if notes else ""
 
 
 def load_supply(
@@ -231,13 +311,17 @@ def load_supply(
     skus: Sequence[str] | None = None,
     as_of: date | None = None,
     stages: pd.DataFrame | None = None,
+    errors: dict[str, str] | None = None,
 ) -> dict[str, SkuSupply]:
     """One ``SkuSupply`` per SKU with a forecast (``skus`` restricts them), as of the day
     before the forecast starts unless ``as_of`` is given. Runs ``forecast.run_batch(ws)`` when
     ``batch`` is None (cached: fast when nothing changed) and ``lifecycle.stage_table`` when
-    ``stages`` is None."""
+    ``stages`` is None.
+
+    A SKU whose products or purchase-order rows are unusable raises ``InputError``; with an
+    ``errors`` dictionary, its message is put there under the SKU instead and the SKU left out,
+    so one bad row does not stop the plan of every other SKU."""
     from stockcycle.forecast import run_batch
-    from stockcycle.forecast.core import lead_time_quantiles_many
     from stockcycle.forecast.demand import demand_panel
     from stockcycle.lifecycle import stage_table
 
@@ -261,67 +345,98 @@ def load_supply(
     pooled = policy.pooled_position(stock) if len(stock) else pd.DataFrame(columns=["sku"])
     pooled = pooled.set_index("sku") if len(pooled) else pooled
     orders = ws.read("purchase_orders")
-    open_orders = _open_orders(orders)
-    lead_sd = _lead_time_sd(orders)
-    receiving = float(settings.receiving_days)
-    default_production = (settings.lead_time_min_days + settings.lead_time_max_days) / 2
-
+    context = _Context(
+        settings=settings,
+        stage_of=stage_of,
+        product_rows=product_rows,
+        panel=panel,
+        stock=stock,
+        pooled=pooled,
+        orders=orders,
+        lead_sd=_lead_time_sd(orders),
+    )
     out: dict[str, SkuSupply] = {}
     for sku in wanted:
-        result = batch.results[sku]
-        day = as_of or (result.start - pd.Timedelta(days=1)).date()
-        prod = product_rows.get(sku, {})
-        transit = {
-            "sea": _number(prod.get("sea_days")) or float(settings.sea_days_max),
-            "air": _number(prod.get("air_days")) or float(settings.air_days_max),
-        }
-        freight = {
-            "sea": _number(prod.get("sea_cost"))
-            if prod.get("sea_cost") is not None
-            else _number(prod.get("freight_cost")) or 0.0,
-            "air": _number(prod.get("air_cost")) or _number(prod.get("freight_cost")) or 0.0,
-        }
-        production = _number(prod.get("lead_time_days"))
-        forecast = _extended_forecast(result, day)
-        production_days = production if production is not None else default_production
-        protection = {
-            mode: max(1, round(production_days + days + receiving + settings.review_period_days))
-            for mode, days in transit.items()
-        }
-        has_errors = result.errors is not None and result.errors.size > 0
-        known = sku in pooled.index if len(pooled) else False
-        on_hand = float(pooled.loc[sku, "on_hand"]) if known else 0.0
-        inbound = float(pooled.loc[sku, "inbound"]) if known else 0.0
-        sea_lead = round(production_days + transit["sea"] + receiving)
-        out[sku] = SkuSupply(
-            sku=sku,
-            stage=stage_of.get(sku, result.stage),
-            as_of=day,
-            on_hand=on_hand,
-            inbound=inbound,
-            arrivals=_arrivals(sku, stock, open_orders, day, receiving),
-            daily_forecast=forecast,
-            daily_demand=float(forecast.iloc[: max(1, sea_lead)].mean()),
-            sd_daily_demand=_recent_sd(panel, sku),
-            lead_time_quantiles=lead_time_quantiles_many(
-                result, tuple(sorted(set(protection.values())))
-            ),
-            lead_time_days=production_days,
-            transit_days=transit,
-            freight_cost=freight,
-            unit_cost=_number(prod.get("unit_cost")),
-            price=_number(prod.get("price")),
-            case_pack=_number(prod.get("case_pack")),
-            moq=_number(prod.get("moq")),
-            sd_lead_time_days=lead_sd.get(sku, 0.0),
-            receiving_days=receiving,
-            has_errors=has_errors,
-            stock_known=known,
-            product=prod,
-            forecast_model=result.model,
-            forecast_result=result,
-        )
+        try:
+            out[sku] = _supply_of(sku, batch.results[sku], context, as_of)
+        except InputError as err:
+            if errors is None:
+                raise
+            errors[sku] = str(err)
     return out
+
+
+@dataclass
+class _Context:
+    """What ``load_supply`` reads once for all SKUs."""
+
+    settings: Settings
+    stage_of: dict[str, str]
+    product_rows: dict[str, dict[str, Any]]
+    panel: pd.DataFrame
+    stock: pd.DataFrame
+    pooled: pd.DataFrame
+    orders: pd.DataFrame
+    lead_sd: dict[str, float]
+
+
+def _supply_of(sku: str, result: Any, ctx: _Context, as_of: date | None) -> SkuSupply:
+    from stockcycle.forecast.core import lead_time_quantiles_many
+
+    settings = ctx.settings
+    day = as_of or (result.start - pd.Timedelta(days=1)).date()
+    prod = ctx.product_rows.get(sku, {"sku": sku})
+    transit = {
+        "sea": _first(_product_figure(prod, "sea_days"), settings.sea_days_max),
+        "air": _first(_product_figure(prod, "air_days"), settings.air_days_max),
+    }
+    freight_default = _first(_product_figure(prod, "freight_cost"), 0.0)
+    freight = {
+        "sea": _first(_product_figure(prod, "sea_cost"), freight_default),
+        "air": _first(_product_figure(prod, "air_cost"), freight_default),
+    }
+    receiving = float(settings.receiving_days)
+    production_days = _first(
+        _product_figure(prod, "lead_time_days"),
+        (settings.lead_time_min_days + settings.lead_time_max_days) / 2,
+    )
+    protection = {
+        mode: max(1, math.ceil(production_days + days + receiving + settings.review_period_days))
+        for mode, days in transit.items()
+    }
+    known = sku in ctx.pooled.index if len(ctx.pooled) else False
+    forecast = _extended_forecast(result, day)
+    sea_lead = math.ceil(production_days + transit["sea"] + receiving)
+    open_orders = _open_orders(ctx.orders, day)
+    return SkuSupply(
+        sku=sku,
+        stage=ctx.stage_of.get(sku, result.stage),
+        as_of=day,
+        on_hand=float(ctx.pooled.loc[sku, "on_hand"]) if known else 0.0,
+        inbound=float(ctx.pooled.loc[sku, "inbound"]) if known else 0.0,
+        arrivals=_arrivals(sku, ctx.stock, open_orders, day, receiving, sea_lead),
+        daily_forecast=forecast,
+        daily_demand=float(forecast.iloc[: max(1, sea_lead)].mean()),
+        sd_daily_demand=_recent_sd(ctx.panel, sku),
+        lead_time_quantiles=lead_time_quantiles_many(
+            result, tuple(sorted(set(protection.values())))
+        ),
+        lead_time_days=production_days,
+        transit_days=transit,
+        freight_cost=freight,
+        unit_cost=_product_figure(prod, "unit_cost"),
+        price=_product_figure(prod, "price"),
+        case_pack=_product_figure(prod, "case_pack", positive=True),
+        moq=_product_figure(prod, "moq"),
+        sd_lead_time_days=ctx.lead_sd.get(sku, 0.0),
+        receiving_days=receiving,
+        has_errors=result.errors is not None and result.errors.size > 0,
+        stock_known=known,
+        stock_note=_stock_notes(ctx.stock, sku, day) if known else "",
+        product=prod,
+        forecast_model=result.model,
+        forecast_result=result,
+    )
 
 
 # -- planning one SKU ---------------------------------------------------------------------------
@@ -347,8 +462,12 @@ def order_cycle_days(
     return max(1, round(max(review_period_days, days)))
 
 
-def _fmt_date(d: date | None) -> str:
-    return d.isoformat() if d else "never within a year"
+@dataclass(frozen=True)
+class _Trigger:
+    day: int | None  # days after as_of of the order (0 = today); None: no order within a year
+    position: float  # inventory position on that day (on the first review day without one)
+    reorder_point: float
+    order_up_to: float
 
 
 def _reorder_trigger(
@@ -357,43 +476,78 @@ def _reorder_trigger(
     arrivals_by_day: np.ndarray,
     on_hand: float,
     lead_days: int,
-    cover_days: int,
+    review_days: int,
+    cycle_days: int,
     safety_units: float,
-) -> tuple[int | None, float, float]:
-    """First day index t (-1 = today, 0 = tomorrow, ...) on which the inventory position
-    (stock + arrivals still to come) is at or below the reorder point, with that position and
-    the order-up-to level then.
+) -> _Trigger:
+    """The first review day (today, then every R days) on which the inventory position (stock
+    + arrivals still to come) is at or below s = forecast demand over the next L + R days + SS;
+    the order brings it to S = forecast demand over the next L + C days + SS.
 
-    Reorder point at t = forecast demand over the L days after t + SS; order-up-to at t =
-    forecast demand over the L + R days after t + SS (Silver, Pyke & Thomas, ch. 6, with a
-    forecast in place of a flat rate; R-G2).
+    An (R, s, S) policy (Silver, Pyke & Thomas, ch. 6-7) with a forecast in place of a flat
+    rate (R-G2): between two reviews nothing is ordered, so s must cover L + R days.
     """
     n = len(forecast)
     cum = np.concatenate([[0.0], np.cumsum(forecast)])
-    total_arrivals = float(arrivals_by_day.sum())
     arrived = np.concatenate([[0.0], np.cumsum(arrivals_by_day)])
-    # Index k = 0 is today (before tomorrow's demand), k >= 1 is the end of day k - 1.
-    stock = np.concatenate([[on_hand], stock_end])
-    position = stock + (total_arrivals - arrived)
+    # Index k = 0 is today (before tomorrow's demand), k >= 1 is the end of day k.
+    position = np.concatenate([[on_hand], stock_end]) + (arrived[-1] - arrived)
     days = np.arange(n + 1)
-    ahead = np.minimum(days + lead_days, n)
-    ahead_s = np.minimum(days + cover_days, n)
-    rop = cum[ahead] - cum[days] + safety_units
-    out = cum[ahead_s] - cum[days] + safety_units
-    hits = np.flatnonzero(position <= rop)
-    # The last L days of the year cannot see a full lead time ahead: no trigger there.
-    hits = hits[hits + lead_days <= n]
-    if hits.size == 0:
-        return None, float(position[0]), float(out[0])
-    k = int(hits[0])
-    return k - 1, float(position[k]), float(out[k])
+    reorder = cum[np.minimum(days + lead_days + review_days, n)] - cum[days] + safety_units
+    up_to = cum[np.minimum(days + lead_days + cycle_days, n)] - cum[days] + safety_units
+    step = max(1, review_days)
+    # Review days only, and only where a whole lead time still lies within the forecast year.
+    reviews = days[(days % step == 0) & (days + lead_days + review_days <= n)]
+    hits = reviews[position[reviews] <= reorder[reviews]]
+    k = int(hits[0]) if hits.size else None
+    at = k if k is not None else 0
+    return _Trigger(k, float(position[at]), float(reorder[at]), float(up_to[at]))
 
 
 def _lands_late(row: dict[str, Any]) -> bool:
     """Whether the plan's order becomes sellable only after its projected stockout."""
     if not row["order_units"] or row["stockout_date"] is None or row["order_date"] is None:
         return False
-    return row["order_date"] + timedelta(days=round(row["lead_time_days"])) > row["stockout_date"]
+    arrival = row["order_date"] + timedelta(days=math.ceil(row["lead_time_days"]))
+    return arrival > row["stockout_date"]
+
+
+def _lost_units(supply: SkuSupply, row: dict[str, Any]) -> float:
+    """Forecast demand from the day after the stockout until the order becomes sellable."""
+    if not _lands_late(row):
+        return 0.0
+    first = (row["stockout_date"] - supply.as_of).days  # index of the day after the stockout
+    arrival = (row["order_date"] - supply.as_of).days + math.ceil(row["lead_time_days"])
+    return supply.demand_over(first, max(0, arrival - 1 - first))
+
+
+def _choose_mode(supply: SkuSupply, sea: SkuPlan, air: SkuPlan) -> SkuPlan:
+    """Auto shipping (R-L7): sea unless its order lands after the stockout and flying pays:
+    the margin of the sales air saves is more than the extra air freight."""
+    if not _lands_late(sea.row):
+        return sea
+    r = sea.row
+    if r["stockout_date"] >= r["order_date"]:
+        r["reason"] += f" Even this order lands after the stockout on {r['stockout_date']}."
+    if air.row["order_date"] is None:
+        return sea
+    saved = _lost_units(supply, sea.row) - _lost_units(supply, air.row)
+    margin = (
+        supply.price - supply.unit_cost - supply.freight_cost.get("sea", 0.0)
+        if supply.price is not None and supply.unit_cost is not None
+        else None
+    )
+    extra = air.row["order_units"] * (
+        supply.freight_cost.get("air", 0.0) - supply.freight_cost.get("sea", 0.0)
+    )
+    if saved <= 0 or margin is None or saved * margin <= extra:
+        return sea
+    late = "" if not _lands_late(air.row) else " (it still lands after the stockout)"
+    air.row["reason"] += (
+        f" Flying saves about {saved:,.0f} units of lost sales{late}: "
+        f"{saved * margin:,.2f} of margin against {extra:,.2f} of extra freight."
+    )
+    return air
 
 
 def plan_sku(
@@ -410,50 +564,43 @@ def plan_sku(
 ) -> SkuPlan:
     """The restock decision for one SKU (R-G2, R-G4, R-M3, R-S2, R-L7).
 
-    Protection interval P = total lead time L (production + transit + receiving) + review
-    period R. Safety stock over P: SS = z sqrt(P sd_d^2 + d^2 sd_L^2) (``policy.safety_stock``);
-    with backtest errors, the lead-time demand quantile's figure (``policy.quantile_safety_stock``)
-    is computed too and shown beside it.
+    Lead time L = production + transit + receiving (``SkuSupply.total_lead_time``), review
+    period R: stock is reviewed today and every R days (daily when R = 0). Safety stock over
+    L + R: SS = z sqrt((L + R) sd_d^2 + d^2 sd_L^2) (``policy.safety_stock``); with backtest
+    errors the lead-time demand quantile's figure (``policy.quantile_safety_stock``) is computed
+    too and shown beside it (``restock`` module doc says why it does not size the order).
 
-    An (s, S) policy (Silver, Pyke & Thomas, ch. 7) with a forecast instead of a flat rate:
-    the order is placed on the first day the inventory position (stock + everything on order)
-    falls to the reorder point s = demand over the next L days + SS (today if it already has),
-    and brings it up to S = demand over the next L + C days + SS, where the order cycle
-    C = max(R, EOQ / d) days, EOQ = sqrt(2 K D / h) with K the cost of an order, D = 365 d and
-    h = holding cost rate x unit cost (R-M5; 30 days of demand when the unit cost is unknown).
-    The quantity is rounded up to the case pack and MOQ. Decline and
-    exit SKUs, and SKUs with more than ``slow_mover_cover_days`` of cover (R-M3), are not
-    reordered. ``shipping_mode`` "auto" takes sea unless only air arrives before a stockout.
+    An (R, s, S) policy with the forecast instead of a flat rate (``_reorder_trigger``): order
+    on the first review day on which stock + open orders is at or below s = forecast demand over
+    the next L + R days + SS, up to S = forecast demand over the next L + C days + SS, with the
+    order cycle C = max(R, EOQ / d) days (``order_cycle_days``, R-M5); rounded up to the case
+    pack and MOQ. Decline and exit SKUs, and SKUs with more than ``slow_mover_cover_days`` of
+    cover (R-M3), are not reordered. ``shipping_mode`` "auto": sea unless air lands sooner
+    after a stockout and the margin it saves beats its extra freight (``_choose_mode``).
     """
     if shipping_mode not in (*SHIPPING_MODES, "auto"):
         raise InputError(
             f"shipping mode '{shipping_mode}'", column="shipping_mode", expected="sea, air or auto"
         )
+    options = {
+        "service_level": service_level,
+        "review_period_days": review_period_days,
+        "shipments": shipments,
+        "slow_mover_cover_days": slow_mover_cover_days,
+        "duty_rate": duty_rate,
+        "ordering_cost": ordering_cost,
+        "holding_cost_rate": holding_cost_rate,
+    }
     if shipping_mode == "auto":
-        options = {
-            "service_level": service_level,
-            "review_period_days": review_period_days,
-            "shipments": shipments,
-            "slow_mover_cover_days": slow_mover_cover_days,
-            "duty_rate": duty_rate,
-            "ordering_cost": ordering_cost,
-            "holding_cost_rate": holding_cost_rate,
-        }
         sea = plan_sku(supply, shipping_mode="sea", **options)
         if not _lands_late(sea.row):
             return sea
-        stockout, ordered = sea.row["stockout_date"], sea.row["order_date"]
-        if stockout >= ordered:
-            sea.row["reason"] += f" Even this order lands after the stockout on {stockout}."
-        air = plan_sku(supply, shipping_mode="air", **options)
-        if air.row["order_date"] is None or _lands_late(air.row):
-            return sea  # air is late as well: it would only pay more for the same gap
-        air.row["reason"] += " Sea freight would land after the stockout, air before it: fly it."
-        return air
+        return _choose_mode(supply, sea, plan_sku(supply, shipping_mode="air", **options))
 
     lead = supply.total_lead_time(shipping_mode)
-    protection = max(1, round(lead + review_period_days))
-    lead_days = max(1, round(lead))
+    lead_days = max(1, math.ceil(lead))
+    review_days = max(0, math.ceil(review_period_days))
+    protection = lead_days + review_days
     forecast = supply.daily_forecast.to_numpy(dtype=float)
     d = float(forecast[:lead_days].mean())
     formula = policy.safety_stock(
@@ -467,32 +614,29 @@ def plan_sku(
         quantile = policy.quantile_safety_stock(
             q_units[service_level], float(forecast[:protection].sum()), service_level
         )
-    # The plan uses the textbook figure. The quantile of measured errors is kept and shown
-    # beside it: its upper tail comes from a few dozen 28-day backtest errors (pooled over
-    # similar SKUs) stretched to lead times of 60-100 days, so at 95% it is often simply the
-    # largest error seen, too unstable to size an order by.
+    # The plan uses the textbook figure; see the module doc for why not the quantile's.
     safety = formula
     ss = float(safety.units)
     cycle_days = order_cycle_days(
         d, supply.unit_cost, review_period_days, ordering_cost, holding_cost_rate
     )
 
-    start = supply.as_of + timedelta(days=1)
-    projection = policy.projected_stock(start, supply.on_hand, forecast, supply.arrivals)
-    stockout = policy.stockout_date(projection)
-    arrivals_by_day = projection["arrivals"].to_numpy(dtype=float)
-    trigger, position_then, up_to = _reorder_trigger(
+    projection = policy.projected_stock(
+        supply.as_of + timedelta(days=1), supply.on_hand, forecast, supply.arrivals
+    )
+    # Without demand nothing runs out, whatever the stock.
+    stockout = policy.stockout_date(projection) if forecast.sum() > 0 else None
+    trigger = _reorder_trigger(
         forecast,
         projection["stock"].to_numpy(dtype=float),
-        arrivals_by_day,
+        projection["arrivals"].to_numpy(dtype=float),
         supply.on_hand,
         lead_days,
-        lead_days + cycle_days,
+        review_days,
+        cycle_days,
         ss,
     )
     cover = policy.days_of_cover(supply.on_hand, d)
-    reorder = policy.reorder_point(d, lead, ss)
-    order_up_to = policy.order_up_to_level(d, lead, cycle_days, ss)
     position = supply.on_hand + float(supply.arrivals["units"].sum())
 
     order_units, order_date = 0, None
@@ -509,16 +653,16 @@ def plan_sku(
         )
     elif d <= 0:
         reason = "No demand expected: nothing to order."
-    elif trigger is None:
+    elif trigger.day is None:
         reason = (
             f"{cover:,.0f} days of cover and {position:,.0f} units on hand and on order last "
             "beyond the year ahead: no order needed."
         )
     else:
-        order_date = supply.as_of + timedelta(days=trigger + 1) if trigger >= 0 else supply.as_of
-        needed = max(0.0, up_to - position_then)
+        order_date = supply.as_of + timedelta(days=trigger.day)
+        needed = max(0.0, trigger.order_up_to - trigger.position)
         order_units = policy.round_order(needed, supply.case_pack, supply.moq)
-        when = "now" if order_date <= supply.as_of else f"on {order_date.isoformat()}"
+        when = "now" if trigger.day == 0 else f"on {order_date.isoformat()}"
         if stockout is None:
             runs_out = "stock lasts the year without it only if nothing goes wrong"
         elif stockout < order_date:
@@ -528,11 +672,17 @@ def plan_sku(
             )
         else:
             runs_out = f"stock runs out on {stockout.isoformat()} without it"
+        article = "an" if shipping_mode == "air" else "a"
         reason = (
             f"Order {order_units:,} units {when}: {cover:,.0f} days of cover, {runs_out}, and "
-            f"{'an' if shipping_mode == 'air' else 'a'} {shipping_mode} order takes {lead:,.0f} "
-            "days to be sellable."
+            f"{article} {shipping_mode} order takes {lead:,.0f} days to be sellable."
         )
+    if not supply.stock_known:
+        reason = (
+            "No stock figures for this SKU (import an FBA inventory report or an inventory "
+            "table): planned as if nothing were on hand. " + reason
+        )
+    reason = supply.stock_note + reason
     order_by = policy.order_by_date(stockout, lead, review_period_days) if stockout else None
     freight = supply.freight_cost.get(shipping_mode, 0.0)
     cash = (
@@ -540,18 +690,21 @@ def plan_sku(
         if supply.unit_cost is not None
         else float("nan")
     )
-    first_arrival = (order_date or supply.as_of) + timedelta(days=lead_days)
+    ordered_on = order_date or supply.as_of
     deliveries = (
-        policy.split_deliveries(order_units, shipments, d, first_arrival, supply.case_pack)
+        policy.split_deliveries(
+            order_units, shipments, d, ordered_on + timedelta(days=lead_days), supply.case_pack
+        )
         if order_units > 0
         else pd.DataFrame(columns=["delivery", "arrival", "units", "covers_days"])
     )
+    # Air against sea for this order, from the stock and open orders expected on its date.
     shipping = policy.compare_shipping(
         max(order_units, 1),
         d,
         supply.sd_daily_demand,
-        supply.on_hand,
-        order_date or supply.as_of,
+        max(0.0, trigger.position),
+        ordered_on,
         supply.lead_time_days + supply.receiving_days,
         {m: (supply.transit_days[m], supply.freight_cost.get(m, 0.0)) for m in SHIPPING_MODES},
     )
@@ -567,8 +720,8 @@ def plan_sku(
         "safety_stock_units": ss,
         "safety_stock_method": safety.method,
         "safety_stock_forecast_units": quantile.units if quantile is not None else float("nan"),
-        "reorder_point_units": reorder,
-        "order_up_to_units": order_up_to,
+        "reorder_point_units": trigger.reorder_point,
+        "order_up_to_units": trigger.order_up_to,
         "order_units": int(order_units),
         "order_date": order_date,
         "order_by_date": order_by,
@@ -579,12 +732,18 @@ def plan_sku(
         "cash_needed": cash,
         "reason": reason,
     }
-    if not supply.stock_known:
-        row["reason"] = (
-            "No stock figures for this SKU (import an FBA inventory report or an inventory "
-            "table): planned as if nothing were on hand. " + row["reason"]
-        )
-    return SkuPlan(row, safety, formula, quantile, projection, deliveries, shipping)
+    return SkuPlan(
+        row,
+        safety,
+        formula,
+        quantile,
+        projection,
+        deliveries,
+        shipping,
+        position_at_order=trigger.position,
+        review_period_days=review_period_days,
+        cycle_days=cycle_days,
+    )
 
 
 def restock_plan(
@@ -601,10 +760,16 @@ def restock_plan(
     """The restock plan of every SKU (or ``skus``): one ``plan_sku`` row each, ``PLAN_COLUMNS``,
     most urgent order first. Defaults from the workspace settings: service level = 1 - target
     stockout probability (R-L4), review period, deliveries (R-G4), slow-mover cover (R-M3),
-    duty rate. ``supplies`` reuses a ``load_supply`` result."""
+    duty rate. ``supplies`` reuses a ``load_supply`` result.
+
+    A SKU whose own data is unusable (a products or purchase-order row, ``InputError``) gets a
+    row with no order and the message as its reason; the other SKUs are planned."""
     settings = settings or ws.settings()
+    problems: dict[str, str] = {}
     if supplies is None:
-        supplies = load_supply(ws, batch=batch, settings=settings, skus=skus, as_of=as_of)
+        supplies = load_supply(
+            ws, batch=batch, settings=settings, skus=skus, as_of=as_of, errors=problems
+        )
     elif skus is not None:
         supplies = {s: supplies[s] for s in skus if s in supplies}
     options: dict[str, Any] = {
@@ -619,7 +784,16 @@ def restock_plan(
         "holding_cost_rate": settings.holding_cost_rate,
     }
     options.update(plan_kwargs)
-    rows = [plan_sku(s, **options).row for s in supplies.values()]
+    rows = []
+    for sku, supply in supplies.items():
+        try:
+            rows.append(plan_sku(supply, **options).row)
+        except InputError as err:
+            problems[sku] = str(err)
+    rows += [
+        {"sku": sku, "order_units": 0, "reason": f"Not planned: {message}"}
+        for sku, message in problems.items()
+    ]
     table = pd.DataFrame(rows, columns=PLAN_COLUMNS)
     if table.empty:
         return table
