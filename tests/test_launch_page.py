@@ -258,3 +258,64 @@ def test_each_workspace_has_its_own_wizard(sample_workspace) -> None:
     at.switch_page(PAGE).run()
     assert headings(at)[0].startswith("2 Demand")
     assert widget(at, "number_input", "Peer daily sales (units/day)").value == 50.0
+
+
+def order_numbers_on_screen(at: AppTest) -> dict:
+    """The order, its dates and the first batch's order-by date as the Order step shows them."""
+    decide = [m.value for m in at.markdown if m.value.startswith("**Decide the follow-up")]
+    first = [d.value for d in at.dataframe if "order_by" in d.value.columns][0]
+    return {
+        "cycle": int(metric(at, "Cycle stock (30 days)").replace(",", "")),
+        "first": int(metric(at, "First order (70%)").replace(",", "")),
+        "follow": int(metric(at, "Follow-up (30%)").replace(",", "")),
+        "order_by": pd.Timestamp(first.set_index("mode").loc["air", "order_by"]).date(),
+        "decide": decide,
+    }
+
+
+def test_page_and_cli_give_the_same_plan_for_the_same_inputs(sample_workspace, capsys) -> None:
+    import json
+    from datetime import date
+
+    from stockcycle.cli import main
+
+    ws = sample_workspace
+    at = launch_page(ws)
+    click(at, "Next: Demand")
+    # Black Friday week and the Christmas run-up fall in the 45 days the order covers (R-L2).
+    widget(at, "date_input", "Launch date").set_value(date(2026, 11, 10)).run()
+    ok(at)
+    for step in ("Economics", "Order"):
+        click(at, f"Next: {step}")
+    page = order_numbers_on_screen(at)
+
+    assert main(["launch", "-w", str(ws.path), "--launch-date", "2026-11-10", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert cli["demand_factor"] > 1  # the events count on both sides
+    assert (page["cycle"], page["first"], page["follow"]) == (
+        cli["cycle_stock_units"],
+        cli["first_order_units"],
+        cli["follow_up_units"],
+    )
+    assert page["order_by"].isoformat() == cli["first_order_by"]
+    decide = date.fromisoformat(cli["follow_up_decide_by"])
+    assert page["decide"] == [
+        f"**Decide the follow-up {cli['follow_up_units']:,} units by {decide:%d %b %Y}** "
+        f"(sea, {cli['follow_up_lead_days']:,.0f} days from order to arrival)."
+    ]
+    # Both count production + air transit + receiving for the first batch (R-L4, R-L7).
+    s = Settings()
+    lead = (s.lead_time_min_days + s.lead_time_max_days) / 2 + s.air_days_max + s.receiving_days
+    assert cli["lead_time_days"] == lead
+    assert page["order_by"] == date(2026, 11, 10) - pd.Timedelta(days=lead)
+
+
+def test_no_expected_sales_shows_no_follow_up_needed(sample_workspace) -> None:
+    at = launch_page(sample_workspace)
+    click(at, "Next: Demand")
+    widget(at, "number_input", "Peer daily sales (units/day)").set_value(0.0).run()
+    for step in ("Economics", "Order"):
+        click(at, f"Next: {step}")
+    text = "\n".join(m.value for m in at.markdown)
+    assert "No follow-up needed" in text and "Decide the follow-up" not in text
+    assert metric(at, "Follow-up (30%)") == "0"

@@ -325,6 +325,131 @@ def test_fba_fee_from_xray_takes_the_referral_fee_out() -> None:
     assert peers.fba_fee_from_xray(pd.DataFrame({"price": [1.0]})) is None
 
 
+def test_days_per_month_is_the_policy_constant() -> None:
+    from stockcycle import policy
+
+    # One place for the fact: a month is a twelfth of a year.
+    assert peers.DAYS_PER_MONTH is policy.DAYS_PER_MONTH
+    assert math.isclose(peers.DAYS_PER_MONTH, 365 / 12)
+
+
+def test_no_expected_sales_means_no_follow_up_date() -> None:
+    # Nothing sells: the first batch never runs out, there is no date to decide by.
+    decide, cover = peers.follow_up_decision_date(date(2027, 3, 1), 0, 0.0, 14)
+    assert decide is None and math.isinf(cover)
+
+
+def test_launch_order_units_are_whole_and_add_up() -> None:
+    from stockcycle import policy
+
+    # 234.57 x 1.5 = 351.855/day; 351.855 x 30 = 10,555.65 -> 10,556 and 351.855 x 15 =
+    # 5,277.825 -> 5,278, total 10,556 + 5,278 = 15,834; 70% = 11,083.8 -> 11,084, rest 4,750.
+    order = policy.launch_order(234.57)
+    assert (order.cycle_stock_units, order.safety_stock_units) == (10_556, 5_278)
+    assert order.total_units == 15_834 == order.cycle_stock_units + order.safety_stock_units
+    assert (order.first_order_units, order.follow_up_units) == (11_084, 4_750)
+    assert order.first_order_units + order.follow_up_units == order.total_units
+    text = order.explain()
+    assert "351.855 x 30 = 10,555.65 -> 10,556" in text
+    assert "10,556 + 5,278 = 15,834 units" in text
+    # Float dust does not add a unit: 234.6 x 1.5 x 30 is 10,557 exactly by hand.
+    assert policy.launch_order(234.6).cycle_stock_units == 10_557
+
+
+def test_compare_shipping_takes_the_lead_time_demand_sd() -> None:
+    from stockcycle import policy
+
+    # The review's case: sd 93.7/day, follow-up by air L = 19 days, 7,500 on hand, 351.9/day.
+    mean, level_sd = 351.9 * 19, 93.7 * 19  # 6,686.1 and 1,780.3 units
+    args = (4750, 351.9, 93.7, 7500, date(2027, 3, 1), 5, {"air": (14, 2.0)})
+    daily_noise = policy.compare_shipping(*args).iloc[0]
+    assert daily_noise["stockout_probability"] == pytest.approx(
+        norm.sf((7500 - mean) / (93.7 * math.sqrt(19)))
+    )  # about 2.3%: independent daily noise averages out
+    level = policy.compare_shipping(*args, sd_lead_time_demand={"air": level_sd}).iloc[0]
+    assert level["sd_demand_units"] == pytest.approx(level_sd)
+    assert level["stockout_probability"] == pytest.approx(norm.sf((7500 - mean) / level_sd))
+    assert 0.31 < level["stockout_probability"] < 0.33  # z = 0.457: about 32%
+    one_number = policy.compare_shipping(*args, sd_lead_time_demand=level_sd).iloc[0]
+    assert one_number["stockout_probability"] == level["stockout_probability"]
+    with pytest.raises(InputError) as err:
+        policy.compare_shipping(*args, sd_lead_time_demand={"sea": 1.0})
+    assert err.value.column == "sd_lead_time_demand"
+
+
+def flat_plan(peer: float = 50.0, **kw) -> peers.LaunchPlan:
+    demand = peers.launch_demand(peer, date(2027, 3, 1), 90, 1.5, band=(peer - 10, peer + 10))
+    spec = {
+        "production_days": 45,
+        "transit_days": {"air": 14, "sea": 45},
+        "receiving_days": 5,
+        **kw,
+    }
+    return peers.launch_plan(demand, **spec)
+
+
+def test_launch_plan_lead_times_include_transit_and_receiving() -> None:
+    plan = flat_plan()
+    # First batch by air: 45 + 14 + 5 = 64 days before 1 March 2027 = 27 Dec 2026.
+    assert plan.first_lead_days == 64
+    assert plan.first_order_by == date(2026, 12, 27)
+    assert plan.order.first_order_units == 2363  # the seed example, flat demand
+    # Follow-up by sea, made after the decision: 45 + 45 + 5 = 95 days; 2,363 / 75 = 31.5
+    # days of cover -> decide by launch + floor(31.5 - 95) = launch - 64 days.
+    assert plan.follow_lead_days == 95
+    assert plan.follow_up_decide_by == date(2027, 3, 1) - timedelta(days=64)
+    assert plan.follow_up_arrival == date(2027, 3, 1) + timedelta(days=31)
+    ready = flat_plan(follow_ready=True, follow_mode="air")
+    assert ready.follow_lead_days == 19  # air 14 + receiving 5
+    sea_first = flat_plan(first_mode="sea")
+    assert sea_first.first_order_by == date(2027, 3, 1) - timedelta(days=95)
+    assert "45 + 14 + 5 = 64 days" in plan.explain()
+
+
+def test_launch_plan_without_sales_needs_no_follow_up() -> None:
+    plan = flat_plan(0.0)
+    assert plan.order.total_units == 0
+    assert plan.follow_up_decide_by is None and plan.follow_up_arrival is None
+    assert "no follow-up needed" in plan.explain()
+    assert plan.to_dict()["follow_up_decide_by"] is None
+    assert peers.follow_up_shipping(plan, {"air": 2.0, "sea": 0.5}) is None
+
+
+def test_follow_up_risk_and_newsvendor_share_the_level_uncertainty() -> None:
+    plan = flat_plan(follow_ready=True)
+    # Peer band 40..60/day: level sd = 20 / 1.349 x 1.5 = 22.24 units/day.
+    assert plan.sd_level_daily == pytest.approx(20 / 1.349 * 1.5)
+    assert plan.window_sd_units == pytest.approx(plan.sd_level_daily * 45)
+    assert plan.window_mean_units == pytest.approx(75 * 45)
+    ship = peers.follow_up_shipping(plan, {"air": 2.0, "sea": 0.5}, margin_per_unit=5.0)
+    assert ship is not None
+    # Ordered on the review date (launch + 14 = 15 March); at the end of that day 15 days
+    # have sold (1..15 March): 2,363 - 15 x 75 = 1,238 units left.
+    assert ship.order_date == date(2027, 3, 15)
+    assert ship.on_hand_units == pytest.approx(2363 - 15 * 75)
+    rows = ship.options.set_index("mode")
+    for mode, lead in (("air", 19), ("sea", 50)):
+        sd = plan.sd_level_daily * lead  # grows with L, not sqrt(L)
+        assert rows.loc[mode, "sd_demand_units"] == pytest.approx(sd)
+        z = (ship.on_hand_units - 75 * lead) / sd
+        assert rows.loc[mode, "stockout_probability"] == pytest.approx(norm.sf(z))
+        assert rows.loc[mode, "meets_target"] == (norm.sf(z) <= 0.05)
+    assert "grows with L" in ship.explain()
+
+
+def test_economics_defaults_say_which_figures_are_guesses() -> None:
+    d = peers.economics_defaults(None, pd.DataFrame(), None, None)
+    assert d.price == peers.GUESS_PRICE
+    assert d.unit_cost == pytest.approx(peers.GUESS_PRICE * peers.GUESS_COST_SHARE)
+    assert {"price", "unit_cost", "referral_rate"} <= set(d.guesses)
+    assert "Guesses" in d.guess_note() and "price x 25%" in d.guess_note()
+    product = {"price": 30.0, "unit_cost": 6.0, "referral_pct": 0.08, "fba_fee": 4.0,
+               "air_cost": 2.0, "sea_cost": 0.5}  # fmt: skip
+    own = peers.economics_defaults(product, pd.DataFrame(), None, None)
+    assert (own.price, own.unit_cost, own.referral_rate) == (30.0, 6.0, 0.08)
+    assert own.guesses == () and own.guess_note() == ""
+
+
 # -- launch monitor (R-L8) -------------------------------------------------------------------------
 def plan_100(days: int = 10) -> pd.Series:
     return pd.Series(100.0, index=pd.date_range("2027-03-01", periods=days, freq="D"))
@@ -395,6 +520,16 @@ def test_safe_cells_prefix_formula_text_and_leave_numbers() -> None:
     assert pd.isna(out["note"].iloc[5])
     assert out["units"].tolist() == RISKY["units"].tolist()
     assert RISKY["note"].iloc[0].startswith("=")  # the input is not changed
+
+
+def test_safe_cells_keep_escaped_text_of_a_categorical_column() -> None:
+    frame = pd.DataFrame({"stage": pd.Categorical(["=y", "growth", None, "=y"])})
+    out = safe_cells(frame)
+    assert out["stage"].tolist()[:2] == ["'=y", "growth"]
+    assert out["stage"].iloc[3] == "'=y"
+    assert pd.isna(out["stage"].iloc[2])
+    rows = list(csv.reader(io.StringIO(to_csv_bytes(frame).decode("utf-8"))))
+    assert [r[0] for r in rows] == ["stage", "'=y", "growth", "", "'=y"]
 
 
 def test_csv_bytes_escape_text_and_keep_negative_numbers() -> None:

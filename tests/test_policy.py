@@ -629,6 +629,20 @@ def test_split_deliveries_keep_whole_cases():
     assert plan["units"].tolist() == [336, 336, 336]
 
 
+def test_split_deliveries_never_list_empty_or_same_day_deliveries():
+    # 24 units in cases of 12 make 2 cases: 3 shipments cannot all carry a case. At 5/day a
+    # case lasts 2.4 days: 12 on day 0, 12 on day 2, and no third delivery of 0 units.
+    plan = policy.split_deliveries(24, 3, 5, START, case_pack=12)
+    assert plan["units"].tolist() == [12, 12]
+    assert plan["arrival"].tolist() == [START, START + timedelta(days=2)]
+    # At 20/day a case lasts 0.6 days: both would land on day 0, so they are one delivery.
+    plan = policy.split_deliveries(24, 3, 20, START, case_pack=12)
+    assert plan["units"].tolist() == [24] and plan["delivery"].tolist() == [1]
+    assert plan["arrival"].tolist() == [START]
+    # Nothing to order: no delivery at all.
+    assert policy.split_deliveries(0, 3, 20, START).empty
+
+
 def test_split_deliveries_need_demand_to_space_them():
     with pytest.raises(InputError) as err:
         policy.split_deliveries(1_000, 3, 0, START)

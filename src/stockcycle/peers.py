@@ -9,15 +9,16 @@ promotions. R-L4..R-L7: the pieces of the launch plan around ``policy.launch_ord
 follow-up decision date, the first batch by air or sea, the plan table), shared by the Launch
 page and ``stockcycle launch``.
 
-Daily sales = monthly sales / 30.4 (365 / 12 = 30.42 days, the average month), because an Xray
-"ASIN Sales" figure is an estimate of the last 30-ish days that Helium 10 does not date exactly,
-and 30.4 treats a month as a twelfth of a year.
+Daily sales = monthly sales / 30.4 (``policy.DAYS_PER_MONTH`` = 365 / 12 = 30.42 days, the
+average month), because an Xray "ASIN Sales" figure is an estimate of the last 30-ish days that
+Helium 10 does not date exactly, and 30.4 treats a month as a twelfth of a year.
 
 Everything here is pure: DataFrames and numbers in, DataFrames and dataclasses out.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,8 +30,10 @@ import pandas as pd
 
 from stockcycle import fees, policy
 from stockcycle.errors import InputError
+from stockcycle.policy import DAYS_PER_MONTH
+from stockcycle.settings import Settings
 
-DAYS_PER_MONTH = 365 / 12  # 30.42: one twelfth of a year (see the module docstring)
+__all__ = ["DAYS_PER_MONTH"]  # re-exported: peers.DAYS_PER_MONTH is policy's constant
 # Tukey's fences (1.5 x IQR) on log monthly sales: sales are skewed (a few listings sell ten
 # times the median), so the fences are drawn in log space, where the spread is symmetric.
 OUTLIER_IQR = 1.5
@@ -38,6 +41,17 @@ OUTLIER_IQR = 1.5
 # so it is capped to keep one hot month from tripling a 90-day launch plan.
 TREND_CAP = 0.5
 CALENDAR_EVENTS = ("Prime Day", "Black Friday / Cyber Monday week", "Christmas run-up")
+# Lift on an Amazon event day when the seller gives none (R-L2): +50%, the seed's launch lift.
+EVENT_LIFT = 0.5
+# Days of early sales before the follow-up 30% can be judged (R-L5 "decided by early results").
+REVIEW_DAYS = 14
+# Expected sales are planned for this many days after the launch (the demand chart, the monitor).
+HORIZON_DAYS = 90
+# Stand-ins when neither the product nor the workspace gives a figure. They are guesses, not
+# settings: the Launch page and ``stockcycle launch`` say so wherever one is used.
+GUESS_PRICE = 20.0  # money per unit, only when there is no peer price either
+GUESS_COST_SHARE = 0.25  # unit cost as a share of the price
+GUESS_REFERRAL_RATE = 0.15  # Amazon's referral fee in most categories
 
 PEER_COLUMNS = [
     "asin",
@@ -386,7 +400,7 @@ def event_days(
     days: int,
     promotions: pd.DataFrame | None = None,
     sku: str | None = None,
-    event_lift: float = 0.5,
+    event_lift: float = EVENT_LIFT,
     events_file: str | None = None,
     calendar: bool = True,
 ) -> pd.DataFrame:
@@ -451,6 +465,8 @@ class LaunchDemand:
     events: tuple[str, ...]  # names of the events in the horizon
     daily: pd.DataFrame  # date, month_factor, trend_factor, event, event_lift, factor,
     #                      expected, low, high
+    band_low: float = math.nan  # peer daily sales at the low end (Q1), units/day
+    band_high: float = math.nan  # peer daily sales at the high end (Q3), units/day
 
     def mean_factor(self, days: int) -> float:
         """Mean of the day factors over the first ``days`` days (1.0 when flat)."""
@@ -505,7 +521,7 @@ def launch_demand(
     month_factors: Mapping[int, float] | None = None,
     monthly_trend: float = 0.0,
     events: pd.DataFrame | None = None,
-    event_lift: float = 0.5,
+    event_lift: float = EVENT_LIFT,
     source: str = "flat (no seasonality data)",
     band: tuple[float, float] | None = None,
 ) -> LaunchDemand:
@@ -569,20 +585,36 @@ def launch_demand(
         event_lift=float(event_lift),
         events=names,
         daily=daily,
+        band_low=float(low),
+        band_high=float(high),
     )
+
+
+def peer_band(summary: PeerSummary, peer_daily: float) -> tuple[float, float]:
+    """(low, high) peer daily sales around the figure the plan uses (units/day), R-L1.
+
+    The peers' Q1 and Q3 scaled by peer daily / median: when the seller types their own peer
+    figure the spread moves with it (same relative width). The quartiles as they are when the
+    median is 0.
+    """
+    if summary.median > 0:
+        scale = float(peer_daily) / summary.median
+        return summary.q1 * scale, summary.q3 * scale
+    return summary.q1, summary.q3
 
 
 def follow_up_decision_date(
     launch_date: date, first_order_units: float, expected_daily: float, follow_up_lead_days: float
-) -> tuple[date, float]:
+) -> tuple[date | None, float]:
     """(decide-by date, days the first order covers) for the follow-up 30% (R-L5).
 
     cover = first order units / expected daily sales; decide by = launch date + cover - lead
     time of the follow-up (production + transit). Ordered later than that, the follow-up
-    lands after the first batch has sold out.
+    lands after the first batch has sold out. Without expected sales nothing sells out: no
+    follow-up is needed, (None, inf).
     """
     if expected_daily <= 0:
-        return launch_date + timedelta(days=10_000), math.inf
+        return None, math.inf
     cover = first_order_units / expected_daily
     return launch_date + timedelta(days=math.floor(cover - follow_up_lead_days)), cover
 
@@ -693,3 +725,425 @@ def fba_fee_from_xray(peer_rows: pd.DataFrame, referral_rate: float = 0.15) -> f
     price = pd.to_numeric(peer_rows["price"], errors="coerce")
     fba = (fees - referral_rate * price).clip(lower=0).dropna()
     return float(fba.median()) if len(fba) else None
+
+
+# -- defaults for a launch (R-L4, R-L6, R-L7) ------------------------------------------------------
+def _num(value: object, default: float | None) -> float | None:
+    """``value`` as a float, or ``default`` when it is missing or not a number."""
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+    return default if math.isnan(v) else v
+
+
+def lead_time_defaults(
+    product: Mapping[str, object] | None, settings: Settings
+) -> dict[str, float]:
+    """Production days, air and sea transit days, receiving days and case pack for a launch.
+
+    From the product's row (``lead_time_days``, ``air_days``, ``sea_days``, ``case_pack``),
+    else Settings: production = the middle of the supplier range (R-L4: 30-60 -> 45 days),
+    transit = the long end of each mode's range (R-L7: air 14, sea 45 days; plan for the slow
+    end), receiving = ``Settings.receiving_days`` (R-G2), case pack 1.
+    """
+    row = product or {}
+    mid = (settings.lead_time_min_days + settings.lead_time_max_days) / 2
+    return {
+        "production_days": float(_num(row.get("lead_time_days"), mid)),
+        "air_days": float(_num(row.get("air_days"), settings.air_days_max)),
+        "sea_days": float(_num(row.get("sea_days"), settings.sea_days_max)),
+        "receiving_days": float(settings.receiving_days),
+        "case_pack": float(_num(row.get("case_pack"), 1.0)),
+    }
+
+
+def earliest_launch(
+    today: date, production_days: float, transit_days: float, receiving_days: float
+) -> date:
+    """The first day a batch ordered ``today`` can be sellable: today + ceil(production +
+    transit + receiving) (``policy.total_lead_time``), R-L4, R-L7."""
+    lead = policy.total_lead_time(production_days, [transit_days], receiving_days)
+    return today + timedelta(days=math.ceil(lead - 1e-9))
+
+
+@dataclass(frozen=True)
+class EconomicsDefaults:
+    """Prefill for a launch's unit economics (R-L6), with where each figure came from."""
+
+    price: float
+    unit_cost: float
+    air_cost: float
+    sea_cost: float
+    fba_fee: float
+    referral_rate: float
+    sources: dict[str, str]  # field -> where the figure came from
+    guesses: tuple[str, ...]  # fields filled with a stand-in (``GUESS_*``), not a figure
+
+    LABELS = {
+        "price": "price",
+        "unit_cost": "unit cost",
+        "air_cost": "air freight",
+        "sea_cost": "sea freight",
+        "fba_fee": "FBA fee",
+        "referral_rate": "referral fee",
+    }
+
+    def sources_note(self) -> str:
+        """Where each prefilled figure came from, e.g. 'price: the peers' median price; ...'."""
+        return "; ".join(f"{self.LABELS.get(k, k)}: {v}" for k, v in self.sources.items())
+
+    def guess_note(self) -> str:
+        """One sentence naming the stand-ins, or '' when there are none."""
+        if not self.guesses:
+            return ""
+        parts = "; ".join(f"{self.LABELS.get(k, k)}: {self.sources[k]}" for k in self.guesses)
+        return f"Guesses, not your figures: {parts}. Replace them with your quotes."
+
+
+def economics_defaults(
+    product: Mapping[str, object] | None,
+    products: pd.DataFrame | None,
+    summary: PeerSummary | None,
+    peer_rows: pd.DataFrame | None,
+) -> EconomicsDefaults:
+    """Prefill for price, unit cost, freight, FBA fee and referral rate of a launch (R-L6).
+
+    In order: the chosen product's row; else the peers (median price, median Xray FBA fee,
+    ``fba_fee_from_xray``); else the medians of the workspace's products (unit cost as a share
+    of price, freight, FBA fee); else a stand-in: price ``GUESS_PRICE``, unit cost = price x
+    ``GUESS_COST_SHARE``, referral ``GUESS_REFERRAL_RATE``, freight and FBA fee 0. Stand-ins
+    are listed in ``guesses``.
+    """
+    row = dict(product or {})
+    prods = products if products is not None else pd.DataFrame()
+    sources: dict[str, str] = {}
+    guesses: list[str] = []
+
+    def col(name: str) -> pd.Series:
+        return prods[name] if name in prods.columns else pd.Series(dtype="float64")
+
+    price = _num(row.get("price"), None)
+    if price is not None:
+        sources["price"] = "your product"
+    elif summary is not None and _num(summary.median_price, None) is not None:
+        price = float(summary.median_price)
+        sources["price"] = "the peers' median price"
+    else:
+        price = GUESS_PRICE
+        sources["price"] = f"{GUESS_PRICE:,.2f}, no price anywhere"
+        guesses.append("price")
+
+    unit_cost = _num(row.get("unit_cost"), None)
+    share = pd.to_numeric(col("unit_cost"), errors="coerce") / pd.to_numeric(
+        col("price"), errors="coerce"
+    )
+    share = share.replace([np.inf, -np.inf], np.nan).dropna()
+    if unit_cost is not None:
+        sources["unit_cost"] = "your product"
+    elif not row and len(share):
+        unit_cost = price * float(share.median())
+        sources["unit_cost"] = "price x your products' median cost share"
+    else:
+        unit_cost = price * GUESS_COST_SHARE
+        sources["unit_cost"] = f"price x {GUESS_COST_SHARE:.0%}"
+        guesses.append("unit_cost")
+
+    referral = _num(row.get("referral_pct"), None)
+    if referral is not None:
+        sources["referral_rate"] = "your product"
+    else:
+        referral = GUESS_REFERRAL_RATE
+        sources["referral_rate"] = f"{GUESS_REFERRAL_RATE:.0%}, Amazon's usual rate"
+        guesses.append("referral_rate")
+
+    def median_or_guess(key: str, column: str, other: float | None, other_text: str) -> float:
+        own = _num(row.get(column), None)
+        if own is not None:
+            sources[key] = "your product"
+            return own
+        if other is not None:
+            sources[key] = other_text
+            return other
+        values = pd.to_numeric(col(column), errors="coerce").dropna()
+        if len(values):
+            sources[key] = "your products' median"
+            return float(values.median())
+        sources[key] = "0, no figure"
+        guesses.append(key)
+        return 0.0
+
+    xray_fee = None
+    if peer_rows is not None and not peer_rows.empty:
+        xray_fee = fba_fee_from_xray(peer_rows, referral)
+    fba = median_or_guess("fba_fee", "fba_fee", xray_fee, "the peers' median Xray fee")
+    air = median_or_guess("air_cost", "air_cost", None, "")
+    sea = median_or_guess("sea_cost", "sea_cost", None, "")
+    return EconomicsDefaults(
+        price=round(price, 2),
+        unit_cost=round(unit_cost, 2),
+        air_cost=round(air, 2),
+        sea_cost=round(sea, 2),
+        fba_fee=round(fba, 2),
+        referral_rate=float(referral),
+        sources=sources,
+        guesses=tuple(guesses),
+    )
+
+
+# -- the launch plan, one computation for the page and the CLI (R-L2..R-L7) ------------------------
+@dataclass(frozen=True)
+class LaunchPlan:
+    """The launch order, its dates and its demand uncertainty (units, units/day, days)."""
+
+    order: policy.LaunchOrder
+    demand: LaunchDemand
+    demand_factor: float  # mean day factor over the days the order covers (R-L2)
+    sd_level_daily: float  # sd of the daily sales level, units/day (R-L4)
+    launch_date: date
+    production_days: float
+    transit_days: dict[str, float]
+    receiving_days: float
+    first_mode: str
+    first_lead_days: float  # production + first mode's transit + receiving
+    first_order_by: date
+    follow_mode: str
+    follow_ready: bool  # the supplier makes the follow-up with the first batch and holds it
+    follow_lead_days: float  # (production unless ready) + follow mode's transit + receiving
+    first_cover_days: float  # days of expected sales the first order covers
+    follow_up_decide_by: date | None  # None: no follow-up needed (no expected sales)
+    follow_up_arrival: date | None
+    review_date: date  # launch + REVIEW_DAYS: early sales tell something from here
+
+    @property
+    def window_days(self) -> int:
+        return self.order.cover_days + self.order.safety_days
+
+    @property
+    def window_mean_units(self) -> float:
+        """Expected demand over the order's window: expected daily x window days."""
+        return self.order.expected_daily_sales * self.window_days
+
+    @property
+    def window_sd_units(self) -> float:
+        """sd of demand over the window = sd of the level x window days (level uncertainty:
+        one unknown rate moves every day of the window together)."""
+        return self.sd_level_daily * self.window_days
+
+    def explain(self) -> str:
+        lines = []
+        if abs(self.demand_factor - 1) > 1e-9:
+            lines.append(
+                f"Peer daily sales in the order = {self.demand.peer_daily_sales:,.3f} x "
+                f"{self.demand_factor:.4f} = {self.order.peer_daily_sales:,.3f}: the mean day "
+                f"factor over the {self.window_days} days the order covers (seasonality and "
+                "events, R-L2)."
+            )
+        prod = self.production_days
+        first_transit = self.transit_days[self.first_mode]
+        lines.append(
+            f"First batch by {self.first_mode}: lead time = production + transit + receiving = "
+            f"{prod:,.0f} + {first_transit:,.0f} + {self.receiving_days:,.0f} = "
+            f"{self.first_lead_days:,.0f} days; order by = launch {self.launch_date:%d %b %Y} - "
+            f"{self.first_lead_days:,.0f} days = **{self.first_order_by:%d %b %Y}** (R-L4, R-L7)."
+        )
+        if self.follow_up_decide_by is None:
+            lines.append("No expected sales: the first order never sells out, no follow-up needed.")
+            return "\n\n".join(lines)
+        transit = self.transit_days[self.follow_mode]
+        lead_text = (
+            f"{self.follow_mode} transit + receiving = {transit:,.0f} + {self.receiving_days:,.0f}"
+            if self.follow_ready
+            else f"production + {self.follow_mode} transit + receiving = {prod:,.0f} + "
+            f"{transit:,.0f} + {self.receiving_days:,.0f}"
+        )
+        lines.append(
+            f"The first order of {self.order.first_order_units:,} units covers "
+            f"{self.order.first_order_units:,} / {self.order.expected_daily_sales:,.1f} = "
+            f"{self.first_cover_days:,.1f} days of expected sales from the launch on "
+            f"{self.launch_date:%d %b %Y}. From order to arrival the follow-up takes "
+            f"{lead_text} = {self.follow_lead_days:,.0f} days, so it must be ordered by launch + "
+            f"{self.first_cover_days:,.1f} - {self.follow_lead_days:,.0f} days = "
+            f"**{self.follow_up_decide_by:%d %b %Y}** to land before the first batch sells out "
+            "(R-L5). Until then, early sales decide it (R-L8)."
+        )
+        return "\n\n".join(lines)
+
+    def to_dict(self) -> dict:
+        def iso(d: date | None) -> str | None:
+            return None if d is None else d.isoformat()
+
+        return {
+            "order": self.order.to_dict(),
+            "demand": self.demand.to_dict(),
+            "demand_factor": self.demand_factor,
+            "sd_level_daily": self.sd_level_daily,
+            "launch_date": iso(self.launch_date),
+            "production_days": self.production_days,
+            "transit_days": dict(self.transit_days),
+            "receiving_days": self.receiving_days,
+            "first_mode": self.first_mode,
+            "first_lead_days": self.first_lead_days,
+            "first_order_by": iso(self.first_order_by),
+            "follow_mode": self.follow_mode,
+            "follow_ready": self.follow_ready,
+            "follow_lead_days": self.follow_lead_days,
+            "first_cover_days": None
+            if math.isinf(self.first_cover_days)
+            else self.first_cover_days,
+            "follow_up_decide_by": iso(self.follow_up_decide_by),
+            "follow_up_arrival": iso(self.follow_up_arrival),
+            "review_date": iso(self.review_date),
+        }
+
+
+def launch_plan(
+    demand: LaunchDemand,
+    *,
+    production_days: float,
+    transit_days: Mapping[str, float],
+    receiving_days: float,
+    first_mode: str = "air",
+    follow_mode: str = "sea",
+    follow_ready: bool = False,
+    cover_days: int = 30,
+    safety_days: int = 15,
+    first_order_share: float = 0.70,
+    case_pack: float | None = None,
+    review_days: int = REVIEW_DAYS,
+) -> LaunchPlan:
+    """The launch plan from the expected demand: order, order-by and follow-up dates.
+
+    - R-L2/R-L3: order = ``policy.launch_order`` on peer daily x F, F = mean day factor of
+      ``demand`` over cover + safety days (seasonality, events; 1 when flat).
+    - R-L4/R-L7: first lead time = production + transit[first mode] + receiving
+      (``policy.total_lead_time``); order by = launch date - lead (``policy.order_by_date``).
+    - R-L5: follow-up lead = (production, 0 if ready) + transit[follow mode] + receiving;
+      decide by / cover = ``follow_up_decision_date``; it arrives launch + floor(cover), when
+      the first batch sells out.
+    - Level sd = ``level_sd_from_quartiles`` of the demand's peer band x F, x lift (units/day).
+    ``transit_days``: mode -> days (at least the two modes used). Defaults are Settings'.
+    """
+    for mode in (first_mode, follow_mode):
+        if mode not in transit_days:
+            raise InputError(
+                f"shipping mode '{mode}' has no transit time",
+                column="mode",
+                expected=f"one of {', '.join(transit_days)}",
+            )
+    factor = demand.mean_factor(cover_days + safety_days)
+    order = policy.launch_order(
+        demand.peer_daily_sales * factor,
+        lift=demand.lift,
+        cover_days=cover_days,
+        safety_days=safety_days,
+        first_order_share=first_order_share,
+        case_pack=case_pack,
+    )
+    transit = {str(k): float(v) for k, v in transit_days.items()}
+    first_lead = policy.total_lead_time(production_days, [transit[first_mode]], receiving_days)
+    follow_lead = policy.total_lead_time(
+        0.0 if follow_ready else production_days, [transit[follow_mode]], receiving_days
+    )
+    launch = demand.start
+    decide_by, cover = follow_up_decision_date(
+        launch, order.first_order_units, order.expected_daily_sales, follow_lead
+    )
+    low = demand.band_low if not math.isnan(demand.band_low) else demand.peer_daily_sales
+    high = demand.band_high if not math.isnan(demand.band_high) else demand.peer_daily_sales
+    return LaunchPlan(
+        order=order,
+        demand=demand,
+        demand_factor=factor,
+        sd_level_daily=level_sd_from_quartiles(low * factor, high * factor, demand.lift),
+        launch_date=launch,
+        production_days=float(production_days),
+        transit_days=transit,
+        receiving_days=float(receiving_days),
+        first_mode=first_mode,
+        first_lead_days=first_lead,
+        first_order_by=policy.order_by_date(launch, first_lead),
+        follow_mode=follow_mode,
+        follow_ready=bool(follow_ready),
+        follow_lead_days=follow_lead,
+        first_cover_days=cover,
+        follow_up_decide_by=decide_by,
+        follow_up_arrival=None if decide_by is None else launch + timedelta(days=math.floor(cover)),
+        review_date=launch + timedelta(days=int(review_days)),
+    )
+
+
+@dataclass(frozen=True)
+class FollowUpShipping:
+    """The follow-up by air or sea: stockout risk before it lands (R-L4, R-L7)."""
+
+    order_date: date  # the later of decide-by and the review date
+    on_hand_units: float  # first batch left on the order date (expected sales)
+    sd_level_daily: float  # units/day
+    stockout_target: float
+    options: pd.DataFrame  # policy.compare_shipping rows + meets_target
+
+    def explain(self) -> str:
+        fields = {f.name for f in dataclasses.fields(policy.ShippingOption)}
+        parts = [
+            policy.ShippingOption(**{k: v for k, v in r.items() if k in fields}).explain()
+            for r in self.options.to_dict("records")
+        ]
+        parts.append(
+            f"Demand sd until arrival = level sd x lead time = {self.sd_level_daily:,.1f} x L "
+            "units; level sd = (peer Q3 - Q1) / 1.349 x lift x mean day factor = "
+            f"{self.sd_level_daily:,.1f} units/day. The peers' spread says how far this "
+            "launch's daily rate may land from plan, and that rate holds every day until "
+            "arrival, so the sd grows with L, not with sqrt(L) (the newsvendor uses the same "
+            "level uncertainty)."
+        )
+        return "\n\n".join(parts)
+
+
+def follow_up_shipping(
+    plan: LaunchPlan,
+    freight_per_unit: Mapping[str, float],
+    margin_per_unit: float = 0.0,
+    stockout_target: float = 0.05,
+) -> FollowUpShipping | None:
+    """The follow-up ordered on the later of its decide-by date and the review date, by each
+    mode: ``policy.compare_shipping`` with on hand = the first batch left then (expected sales
+    of ``plan.demand`` day by day, ``policy.projected_stock``), L = follow-up lead by mode and
+    sd of demand until arrival = sd_level x L (level uncertainty, as the newsvendor).
+    ``meets_target``: P(stockout) <= ``stockout_target`` (R-L4). None without a follow-up.
+    """
+    if plan.follow_up_decide_by is None:
+        return None
+    ordered = max(plan.follow_up_decide_by, plan.review_date)
+    projection = policy.projected_stock(
+        plan.launch_date, plan.order.first_order_units, plan.demand.daily["expected"].to_numpy()
+    )
+    before = projection["date"] <= pd.Timestamp(ordered)
+    on_hand = (
+        float(projection.loc[before, "stock"].iloc[-1])
+        if before.any()
+        else float(plan.order.first_order_units)
+    )
+    fixed = plan.receiving_days + (0.0 if plan.follow_ready else plan.production_days)
+    modes = list(plan.transit_days)
+    options = {m: (plan.transit_days[m], float(freight_per_unit.get(m, 0.0))) for m in modes}
+    sd = {m: plan.sd_level_daily * (fixed + plan.transit_days[m]) for m in modes}
+    table = policy.compare_shipping(
+        plan.order.follow_up_units,
+        plan.order.expected_daily_sales,
+        plan.sd_level_daily,
+        on_hand,
+        ordered,
+        fixed,
+        options,
+        margin_per_unit=max(margin_per_unit, 0.0),
+        sd_lead_time_demand=sd,
+    )
+    table["meets_target"] = table["stockout_probability"] <= stockout_target + 1e-12
+    return FollowUpShipping(
+        order_date=ordered,
+        on_hand_units=on_hand,
+        sd_level_daily=plan.sd_level_daily,
+        stockout_target=float(stockout_target),
+        options=table,
+    )

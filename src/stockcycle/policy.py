@@ -116,6 +116,19 @@ def _fmt(x: float, decimals: int | None = None) -> str:
     return f"{x:,.{decimals}f}"
 
 
+def _exact(x: float) -> str:
+    """Up to 3 decimals, trailing zeros dropped: the figure a seller can redo by hand."""
+    text = f"{x:,.3f}".rstrip("0").rstrip(".")
+    return text
+
+
+def _up(raw: float, units: int) -> str:
+    """' = 10,555.65 -> 10,556' when rounding up changed the figure, else ' = 2,250'."""
+    if abs(raw - units) < 1e-6:
+        return f" = {_fmt(units, 0)}"
+    return f" = {_exact(raw)} -> {_fmt(units, 0)}"
+
+
 def _pct(share: float) -> str:
     text = f"{share * 100:.2f}".rstrip("0").rstrip(".")
     return f"{text}%"
@@ -826,9 +839,9 @@ class LaunchOrder:
     expected_daily_sales: float
     cover_days: int
     safety_days: int
-    cycle_stock_units: float  # expected daily x cover days
-    safety_stock_units: float  # expected daily x safety days
-    total_units: float
+    cycle_stock_units: int  # expected daily x cover days, rounded up to whole units
+    safety_stock_units: int  # expected daily x safety days, rounded up to whole units
+    total_units: int  # cycle + safety stock
     first_order_share: float
     first_order_units: int  # share of the total, rounded up to cases
     follow_up_units: int  # the rest, rounded up to cases, decided by early results (R-L5)
@@ -839,6 +852,9 @@ class LaunchOrder:
 
     def explain(self) -> str:
         share_units = round(self.first_order_share * self.total_units, 6)
+        daily = _exact(self.expected_daily_sales)
+        cycle_raw = self.expected_daily_sales * self.cover_days
+        safety_raw = self.expected_daily_sales * self.safety_days
         cases = (
             f" (rounded up to cases of {self.case_pack})"
             if self.case_pack > 1
@@ -850,13 +866,14 @@ class LaunchOrder:
                 f"{_fmt(self.first_order_units, 0)}, follow-up {_fmt(self.follow_up_units, 0)}.**",
                 "",
                 f"- Expected daily sales = peer daily sales x lift = "
-                f"{_fmt(self.peer_daily_sales)} x {self.lift:g} = "
-                f"{_fmt(self.expected_daily_sales)} units/day",
-                f"- Order = {self.cover_days} days of sales + {self.safety_days} days of safety "
-                f"stock = {_fmt(self.expected_daily_sales)} x {self.cover_days} + "
-                f"{_fmt(self.expected_daily_sales)} x {self.safety_days} = "
-                f"{_fmt(self.cycle_stock_units)} + {_fmt(self.safety_stock_units)} = "
-                f"{_fmt(self.total_units)} units",
+                f"{_exact(self.peer_daily_sales)} x {self.lift:g} = {daily} units/day",
+                f"- Cycle stock = {self.cover_days} days of sales = {daily} x {self.cover_days}"
+                f"{_up(cycle_raw, self.cycle_stock_units)} units; safety stock = "
+                f"{self.safety_days} days = {daily} x {self.safety_days}"
+                f"{_up(safety_raw, self.safety_stock_units)} units (each rounded up to whole "
+                "units)",
+                f"- Order = cycle + safety stock = {_fmt(self.cycle_stock_units, 0)} + "
+                f"{_fmt(self.safety_stock_units, 0)} = {_fmt(self.total_units, 0)} units",
                 f"- First order = {_pct(self.first_order_share)} x {_fmt(self.total_units)} = "
                 f"{_fmt(share_units, 0 if float(share_units).is_integer() else 1)} -> "
                 f"{_fmt(self.first_order_units, 0)} units{cases}; the remaining "
@@ -877,8 +894,10 @@ def launch_order(
     case_pack: float | None = None,
 ) -> LaunchOrder:
     """Launch first order: expected daily sales = peer daily sales x lift;
-    total = expected daily x (cover days + safety days); first order = share x total rounded up
-    to cases, follow-up = the rest rounded up to cases.
+    cycle stock = ceil(expected daily x cover days), safety stock = ceil(expected daily x safety
+    days) (each part whole units), total = cycle + safety; first order = share x total rounded
+    up to cases, follow-up = the rest rounded up to cases (without cases first + follow-up =
+    total).
 
     Seed example: 50/day x 1.5 = 75/day; 75 x 30 = 2,250 + 75 x 15 = 1,125 -> 3,375 units.
     Defaults: Settings.launch_lift, launch_cover_days, launch_safety_days, first_order_share.
@@ -897,8 +916,9 @@ def launch_order(
         )
     pack = _case_pack(case_pack)
     daily = peer * lift_x
-    cycle = daily * cover
-    safety_units = daily * safety
+    # Rounding away float dust first keeps 351.9 x 30 = 10,557.000000001 at 10,557.
+    cycle = math.ceil(round(daily * cover, 6))
+    safety_units = math.ceil(round(daily * safety, 6))
     total = cycle + safety_units
     first = round_order(total * share, pack)
     follow = round_order(total - first, pack)
@@ -931,8 +951,11 @@ def split_deliveries(
     """Split a restock into k deliveries of about total / k units, spaced by the days each covers.
 
     The total is rounded up to whole cases; the cases are shared out evenly, the first
-    deliveries taking any extra case (early stock is the safer side). Delivery i arrives when
-    the deliveries before it have been sold: first arrival + floor(sum of their units / d) days.
+    deliveries taking any extra case (early stock is the safer side). A delivery carries at
+    least one case, so k is capped at the number of cases (24 units in 3 shipments of cases
+    of 12 -> at most 2 deliveries) and a total of 0 gives no delivery. Delivery i arrives when
+    the deliveries before it have been sold: first arrival + floor(sum of their units / d)
+    days; deliveries that would land on the same day are merged into one.
     Columns: delivery (1..k), arrival (date), units, covers_days.
     Example (R-G4): 1,000 units in 3 shipments -> 334, 333, 333.
     Source: R-G4 (split into several deliveries to balance cash and storage cost).
@@ -946,18 +969,31 @@ def split_deliveries(
     k = int(k)
     d = _positive(daily_demand, "daily_demand")
     pack = _case_pack(case_pack)
-    n_cases = total // pack
+    n_cases = int(total // pack)
+    # No empty deliveries: a shipment of 0 units is not a shipment.
+    k = min(k, n_cases)
+    if k == 0:
+        return pd.DataFrame(
+            {
+                "delivery": pd.Series(dtype="int64"),
+                "arrival": pd.Series(dtype="object"),
+                "units": pd.Series(dtype="int64"),
+                "covers_days": pd.Series(dtype="float64"),
+            }
+        )
     base, extra = divmod(n_cases, k)
     units = np.array([(base + (1 if i < extra else 0)) * pack for i in range(k)], dtype=np.int64)
-    covers = units / d
-    start_offsets = np.floor(np.concatenate(([0.0], np.cumsum(covers)[:-1])) + 1e-9)
+    start_offsets = np.floor(np.concatenate(([0.0], np.cumsum(units / d)[:-1])) + 1e-9)
+    # Deliveries that would land on the same day (each covering less than a day) are one.
+    offsets, at = np.unique(start_offsets, return_inverse=True)
+    units = np.bincount(at, weights=units).astype(np.int64)
     first = pd.Timestamp(first_arrival)
     return pd.DataFrame(
         {
-            "delivery": np.arange(1, k + 1),
-            "arrival": [(first + pd.Timedelta(days=int(o))).date() for o in start_offsets],
+            "delivery": np.arange(1, len(units) + 1),
+            "arrival": [(first + pd.Timedelta(days=int(o))).date() for o in offsets],
             "units": units,
-            "covers_days": covers,
+            "covers_days": units / d,
         }
     )
 
@@ -1092,6 +1128,7 @@ def shipping_options(
     production_days: float,
     options: Mapping[str, tuple[float, float]],
     margin_per_unit: float = 0.0,
+    sd_lead_time_demand: float | Mapping[str, float] | None = None,
 ) -> list[ShippingOption]:
     """``compare_shipping`` as a list of ``ShippingOption`` (each with ``explain()``)."""
     q = _non_negative(units, "units")
@@ -1120,7 +1157,18 @@ def shipping_options(
         cost = _non_negative(cost, f"{mode} cost_per_unit")
         lead = production + transit
         mean = d * lead
-        sigma = sd_d * math.sqrt(lead)
+        if sd_lead_time_demand is None:
+            sigma = sd_d * math.sqrt(lead)
+        elif isinstance(sd_lead_time_demand, Mapping):
+            if mode not in sd_lead_time_demand:
+                raise InputError(
+                    f"no lead-time demand sd for shipping option '{mode}'",
+                    column="sd_lead_time_demand",
+                    expected=f"one sd per mode: {', '.join(map(str, options))}",
+                )
+            sigma = _non_negative(sd_lead_time_demand[mode], f"{mode} sd_lead_time_demand")
+        else:
+            sigma = _non_negative(sd_lead_time_demand, "sd_lead_time_demand")
         if sigma > 0:
             z = (stock - mean) / sigma
             p_out = float(norm.sf(z))
@@ -1157,6 +1205,7 @@ def compare_shipping(
     production_days: float,
     options: Mapping[str, tuple[float, float]],
     margin_per_unit: float = 0.0,
+    sd_lead_time_demand: float | Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Compare shipping modes for one order: arrival, freight cost and stockout risk.
 
@@ -1165,6 +1214,11 @@ def compare_shipping(
     P(stockout) = P(D > on hand) = 1 - Phi(z), z = (on hand - d L) / (sd_d sqrt(L));
     expected lost units = sd_d sqrt(L) x L(z); freight = units x f. With ``margin_per_unit``
     lost_margin = lost units x margin and cost_with_lost_margin = freight + lost margin.
+    ``sd_lead_time_demand`` (units; a number for every mode or a mapping mode -> sd) replaces
+    sd_d sqrt(L), which holds for independent daily noise. When the uncertainty is the demand
+    level itself (a launch: the daily rate is unknown but the same every day, sd_level units/
+    day), demand until arrival has sd = sd_level x L, so pass {mode: sd_level x L_mode}
+    (``peers.follow_up_shipping`` does); ``sd_daily_demand`` is then unused.
     One row per mode, columns the fields of ``ShippingOption`` (``shipping_options`` gives
     the dataclasses, with ``explain()``).
     Source: R-L7; R-L4 (stockout probability target); [SPT] sec. 6.9 (loss function).
@@ -1178,6 +1232,7 @@ def compare_shipping(
         production_days,
         options,
         margin_per_unit,
+        sd_lead_time_demand,
     )
     return pd.DataFrame([asdict(o) for o in found])
 

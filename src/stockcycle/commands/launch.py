@@ -1,13 +1,15 @@
 """Launch verb: ``stockcycle launch --peers XRAY.csv`` sizes a new product's first order from
-its competitors (R-L1, R-L3, R-L5, R-L6): peer daily sales, the first order and its 70/30
-split, unit economics and the cash the first order needs."""
+its competitors (R-L1..R-L7): peer daily sales, the launch demand with Amazon events (R-L2),
+the first order and its 70/30 split, the order-by and follow-up dates with production + transit
++ receiving, unit economics and the cash the first order needs. The numbers come from
+``peers.launch_plan``, the same function the Launch page calls."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import math
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +51,7 @@ def _non_negative(value: float | None, name: str) -> float | None:
 
 def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
     """The launch plan as a JSON-ready dict (what ``--json`` prints)."""
-    from stockcycle import fees, peers, policy
+    from stockcycle import fees, peers
     from stockcycle.settings import Settings
     from stockcycle.store import Workspace
 
@@ -70,7 +72,16 @@ def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
             column="--peers",
             expected="an Xray export (--peers FILE) or a workspace holding one (--workspace)",
         )
-    numbers = ("lift", "lead_time", "peer_daily", "price", "unit_cost", "freight", "fba_fee")
+    numbers = (
+        "lift",
+        "lead_time",
+        "peer_daily",
+        "price",
+        "unit_cost",
+        "freight",
+        "fba_fee",
+        "event_lift",
+    )
     for name in (*numbers, "duty_rate"):
         _non_negative(getattr(args, name), f"--{name.replace('_', '-')}")
     selection = peers.select_peers(
@@ -85,31 +96,51 @@ def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
     summary = peers.peer_summary(selection)
     peer_daily = summary.median if args.peer_daily is None else args.peer_daily
     lift = settings.launch_lift if args.lift is None else args.lift
-    order = policy.launch_order(
+    lead = peers.lead_time_defaults(None, settings)
+    production = lead["production_days"] if args.lead_time is None else args.lead_time
+    transit = {"air": lead["air_days"], "sea": lead["sea_days"]}
+    launch = args.launch_date or peers.earliest_launch(
+        date.today(), production, transit[args.mode], lead["receiving_days"]
+    )
+    event_lift = peers.EVENT_LIFT if args.event_lift is None else args.event_lift
+    events = peers.event_days(
+        launch, peers.HORIZON_DAYS, event_lift=event_lift, calendar=not args.no_events
+    )
+    demand = peers.launch_demand(
         peer_daily,
-        lift=lift,
+        launch,
+        peers.HORIZON_DAYS,
+        lift,
+        events=events,
+        event_lift=event_lift,
+        source="flat: no seasonality applied",
+        band=peers.peer_band(summary, peer_daily),
+    )
+    plan = peers.launch_plan(
+        demand,
+        production_days=production,
+        transit_days=transit,
+        receiving_days=lead["receiving_days"],
+        first_mode=args.mode,
+        follow_mode=args.follow_mode,
+        follow_ready=args.follow_ready,
         cover_days=settings.launch_cover_days,
         safety_days=settings.launch_safety_days,
         first_order_share=settings.first_order_share,
         case_pack=args.case_pack,
     )
-    lead = (
-        (settings.lead_time_min_days + settings.lead_time_max_days) / 2
-        if args.lead_time is None
-        else args.lead_time
-    )
-    launch = args.launch_date or date.today() + timedelta(days=math.ceil(lead))
-    decide_by, cover = peers.follow_up_decision_date(
-        launch, order.first_order_units, order.expected_daily_sales, lead
-    )
+    order = plan.order
     notes = []
+    if plan.follow_up_decide_by is None:
+        notes.append("no follow-up needed: no expected sales, the first order never sells out")
+    peer_rows = peers.peers_only(selection)
+    guesses = peers.economics_defaults(None, None, summary, peer_rows)
     if args.price is None:
-        price = summary.median_price
-        notes.append(f"price: the peers' median price {price:,.2f} (give --price to set yours)")
+        price = guesses.price
+        notes.append(f"price: {guesses.sources['price']} {price:,.2f} (give --price to set yours)")
     else:
         price = args.price
     fba_fee = args.fba_fee
-    peer_rows = peers.peers_only(selection)
     if fba_fee is None:
         fba_fee = peers.fba_fee_from_xray(peer_rows, args.referral_rate) or 0.0
         notes.append(
@@ -137,6 +168,14 @@ def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
                 f"gross margin {econ.gross_margin:.1%} is below the "
                 f"{econ.target_margin:.0%} target (R-L6)"
             )
+    if plan.follow_up_decide_by is not None and plan.follow_up_decide_by < plan.review_date:
+        warnings.append(
+            f"the follow-up must be decided by {plan.follow_up_decide_by.isoformat()}, before "
+            f"two weeks of sales (to {plan.review_date.isoformat()}): ship it by air, have the "
+            "supplier make it with the first batch and hold it (--follow-ready), or order more "
+            "up front"
+        )
+    d = plan.to_dict()
     return {
         "peers": {
             **summary.to_dict(),
@@ -148,6 +187,8 @@ def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
         "peer_daily_sales": peer_daily,
         "peer_daily_sales_source": "given" if args.peer_daily is not None else "peers' median",
         "lift": lift,
+        "demand_factor": plan.demand_factor,
+        "events": list(demand.events),
         "expected_daily_sales": order.expected_daily_sales,
         "cycle_stock_units": order.cycle_stock_units,
         "safety_stock_units": order.safety_stock_units,
@@ -155,11 +196,18 @@ def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
         "first_order_units": order.first_order_units,
         "follow_up_units": order.follow_up_units,
         "first_order_share": order.first_order_share,
-        "lead_time_days": lead,
+        "mode": plan.first_mode,
+        "production_days": plan.production_days,
+        "transit_days": plan.transit_days,
+        "receiving_days": plan.receiving_days,
+        "lead_time_days": plan.first_lead_days,
         "launch_date": launch.isoformat(),
-        "first_order_by": policy.order_by_date(launch, lead).isoformat(),
-        "first_order_cover_days": cover,
-        "follow_up_decide_by": decide_by.isoformat(),
+        "first_order_by": d["first_order_by"],
+        "first_order_cover_days": d["first_cover_days"],
+        "follow_up_mode": plan.follow_mode,
+        "follow_up_lead_days": plan.follow_lead_days,
+        "follow_up_decide_by": d["follow_up_decide_by"],
+        "follow_up_arrival": d["follow_up_arrival"],
         "price": price,
         "fba_fee": fba_fee,
         "unit_economics": economics,
@@ -175,22 +223,30 @@ def _print_human(plan: dict[str, Any]) -> None:
         f"Peers: {p['n']} listings, daily sales median {p['median']:,.1f} "
         f"(Q1 {p['q1']:,.1f}, Q3 {p['q3']:,.1f}), median price {p['median_price']:,.2f}"
     )
+    factor = plan["demand_factor"]
+    events = f" x event factor {factor:.3f} ({', '.join(plan['events'])})" if factor != 1 else ""
     print(
-        f"Expected daily sales: {plan['peer_daily_sales']:,.1f} x {plan['lift']:g} = "
+        f"Expected daily sales: {plan['peer_daily_sales']:,.1f} x {plan['lift']:g}{events} = "
         f"{plan['expected_daily_sales']:,.1f}/day ({plan['peer_daily_sales_source']})"
     )
     print(
         f"Launch order: {plan['cycle_stock_units']:,.0f} cycle + "
         f"{plan['safety_stock_units']:,.0f} safety = {plan['total_units']:,.0f} units"
     )
+    t = plan["transit_days"][plan["mode"]]
     print(
-        f"  first order {plan['first_order_units']:,} units, order by "
-        f"{plan['first_order_by']} for a launch on {plan['launch_date']}"
+        f"  first order {plan['first_order_units']:,} units by {plan['mode']}, order by "
+        f"{plan['first_order_by']} for a launch on {plan['launch_date']} (lead time "
+        f"{plan['production_days']:g} production + {t:g} transit + "
+        f"{plan['receiving_days']:g} receiving = {plan['lead_time_days']:g} days)"
     )
-    print(
-        f"  follow-up {plan['follow_up_units']:,} units, decide by "
-        f"{plan['follow_up_decide_by']} (lead time {plan['lead_time_days']:g} days)"
-    )
+    if plan["follow_up_decide_by"] is None:
+        print(f"  follow-up {plan['follow_up_units']:,} units: no follow-up needed")
+    else:
+        print(
+            f"  follow-up {plan['follow_up_units']:,} units by {plan['follow_up_mode']}, decide "
+            f"by {plan['follow_up_decide_by']} (lead time {plan['follow_up_lead_days']:g} days)"
+        )
     econ = plan["unit_economics"]
     if econ is not None:
         print(
@@ -247,9 +303,39 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--lead-time",
         type=float,
-        help="days from order to sellable stock (default: mid of the Settings range, 45)",
+        help="supplier production days (default: mid of the Settings range, 45); transit and "
+        "receiving come from Settings and are added",
     )
-    p.add_argument("--launch-date", type=_date, help="YYYY-MM-DD (default: today + lead time)")
+    p.add_argument(
+        "--mode",
+        choices=["air", "sea"],
+        default="air",
+        help="first batch ships by (default air: catch the launch window, R-L7)",
+    )
+    p.add_argument(
+        "--follow-mode",
+        choices=["air", "sea"],
+        default="sea",
+        help="the follow-up 30%% ships by (default sea: replenishment, R-L7)",
+    )
+    p.add_argument(
+        "--follow-ready",
+        action="store_true",
+        help="the supplier makes the follow-up with the first batch and holds it",
+    )
+    p.add_argument(
+        "--launch-date",
+        type=_date,
+        help="YYYY-MM-DD (default: today + production + transit + receiving)",
+    )
+    p.add_argument(
+        "--event-lift",
+        type=float,
+        help="lift on Amazon event days in the launch window (default 0.5 = +50%%, R-L2)",
+    )
+    p.add_argument(
+        "--no-events", action="store_true", help="leave Amazon calendar events out (R-L2)"
+    )
     p.add_argument("--case-pack", type=int, help="round orders up to cases of this many units")
     p.add_argument("--price", type=float, help="your price (default: the peers' median)")
     p.add_argument("--unit-cost", type=float, help="purchase cost per unit")

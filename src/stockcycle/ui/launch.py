@@ -15,7 +15,6 @@ those inputs.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -34,9 +33,6 @@ from stockcycle.ui.wizard import Wizard, download_plan, explain
 STEPS = ["Peers", "Demand", "Economics", "Order", "Monitor"]
 NEW_PRODUCT = "(a new product)"
 FLAT, SNAPSHOTS, KEYWORDS = "Flat", "Competitor snapshots", "Keyword trend"
-HORIZON_DAYS = 90
-# Review period before the follow-up 30% is decided (R-L5 "decided by early results").
-DEFAULT_REVIEW_DAYS = 14
 # Inputs prefilled from the chosen product's row: cleared when the product changes.
 PRODUCT_INPUTS = (
     "launch_date",
@@ -114,14 +110,6 @@ def product_row(data: Data, sku: str | None) -> dict[str, Any]:
     return {k: (None if pd.isna(v) else v) for k, v in rows.iloc[0].to_dict().items()}
 
 
-def _num(value: Any, default: float) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return float(default)
-    return float(default) if math.isnan(v) else v
-
-
 # -- the plan from the stored inputs ---------------------------------------------------------------
 @dataclass
 class Plan:
@@ -133,6 +121,7 @@ class Plan:
     demand: peers.LaunchDemand | None = None
     economics: fees.UnitEconomics | None = None
     order: policy.LaunchOrder | None = None
+    launch: peers.LaunchPlan | None = None  # the order with its dates (peers.launch_plan)
     problem: str | None = None  # no peers: nothing after step 1 can be computed
     errors: dict[str, InputError] | None = None  # stage -> the seller's input it stopped on
 
@@ -174,15 +163,17 @@ def sync_peer_daily(wiz: Wizard, median: float) -> float:
     return float(wiz.get("peer_daily"))
 
 
-def launch_date_default(product: dict[str, Any], settings: Settings) -> date:
-    """The product's launch date, else the first day a batch ordered today can be sellable:
-    production + air transit + receiving (R-L4, R-L7)."""
+def launch_date_default(wiz: Wizard, product: dict[str, Any], settings: Settings) -> date:
+    """The product's launch date, else the first day a batch ordered today by the first
+    batch's mode can be sellable (``peers.earliest_launch``, R-L4, R-L7)."""
     launched = product.get("launch_date")
     if launched is not None and not pd.isna(launched):
         return pd.Timestamp(launched).date()
-    d = order_defaults(product, settings)
-    lead = d["production_days"] + d["air_days"] + settings.receiving_days
-    return date.today() + timedelta(days=math.ceil(lead))
+    o = order_inputs(wiz, product, settings)
+    mode = wiz.get("first_mode", "air")
+    return peers.earliest_launch(
+        date.today(), o["production_days"], o[f"{mode}_days"], o["receiving_days"]
+    )
 
 
 def seasonality_choices(data: Data, comp: pd.DataFrame) -> list[str]:
@@ -200,7 +191,7 @@ def compute_demand(
     summary = plan.summary
     assert summary is not None and plan.peer_daily is not None
     product = product_row(data, wiz.get("sku"))
-    start = wiz.get("launch_date", launch_date_default(product, settings))
+    start = wiz.get("launch_date", launch_date_default(wiz, product, settings))
     lift = float(wiz.get("lift", settings.launch_lift))
     source = wiz.get("seasonality", FLAT)
     month_factors: dict[int, float] = {}
@@ -214,65 +205,34 @@ def compute_demand(
         search = comp["search"].dropna().unique().tolist() if not comp.empty else None
         trend = peers.keyword_trend(data.keywords, search) or 0.0
         text = f"keyword search-volume trend ({trend:+.0%} per 30 days)"
-    event_lift = float(wiz.get("event_lift", 0.5))
+    event_lift = float(wiz.get("event_lift", peers.EVENT_LIFT))
     events = peers.event_days(
         start,
-        HORIZON_DAYS,
+        peers.HORIZON_DAYS,
         promotions=data.promotions if wiz.get("promotions", True) else None,
         sku=wiz.get("sku"),
         event_lift=event_lift,
         calendar=bool(wiz.get("calendar_events", True)),
     )
-    # The band scales with the typed peer figure when the seller overrides the median.
-    scale = plan.peer_daily / summary.median if summary.median > 0 else 1.0
     return peers.launch_demand(
         plan.peer_daily,
         start,
-        HORIZON_DAYS,
+        peers.HORIZON_DAYS,
         lift,
         month_factors=month_factors,
         monthly_trend=trend,
         events=events,
         event_lift=event_lift,
         source=text,
-        band=(summary.q1 * scale, summary.q3 * scale),
+        band=peers.peer_band(summary, plan.peer_daily),
     )
 
 
-def economics_defaults(data: Data, product: dict[str, Any], plan: Plan) -> dict[str, float]:
-    """Prefill for the Economics inputs: the chosen product's row, else figures from the
-    peers (median price, median Xray FBA fee) and the medians of the workspace's products."""
-    prods = data.products
-    price = _num(product.get("price"), plan.summary.median_price if plan.summary else 20.0)
-    if product:
-        unit_cost = _num(product.get("unit_cost"), price * 0.25)
-    elif not prods.empty and prods["unit_cost"].notna().any() and prods["price"].notna().any():
-        ratio = peers.median_or(prods["unit_cost"] / prods["price"], 0.25)
-        unit_cost = round(price * ratio, 2)
-    else:
-        unit_cost = round(price * 0.25, 2)
-    referral = _num(product.get("referral_pct"), 0.15)
-    xray_fee = None
-    if plan.selection is not None:
-        xray_fee = peers.fba_fee_from_xray(peers.peers_only(plan.selection), referral)
-    return {
-        "price": round(price, 2),
-        "unit_cost": round(unit_cost, 2),
-        "air_cost": round(
-            _num(product.get("air_cost"), peers.median_or(prods.get("air_cost", []), 0.0)), 2
-        ),
-        "sea_cost": round(
-            _num(product.get("sea_cost"), peers.median_or(prods.get("sea_cost", []), 0.0)), 2
-        ),
-        "fba_fee": round(
-            _num(
-                product.get("fba_fee"),
-                xray_fee if xray_fee is not None else peers.median_or(prods.get("fba_fee", []), 0),
-            ),
-            2,
-        ),
-        "referral_rate": referral,
-    }
+def economics_defaults(data: Data, product: dict[str, Any], plan: Plan) -> peers.EconomicsDefaults:
+    """Prefill for the Economics inputs (``peers.economics_defaults``): the chosen product's
+    row, else the peers, else the medians of the workspace's products, else stated guesses."""
+    rows = peers.peers_only(plan.selection) if plan.selection is not None else None
+    return peers.economics_defaults(product, data.products, plan.summary, rows)
 
 
 def compute_economics(
@@ -281,45 +241,36 @@ def compute_economics(
     product = product_row(data, wiz.get("sku"))
     d = economics_defaults(data, product, plan)
     mode = wiz.get("first_mode", "air")
-    freight = float(wiz.get(f"{mode}_cost", d[f"{mode}_cost"]))
+    freight = float(wiz.get(f"{mode}_cost", getattr(d, f"{mode}_cost")))
     return fees.unit_economics(
-        price=float(wiz.get("price", d["price"])),
-        unit_cost=float(wiz.get("unit_cost", d["unit_cost"])),
+        price=float(wiz.get("price", d.price)),
+        unit_cost=float(wiz.get("unit_cost", d.unit_cost)),
         freight_per_unit=freight,
         duty_rate=float(wiz.get("duty_rate", settings.duty_rate)),
-        fba_fee=float(wiz.get("fba_fee", d["fba_fee"])),
-        referral_rate=float(wiz.get("referral_rate", d["referral_rate"])),
+        fba_fee=float(wiz.get("fba_fee", d.fba_fee)),
+        referral_rate=float(wiz.get("referral_rate", d.referral_rate)),
         storage_per_unit=float(wiz.get("storage", 0.0)),
         target_margin=settings.target_gross_margin,
     )
 
 
-def order_defaults(product: dict[str, Any], settings: Settings) -> dict[str, float]:
-    """Lead times and case pack from the product, else the Settings ranges (R-L4, R-L7)."""
-    mid = (settings.lead_time_min_days + settings.lead_time_max_days) / 2
-    return {
-        "production_days": _num(product.get("lead_time_days"), mid),
-        "air_days": _num(product.get("air_days"), settings.air_days_max),
-        "sea_days": _num(product.get("sea_days"), settings.sea_days_max),
-        "case_pack": _num(product.get("case_pack"), 1),
-    }
-
-
-def compute_order(wiz: Wizard, data: Data, settings: Settings, plan: Plan) -> policy.LaunchOrder:
+def compute_launch(wiz: Wizard, data: Data, settings: Settings, plan: Plan) -> peers.LaunchPlan:
+    """The order and its dates from the stored Order inputs (``peers.launch_plan``, the same
+    function ``stockcycle launch`` calls): R-L2..R-L7."""
     assert plan.demand is not None
-    product = product_row(data, wiz.get("sku"))
-    d = order_defaults(product, settings)
-    # Seasonality and events move the order through the mean day factor over the days the
-    # order covers (1.0 when flat): R-L2 adjusting R-L3.
-    days = settings.launch_cover_days + settings.launch_safety_days
-    factor = plan.demand.mean_factor(days)
-    return policy.launch_order(
-        plan.peer_daily * factor,
-        lift=plan.demand.lift,
+    o = order_inputs(wiz, product_row(data, wiz.get("sku")), settings)
+    return peers.launch_plan(
+        plan.demand,
+        production_days=o["production_days"],
+        transit_days={"air": o["air_days"], "sea": o["sea_days"]},
+        receiving_days=o["receiving_days"],
+        first_mode=wiz.get("first_mode", "air"),
+        follow_mode=o["follow_mode"],
+        follow_ready=o["follow_ready"],
         cover_days=settings.launch_cover_days,
         safety_days=settings.launch_safety_days,
         first_order_share=settings.first_order_share,
-        case_pack=int(wiz.get("case_pack", d["case_pack"])) or None,
+        case_pack=int(o["case_pack"]) or None,
     )
 
 
@@ -343,14 +294,16 @@ def build_plan(wiz: Wizard, data: Data, settings: Settings) -> tuple[Plan, pd.Da
     stages = (
         ("demand", lambda: compute_demand(wiz, data, settings, comp, plan)),
         ("economics", lambda: compute_economics(wiz, data, settings, plan)),
-        ("order", lambda: compute_order(wiz, data, settings, plan)),
+        ("launch", lambda: compute_launch(wiz, data, settings, plan)),
     )
     for stage, compute in stages:
         try:
             setattr(plan, stage, compute())
         except InputError as err:
-            plan.errors[stage] = err
+            plan.errors["order" if stage == "launch" else stage] = err
             break
+    if plan.launch is not None:
+        plan.order = plan.launch.order
     return plan, comp
 
 
@@ -643,7 +596,7 @@ def demand_step(
             st.date_input,
             "Launch date",
             "launch_date",
-            launch_date_default(product, settings),
+            launch_date_default(wiz, product, settings),
             help="The day the first batch is sellable. An existing SKU starts at its launch date.",
         )
         choices = seasonality_choices(data, comp)
@@ -724,17 +677,16 @@ def economics_step(wiz: Wizard, data: Data, settings: Settings, plan: Plan) -> N
     product = product_row(data, wiz.get("sku"))
     d = economics_defaults(data, product, plan)
     st.caption(
-        f"Prefilled from the product row of {wiz.get('sku')}"
-        if product
-        else "Prefilled from the peers (median price, median Xray FBA fee) and the medians of "
-        "your products (cost share of price, freight): replace them with your quotes."
+        (f"Prefilled from the product row of {wiz.get('sku')}: " if product else "Prefilled: ")
+        + d.sources_note()
+        + "."
     )
+    if d.guesses:
+        st.info(d.guess_note(), icon=":material/help:")
     c1, c2, c3 = st.columns(3)
     with c1:
-        wiz.field(st.number_input, "Price", "price", d["price"], min_value=0.01, step=0.5)
-        wiz.field(
-            st.number_input, "Unit cost", "unit_cost", d["unit_cost"], min_value=0.0, step=0.1
-        )
+        wiz.field(st.number_input, "Price", "price", d.price, min_value=0.01, step=0.5)
+        wiz.field(st.number_input, "Unit cost", "unit_cost", d.unit_cost, min_value=0.0, step=0.1)
         wiz.field(
             st.number_input,
             "Duty (share of unit cost)",
@@ -745,8 +697,8 @@ def economics_step(wiz: Wizard, data: Data, settings: Settings, plan: Plan) -> N
             step=0.01,
         )
     with c2:
-        wiz.field(st.number_input, "Air freight per unit", "air_cost", d["air_cost"], min_value=0.0)
-        wiz.field(st.number_input, "Sea freight per unit", "sea_cost", d["sea_cost"], min_value=0.0)
+        wiz.field(st.number_input, "Air freight per unit", "air_cost", d.air_cost, min_value=0.0)
+        wiz.field(st.number_input, "Sea freight per unit", "sea_cost", d.sea_cost, min_value=0.0)
         wiz.field(
             st.radio,
             "First batch ships by",
@@ -758,12 +710,12 @@ def economics_step(wiz: Wizard, data: Data, settings: Settings, plan: Plan) -> N
             "replenishment. The landed cost uses this mode's freight.",
         )
     with c3:
-        wiz.field(st.number_input, "FBA fee per unit", "fba_fee", d["fba_fee"], min_value=0.0)
+        wiz.field(st.number_input, "FBA fee per unit", "fba_fee", d.fba_fee, min_value=0.0)
         wiz.field(
             st.number_input,
             "Referral fee (share of price)",
             "referral_rate",
-            d["referral_rate"],
+            d.referral_rate,
             min_value=0.0,
             max_value=0.99,
             step=0.01,
@@ -820,23 +772,24 @@ def economics_step(wiz: Wizard, data: Data, settings: Settings, plan: Plan) -> N
 
 
 # -- step 4: order ---------------------------------------------------------------------------------
-def order_inputs(wiz: Wizard, data: Data, settings: Settings) -> dict[str, Any]:
-    product = product_row(data, wiz.get("sku"))
-    d = order_defaults(product, settings)
+def order_inputs(wiz: Wizard, product: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """The stored Order inputs, defaults from ``peers.lead_time_defaults`` (R-L4, R-L7)."""
+    d = peers.lead_time_defaults(product, settings)
     return {
         "production_days": float(wiz.get("production_days", d["production_days"])),
         "air_days": float(wiz.get("air_days", d["air_days"])),
         "sea_days": float(wiz.get("sea_days", d["sea_days"])),
+        "case_pack": int(wiz.get("case_pack", d["case_pack"])),
         "follow_mode": wiz.get("follow_mode", "sea"),
         "follow_ready": bool(wiz.get("follow_ready", False)),
-        "receiving_days": float(wiz.get("receiving_days", settings.receiving_days)),
+        "receiving_days": float(wiz.get("receiving_days", d["receiving_days"])),
         "service_level": float(wiz.get("service_level", 1 - settings.stockout_probability)),
     }
 
 
 def _order_widgets(wiz: Wizard, data: Data, settings: Settings) -> None:
     product = product_row(data, wiz.get("sku"))
-    d = order_defaults(product, settings)
+    d = peers.lead_time_defaults(product, settings)
     c1, c2, c3 = st.columns(3)
     with c1:
         wiz.field(
@@ -859,7 +812,7 @@ def _order_widgets(wiz: Wizard, data: Data, settings: Settings) -> None:
             st.number_input,
             "Receiving at the warehouse (days)",
             "receiving_days",
-            float(settings.receiving_days),
+            d["receiving_days"],
             min_value=0.0,
             help="Check-in at the Amazon warehouse before stock is sellable (Settings).",
         )
@@ -896,80 +849,58 @@ def _order_widgets(wiz: Wizard, data: Data, settings: Settings) -> None:
 def order_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, plan: Plan) -> None:
     st.subheader("4 Order: how much, when, how")
     _order_widgets(wiz, data, settings)
-    order, demand, econ, summary = plan.order, plan.demand, plan.economics, plan.summary
-    if order is None or demand is None or econ is None or summary is None:
+    lp, econ, summary = plan.launch, plan.economics, plan.summary
+    if lp is None or econ is None or summary is None:
         show_error((plan.errors or {}).get("order") or InputError("no launch order"))
         return
-    inputs = order_inputs(wiz, data, settings)
-    launch = demand.start
-    first_mode = wiz.get("first_mode", "air")
-    follow_mode = inputs["follow_mode"]
+    order, demand = lp.order, lp.demand
+    inputs = order_inputs(wiz, product_row(data, wiz.get("sku")), settings)
+    launch = lp.launch_date
+    first_mode, follow_mode = lp.first_mode, lp.follow_mode
     econ_d = economics_defaults(data, product_row(data, wiz.get("sku")), plan)
-    freight = {m: float(wiz.get(f"{m}_cost", econ_d[f"{m}_cost"])) for m in ("air", "sea")}
-    transit = {"air": inputs["air_days"], "sea": inputs["sea_days"]}
-    production = inputs["production_days"]
-    receiving = inputs["receiving_days"]
+    freight = {
+        m: float(wiz.get(f"{m}_cost", getattr(econ_d, f"{m}_cost"))) for m in lp.transit_days
+    }
     target = 1 - inputs["service_level"]
-    expected_daily = order.expected_daily_sales
 
     m = st.columns(4)
-    m[0].metric(f"Cycle stock ({order.cover_days} days)", f"{order.cycle_stock_units:,.0f}")
-    m[1].metric(f"Safety stock ({order.safety_days} days)", f"{order.safety_stock_units:,.0f}")
+    m[0].metric(f"Cycle stock ({order.cover_days} days)", f"{order.cycle_stock_units:,}")
+    m[1].metric(f"Safety stock ({order.safety_days} days)", f"{order.safety_stock_units:,}")
     m[2].metric(f"First order ({order.first_order_share:.0%})", f"{order.first_order_units:,}")
     m[3].metric(f"Follow-up ({1 - order.first_order_share:.0%})", f"{order.follow_up_units:,}")
-    factor = demand.mean_factor(order.cover_days + order.safety_days)
-    text = order.explain()
-    if abs(factor - 1) > 1e-9:
-        text += (
-            f"\n\nPeer daily sales here = {plan.peer_daily:,.1f} x {factor:.3f}: the mean day "
-            f"factor of step 2 over the {order.cover_days + order.safety_days} days the order "
-            "covers (seasonality and events, R-L2)."
-        )
-    explain("first order", text)
+    explain("first order", order.explain() + "\n\n" + lp.explain())
 
     # The follow-up: the latest date to order it so it lands before the first batch sells out.
-    follow_lead = transit[follow_mode] + receiving + (0.0 if inputs["follow_ready"] else production)
-    decide_by, cover = peers.follow_up_decision_date(
-        launch, order.first_order_units, expected_daily, follow_lead
-    )
-    st.markdown(
-        f"**Decide the follow-up {order.follow_up_units:,} units by {decide_by:%d %b %Y}** "
-        f"({follow_mode}, {follow_lead:,.0f} days from order to arrival)."
-    )
-    lead_text = (
-        f"{follow_mode} transit + receiving = {transit[follow_mode]:,.0f} + {receiving:,.0f}"
-        if inputs["follow_ready"]
-        else f"production + {follow_mode} transit + receiving = {production:,.0f} + "
-        f"{transit[follow_mode]:,.0f} + {receiving:,.0f}"
-    )
-    explain(
-        "follow-up date",
-        f"The first order of {order.first_order_units:,} units covers "
-        f"{order.first_order_units:,} / {expected_daily:,.1f} = {cover:,.1f} days of expected "
-        f"sales from the launch on {launch:%d %b %Y}. From order to arrival the follow-up "
-        f"takes {lead_text} = {follow_lead:,.0f} days, so it must be ordered by launch + "
-        f"{cover:,.1f} - {follow_lead:,.0f} days = **{decide_by:%d %b %Y}** to land before the "
-        "first batch sells out (R-L5). Until then, early sales decide it (step 5, R-L8).",
-    )
-    review = launch + timedelta(days=DEFAULT_REVIEW_DAYS)
-    if decide_by < review:
-        st.warning(
-            f"The follow-up must be decided by {decide_by:%d %b %Y}, before two weeks of sales "
-            f"(to {review:%d %b %Y}) can tell you anything: ship it by air, have the supplier "
-            "make it with the first batch and hold it, or order more up front.",
-            icon=":material/warning:",
+    decide_by = lp.follow_up_decide_by
+    if decide_by is None:
+        st.markdown(
+            f"**No follow-up needed**: no expected sales, the first batch of "
+            f"{order.first_order_units:,} units never sells out."
         )
+    else:
+        st.markdown(
+            f"**Decide the follow-up {order.follow_up_units:,} units by {decide_by:%d %b %Y}** "
+            f"({follow_mode}, {lp.follow_lead_days:,.0f} days from order to arrival)."
+        )
+        if decide_by < lp.review_date:
+            st.warning(
+                f"The follow-up must be decided by {decide_by:%d %b %Y}, before two weeks of "
+                f"sales (to {lp.review_date:%d %b %Y}) can tell you anything: ship it by air, "
+                "have the supplier make it with the first batch and hold it, or order more up "
+                "front.",
+                icon=":material/warning:",
+            )
 
     # First batch: the last day to order it by each mode, freight and cash (R-L6, R-L7).
     first_table = peers.first_batch_options(
         order.first_order_units,
         launch,
-        production,
-        transit,
+        lp.production_days,
+        lp.transit_days,
         freight,
         econ.unit_cost,
         econ.duty_rate,
-        receiving,
+        lp.receiving_days,
     )
     first_row = first_table[first_table["mode"] == first_mode].iloc[0]
     st.markdown(
@@ -978,10 +909,10 @@ def order_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, plan:
     )
     st.dataframe(first_table, hide_index=True, column_config=_ORDER_COLUMNS)
     # A launch still ahead whose order date has passed (a past launch is what it was).
-    if first_row["order_by"] < date.today() <= launch:
+    if lp.first_order_by < date.today() <= launch:
         st.warning(
             f"To launch on {launch:%d %b %Y} by {first_mode}, the first batch had to be ordered "
-            f"by {first_row['order_by']:%d %b %Y}: move the launch date or ship by air.",
+            f"by {lp.first_order_by:%d %b %Y}: move the launch date or ship by air.",
             icon=":material/schedule:",
         )
     explain(
@@ -993,87 +924,73 @@ def order_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, plan:
     )
 
     # Follow-up by air or sea: the risk that the first batch sells out before it lands.
-    sd_daily = peers.level_sd_from_quartiles(
-        summary.q1 * plan.peer_daily / summary.median if summary.median else summary.q1,
-        summary.q3 * plan.peer_daily / summary.median if summary.median else summary.q3,
-        demand.lift,
+    shipping = peers.follow_up_shipping(
+        lp, freight, margin_per_unit=econ.profit_per_unit, stockout_target=target
     )
-    decided = max(decide_by, review)
-    # Expected sales of step 2, day by day (its seasonality and events included).
-    projection = policy.projected_stock(
-        launch, order.first_order_units, demand.daily["expected"].to_numpy()
-    )
-    before = projection["date"] <= pd.Timestamp(decided)
-    on_hand_then = (
-        float(projection.loc[before, "stock"].iloc[-1]) if before.any() else order.first_order_units
-    )
-    shipping = policy.compare_shipping(
-        order.follow_up_units,
-        expected_daily,
-        sd_daily,
-        on_hand_then,
-        decided,
-        receiving + (0.0 if inputs["follow_ready"] else production),
-        {m: (transit[m], freight[m]) for m in ("air", "sea")},
-        margin_per_unit=max(econ.profit_per_unit, 0.0),
-    )
-    shipping["meets_target"] = shipping["stockout_probability"] <= target + 1e-12
-    st.markdown(
-        f"**Follow-up by air or sea, ordered on {decided:%d %b %Y}** (about "
-        f"{on_hand_then:,.0f} units of the first batch left then; target stockout risk "
-        f"{target:.1%})"
-    )
-    shown = shipping.assign(expected_lost_units=shipping["expected_lost_units"].round())
-    st.dataframe(
-        shown[
-            [
-                "mode",
-                "lead_time_days",
-                "arrival",
-                "total_cost",
-                "stockout_probability",
-                "expected_lost_units",
-                "lost_margin",
-                "cost_with_lost_margin",
-                "meets_target",
-            ]
-        ],
-        hide_index=True,
-        column_config=_ORDER_COLUMNS,
-    )
-    option_fields = {f.name for f in dataclasses.fields(policy.ShippingOption)}
-    explain(
-        "shipping comparison",
-        "\n\n".join(
-            policy.ShippingOption(**{k: v for k, v in r.items() if k in option_fields}).explain()
-            for r in shipping.to_dict("records")
+    if shipping is not None:
+        st.markdown(
+            f"**Follow-up by air or sea, ordered on {shipping.order_date:%d %b %Y}** (about "
+            f"{shipping.on_hand_units:,.0f} units of the first batch left then; target stockout "
+            f"risk {target:.1%})"
         )
-        + f"\n\nDaily sd = (peer Q3 - Q1) / 1.349 x lift = {sd_daily:,.1f} units/day: the "
-        "peers' spread stands for how far this launch may land from plan.",
-    )
+        table = shipping.options
+        shown = table.assign(expected_lost_units=table["expected_lost_units"].round())
+        st.dataframe(
+            shown[
+                [
+                    "mode",
+                    "lead_time_days",
+                    "arrival",
+                    "total_cost",
+                    "stockout_probability",
+                    "expected_lost_units",
+                    "lost_margin",
+                    "cost_with_lost_margin",
+                    "meets_target",
+                ]
+            ],
+            hide_index=True,
+            column_config=_ORDER_COLUMNS,
+        )
+        explain("shipping comparison", shipping.explain())
+
     # The plan: the follow-up ordered on its date lands when the first batch sells out.
-    follow_arrival = launch + timedelta(days=math.floor(cover))
-    arrivals = pd.DataFrame(
-        {
-            "date": [pd.Timestamp(launch), pd.Timestamp(follow_arrival)],
-            "units": [order.first_order_units, order.follow_up_units],
-            "label": ["launch", f"follow-up by {follow_mode}"],
-        }
-    )
+    follow_arrival = lp.follow_up_arrival
+    expected = demand.daily["expected"].to_numpy()
+    if follow_arrival is None:
+        arrivals = pd.DataFrame(
+            {
+                "date": [pd.Timestamp(launch)],
+                "units": [order.first_order_units],
+                "label": ["launch"],
+            }
+        )
+    else:
+        arrivals = pd.DataFrame(
+            {
+                "date": [pd.Timestamp(launch), pd.Timestamp(follow_arrival)],
+                "units": [order.first_order_units, order.follow_up_units],
+                "label": ["launch", f"follow-up by {follow_mode}"],
+            }
+        )
     stock = policy.projected_stock(
         launch,
         order.first_order_units,
-        projection["demand"].to_numpy(),
+        expected,
         arrivals=arrivals.iloc[1:][["date", "units"]],
     )
     st.markdown(
-        f"**Stock after launch** (expected sales; the follow-up ordered by "
-        f"{decide_by:%d %b %Y} lands on {follow_arrival:%d %b %Y})"
+        "**Stock after launch** (expected sales"
+        + (
+            f"; the follow-up ordered by {decide_by:%d %b %Y} lands on {follow_arrival:%d %b %Y})"
+            if decide_by is not None and follow_arrival is not None
+            else ")"
+        )
     )
     st.altair_chart(charts.launch_stock_chart(stock, arrivals), width="stretch")
 
-    # Newsvendor: a second opinion on the total.
-    window = order.cover_days + order.safety_days
+    # Newsvendor: a second opinion on the total, with the same level uncertainty.
+    window = lp.window_days
     salvage = wiz.field(
         st.number_input,
         "Salvage value per unsold unit",
@@ -1090,8 +1007,8 @@ def order_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, plan:
             econ.price,
             econ.landed_cost,
             float(salvage),
-            expected_daily * window,
-            sd_daily * window,
+            lp.window_mean_units,
+            lp.window_sd_units,
         )
     except InputError as err:
         st.info(f"Newsvendor second opinion not available: {err}")
@@ -1105,13 +1022,19 @@ def order_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, plan:
         explain(
             "newsvendor",
             nv.explain()
-            + f"\n\nDemand over {window} days: mean = {expected_daily:,.1f} x {window}; sd = "
-            f"{sd_daily:,.1f} x {window} (the level is uncertain, not each day: the peers' "
-            "spread moves every day of the window together).",
+            + f"\n\nDemand over {window} days: mean = {order.expected_daily_sales:,.1f} x "
+            f"{window}; sd = {lp.sd_level_daily:,.1f} x {window} (the level is uncertain, not "
+            "each day: the peers' spread moves every day of the window together; the shipping "
+            "comparison uses the same).",
         )
 
     # The plan: save and download (R-A3).
     sku = wiz.get("sku") if wiz.get("sku") != NEW_PRODUCT else "new product"
+    cover_note = (
+        f"covers {lp.first_cover_days:,.1f} days from launch"
+        if decide_by is not None
+        else "no expected sales: no follow-up needed"
+    )
     table = peers.launch_plan_table(
         sku,
         order.first_order_units,
@@ -1119,12 +1042,12 @@ def order_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, plan:
         order.first_order_share,
         {
             "mode": first_mode,
-            "order_by": first_row["order_by"],
+            "order_by": lp.first_order_by,
             "arrival": launch,
             "unit_cost": econ.unit_cost,
             "freight_per_unit": freight[first_mode],
             "cash_needed": first_row["cash_needed"],
-            "note": f"covers {cover:,.1f} days from launch",
+            "note": cover_note,
         },
         {
             "mode": follow_mode,
@@ -1135,7 +1058,9 @@ def order_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, plan:
             "cash_needed": fees.cash_needed(
                 order.follow_up_units, econ.unit_cost, freight[follow_mode], econ.duty_rate
             ),
-            "note": "decide by the order date on early sales (R-L5, R-L8)",
+            "note": "decide by the order date on early sales (R-L5, R-L8)"
+            if decide_by is not None
+            else "no follow-up needed",
         },
     )
     st.markdown("**Launch plan**")
@@ -1148,8 +1073,9 @@ def order_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, plan:
         "peers": summary.to_dict(),
         "demand": demand.to_dict(),
         "order": order.to_dict(),
+        "launch_plan": {k: v for k, v in lp.to_dict().items() if k not in ("order", "demand")},
         "economics": econ.to_dict(),
-        "follow_up_decide_by": decide_by.isoformat(),
+        "follow_up_decide_by": None if decide_by is None else decide_by.isoformat(),
         "service_level": inputs["service_level"],
         "plan_daily": [round(float(x), 4) for x in demand.daily["expected"]],
     }
