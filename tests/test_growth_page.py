@@ -88,7 +88,8 @@ def test_walk_every_step_and_check_the_numbers(sample_workspace, expected) -> No
     assert expected["growth"], "the sample has growth SKUs"
     at = open_page(ws)
 
-    # 1 SKUs: every growth SKU, ranked as growth_priority ranks them.
+    # 1 SKUs: every growth SKU, ranked as growth_priority ranks the restock plan's rows (the
+    # plan of step 4), so the list and the plan say the same.
     shown = frame_with(at, "priority")
     assert sorted(shown["sku"]) == sorted(expected["growth"])
     stages = expected["stages"].set_index("sku")
@@ -100,29 +101,43 @@ def test_walk_every_step_and_check_the_numbers(sample_workspace, expected) -> No
             max_competition=s.keyword_max_competition,
         )
     ).set_index("sku")
+    plan_rows = expected["plan"].set_index("sku")
     inputs = pd.DataFrame(
         [
             {
                 "sku": sku,
-                "daily_demand": sup.daily_demand,
-                "days_of_cover": policy.days_of_cover(sup.on_hand + sup.inbound, sup.daily_demand),
-                "lead_time_days": sup.total_lead_time("sea"),
+                "stage": plan_rows.loc[sku, "stage"],
+                "daily_demand": plan_rows.loc[sku, "daily_demand"],
+                "days_of_cover": plan_rows.loc[sku, "days_of_cover"],
+                "lead_time_days": plan_rows.loc[sku, "lead_time_days"],
+                "stockout_date": plan_rows.loc[sku, "stockout_date"],
+                "order_date": plan_rows.loc[sku, "order_date"],
                 "trend": stages.loc[sku, "change_8w_adjusted"],
                 "search_trend": kw["search_trend"].get(sku, math.nan),
                 "keyword_opportunity": bool(kw["keyword_opportunity"].get(sku, False)),
                 "best_keyword": kw["best_keyword"].get(sku),
             }
-            for sku, sup in expected["supplies"].items()
+            for sku in expected["supplies"]
         ]
     )
-    ranked = growth_priority(inputs, review_period_days=s.review_period_days)
+    as_of = max(sup.as_of for sup in expected["supplies"].values())
+    ranked = growth_priority(inputs, review_period_days=s.review_period_days, as_of=as_of)
     assert shown["sku"].tolist() == ranked["sku"].tolist()
     assert shown["days_of_cover"].round(6).tolist() == ranked["days_of_cover"].round(6).tolist()
     assert shown["reason"].tolist() == ranked["reason"].tolist()
+    # Each action is the plan's: "restock now" exactly when the plan orders before the next
+    # review, and never a reorder for a decline or exit SKU (R-S2).
+    for r in ranked.itertuples():
+        order = plan_rows.loc[r.sku, "order_date"]
+        if plan_rows.loc[r.sku, "stage"] in restock.NO_REORDER_STAGES:
+            assert r.action == "clear, no reorder"
+        elif order is None or pd.isna(order):
+            assert r.action == "no order needed"
+        else:
+            due = (pd.Timestamp(order).date() - as_of).days < max(s.review_period_days, 1)
+            assert (r.action == "restock now") == due, (r.sku, r.action, order)
     top = ranked.iloc[0]
-    assert top["reason"].startswith(
-        f"{top['days_of_cover']:,.0f} days of cover against a {top['lead_time_days']:,.0f}-day"
-    )
+    assert top["reason"].startswith(f"{top['days_of_cover']:,.0f} days of cover, ")
     assert any(e.label == f"Explain: priority of {top['sku']}" for e in at.expander)
 
     # 2 Forecast: the stockout date of the top SKU with nothing ordered.
@@ -165,6 +180,9 @@ def test_walk_every_step_and_check_the_numbers(sample_workspace, expected) -> No
     assert abs(moved) >= 1, "the test needs a service level that moves the safety stock"
     assert metric_delta(at, "Safety stock (units)") == f"{moved:+,.0f} vs defaults"
     assert metric(at, "Stockout risk per order cycle") == "15%"
+    # (SS + Q / 2) x unit cost, the library's figure (R-K5: the cash effect of new stock).
+    tied = kpi.cash_tied_up(high["safety_stock_units"], high["order_units"], high["unit_cost"])
+    assert metric(at, "Average cash tied up") == f"{tied:,.0f} {s.currency}"
     curve = frame_with(at, "safety_stock_cash")
     assert curve["service_level"].min() == pytest.approx(0.80)
     assert curve["service_level"].max() == pytest.approx(0.99)
@@ -274,3 +292,24 @@ def test_added_sku_and_keyword_edit(sample_workspace, expected) -> None:
     picker.set_value([]).run()
     ok(at)
     assert not frame_with(at, "priority").set_index("sku").loc[extra, "keyword_opportunity"]
+
+
+def test_decline_sku_is_cleared_not_restocked_in_list_and_plan(sample_workspace, expected) -> None:
+    stages = expected["stages"].set_index("sku")["stage"]
+    declining = sorted(stages[stages == "decline"].index)
+    assert declining, "the sample has decline SKUs"
+    extra = declining[0]
+    at = open_page(sample_workspace)
+    skus = next(w for w in at.multiselect if w.label == "SKUs to plan")
+    skus.set_value([*expected["growth"], extra]).run()
+    ok(at)
+    shown = frame_with(at, "priority")
+    # R-S2: a decline SKU is cleared, so it comes after every SKU that is restocked ...
+    assert shown["sku"].iloc[-1] == extra
+    assert shown["reason"].iloc[-1].endswith(": clear, no reorder")
+    assert not shown["reason"].iloc[:-1].str.endswith("clear, no reorder").any()
+    # ... and the plan on step 4 orders nothing for it.
+    go(at, 3)
+    plan = frame_with(at, "final_units").set_index("sku")
+    assert plan.loc[extra, "order_units"] == 0
+    assert plan.loc[extra, "reason"].startswith("Decline stage: no reorder")

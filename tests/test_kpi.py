@@ -159,8 +159,9 @@ def test_stress_test_by_hand() -> None:
     assert s.months_covered == pytest.approx(4.5)  # 90,000 / 20,000
     assert s.stressed_gross_profit == pytest.approx(21_000)  # 100,000 x 0.7 x 0.3
     assert s.lost_sales_days == 15
-    assert s.delay_loss == pytest.approx(21_000 / (365.25 / 12) * 15)  # 10,349.08
-    assert s.months_covered_stressed == pytest.approx((90_000 - 10_349.076) / 20_000, rel=1e-6)
+    # Months of 365 / 12 days, the one figure every module uses (policy.DAYS_PER_MONTH).
+    assert s.delay_loss == pytest.approx(21_000 / (365 / 12) * 15)  # 10,356.16
+    assert s.months_covered_stressed == pytest.approx((90_000 - 10_356.164) / 20_000, rel=1e-6)
     assert math.isinf(s.runway_months_stressed)  # gross profit 21,000 > fixed 20,000
     assert s.cash_ratio == pytest.approx(0.45)
     assert s.inventory_months_stressed == pytest.approx(50_000 / 49_000)
@@ -281,3 +282,21 @@ def test_weekly_review_weekly_snapshots_hold_until_next() -> None:
     assert row["stockout_days_before"] == 7 and row["stockout_days_after"] == 0
     assert row["cover_days_before"] == pytest.approx(20 / (28 / 14))
     assert math.isinf(row["cover_days_after"])  # no sales after the change
+
+
+# --------------------------------------------------------------------------- restock cash (R-K5)
+
+
+def test_cash_tied_up_is_safety_stock_plus_half_an_order_at_cost() -> None:
+    # SS 150, order 600 at $4.00: on average 150 + 600 / 2 = 450 units on the shelf -> $1,800.
+    assert kpi.cash_tied_up(150, 600, 4.0) == pytest.approx(1_800.0)
+    assert kpi.cash_tied_up(150, 0, 4.0) == pytest.approx(600.0)  # the safety stock alone
+    assert math.isnan(kpi.cash_tied_up(150, 600, None))  # unknown cost is not $0
+    assert math.isnan(kpi.cash_tied_up(150, 600, float("nan")))
+    with pytest.raises(InputError):
+        kpi.cash_tied_up(-1, 600, 4.0)
+
+
+def test_demand_volatility_is_sd_over_mean() -> None:
+    assert kpi.demand_volatility(3.0, 12.0) == pytest.approx(0.25)
+    assert math.isnan(kpi.demand_volatility(3.0, 0.0))

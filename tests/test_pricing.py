@@ -20,7 +20,7 @@ from scipy import stats
 from stockcycle import pricing
 from stockcycle.errors import InputError
 
-MONTH = 365.25 / 12
+MONTH = 365 / 12  # days per month, as policy.DAYS_PER_MONTH
 
 # --------------------------------------------------------------------------- elasticity
 
@@ -327,6 +327,16 @@ def test_markdown_single_period_matches_closed_form() -> None:
     assert plan["price"].tolist() == pytest.approx([best] * 3)
 
 
+def test_markdown_explain_names_the_formula_it_computes() -> None:
+    # c = 6, e = -2, referral 15%: c / (1 - r) x e / (1 + e) = 6 / 0.85 x 2 = 14.12 (the
+    # formula without the fee, c e / (1 + e), would give 12).
+    plan = pricing.markdown_plan(100, 5.0, 20.0, 6.0, -2.0, 0.1, 2, referral_rate=0.15)
+    text = plan.attrs["explain"]
+    assert plan.attrs["closed_form_price"] == pytest.approx(6 / 0.85 * 2)
+    assert "c / (1 - r) x e / (1 + e) = 6 / (1 - 0.15) x -2.00 / (1 + -2.00) = 14.12" in text
+    assert "c e / (1 + e) = 14.12" not in text
+
+
 def test_markdown_deepens_as_demand_declines() -> None:
     plan = pricing.markdown_plan(400, 4.0, 20.0, 4.0, -2.5, 0.1, 8, demand_decline_per_week=0.15)
     assert plan["price"].is_monotonic_decreasing
@@ -337,23 +347,50 @@ def test_markdown_deepens_as_demand_declines() -> None:
 # --------------------------------------------------------------------------- exit (R-E2, R-E3)
 
 
-def test_exit_date_storage_by_hand() -> None:
-    # 300 units, 10/day, margin 20 - 12 = 8, storage 0.5 per unit-month. Day t: cost =
-    # 0.5 / 30.4375 x (300 t - 5 t^2), half the remaining gross profit = 4 x (300 - 10 t).
-    # t = 28: 73.59 < 80; t = 29: 73.84 > 50 -> exit on day 29.
-    as_of = date(2026, 1, 1)
-    assert pricing.exit_date(as_of, 300, 10, 20, 12, 0.5) == as_of + timedelta(days=29)
+def test_exit_rule_counts_future_storage_not_storage_already_paid() -> None:
+    # R-E2 looks ahead: 1,000 units at 10/day, price 20, cost 10, storage 0.5 per unit-month.
+    # Today: 1,000^2 / (2 x 10) = 50,000 unit-days still to hold -> 50,000 x 0.5 / 30.4167 =
+    # 821.92 against 50% of 10,000 of gross profit: keep selling. Day 84: 160 units left hold
+    # 1,600 of gross profit and need only 160^2 / 20 x 0.5 / 30.4167 = 21.04 more storage.
+    as_of = date(2026, 11, 25)
+    assert pricing.exit_date(as_of, 1000, 10, 20, 10, 0.5) is None
+    line = pricing.exit_timeline(as_of, 1000, 10, 20, 10, 0.5).set_index("days")
+    assert line.loc[0, "future_storage"] == pytest.approx(50_000 * 0.5 / MONTH)  # 821.92
+    assert line.loc[84, "units_left"] == 160
+    assert line.loc[84, "remaining_gross_profit"] == pytest.approx(1600)
+    assert line.loc[84, "future_cost"] == pytest.approx(160**2 / 20 * 0.5 / MONTH)  # 21.04
+    assert line.loc[84, "cost_share"] == pytest.approx(21.041 / 1600, rel=1e-4)
+    assert line.loc[84, "date"] == date(2027, 2, 17)
 
 
-def test_exit_date_upkeep_by_hand() -> None:
-    # Upkeep $304.375 a month = $10/day; 1,000 units at 5/day, margin 10: exit when
-    # 10 t > 0.5 x 10 x (1000 - 5 t) -> t > 5000 / 35 = 142.86 -> day 143.
+def test_exit_now_when_selling_out_costs_more_than_half_the_gross_profit() -> None:
+    # 1,000 units at 1/day, price 10, cost 9: $1,000 of gross profit, but 1,000 days of
+    # selling hold 1,000^2 / 2 = 500,000 unit-days = 500,000 x 0.5 / 30.4167 = $8,219.18.
+    as_of = date(2026, 11, 25)
+    assert pricing.exit_date(as_of, 1000, 1, 10, 9, 0.5) == as_of
+    first = pricing.exit_timeline(as_of, 1000, 1, 10, 9, 0.5).iloc[0]
+    assert first["future_storage"] == pytest.approx(500_000 * 0.5 / MONTH)  # 8,219.18
+
+
+def test_exit_threshold_by_hand_storage_and_upkeep() -> None:
     as_of = date(2026, 1, 1)
-    got = pricing.exit_date(as_of, 1000, 5, 25, 15, 0.0, upkeep_per_month=304.375)
-    assert got == as_of + timedelta(days=143)
-    # A larger share moves the date later: 10 t > 10 x (1000 - 5 t) -> t > 166.7.
-    later = pricing.exit_date(as_of, 1000, 5, 25, 15, 0.0, 304.375, exit_cost_share=1.0)
-    assert later == as_of + timedelta(days=167)
+    # Storage alone, 300 units at 10/day, margin 8: exit when s x 300^2 / 20 / 30.4167 >
+    # 0.5 x 2,400, i.e. s > 1,200 x 30.4167 / 4,500 = 8.11 per unit-month.
+    assert pricing.exit_date(as_of, 300, 10, 20, 12, 8.0) is None
+    assert pricing.exit_date(as_of, 300, 10, 20, 12, 8.2) == as_of
+    # Upkeep alone, 1,000 units at 5/day = 200 days, margin 10: $24/day x 200 = 4,800 is not
+    # above 0.5 x 10,000; $26/day x 200 = 5,200 is (upkeep per month = per day x 365 / 12).
+    # Both sides shrink with the units left, so the answer holds on every later day too.
+    assert pricing.exit_date(as_of, 1000, 5, 25, 15, 0.0, upkeep_per_month=24 * MONTH) is None
+    assert pricing.exit_date(as_of, 1000, 5, 25, 15, 0.0, 26 * MONTH) == as_of
+    # A larger share keeps selling: 5,200 < 1.0 x 10,000.
+    assert pricing.exit_date(as_of, 1000, 5, 25, 15, 0.0, 26 * MONTH, exit_cost_share=1.0) is None
+    # Both at day 50 of 1,000 units at 10/day, storage 0.5, upkeep $10/day: 500 left for 50
+    # more days -> storage 500^2 / 20 x 0.5 / 30.4167 = 205.48, upkeep 10 x 50 = 500.
+    line = pricing.exit_timeline(as_of, 1000, 10, 20, 10, 0.5, 10 * MONTH).set_index("days")
+    assert line.loc[50, "future_storage"] == pytest.approx(12_500 * 0.5 / MONTH)
+    assert line.loc[50, "future_upkeep"] == pytest.approx(500)
+    assert line.loc[50, "future_cost"] == pytest.approx(12_500 * 0.5 / MONTH + 500)
 
 
 def test_exit_date_edge_cases() -> None:
@@ -361,6 +398,8 @@ def test_exit_date_edge_cases() -> None:
     assert pricing.exit_date(as_of, 100, 1, 20, 12, 0.0) is None  # no cost: sells out first
     assert pricing.exit_date(as_of, 100, 1, 10, 12, 0.5) == as_of  # no gross profit left
     assert pricing.exit_date(as_of, 0, 1, 20, 12, 0.5) is None
+    assert pricing.exit_date(as_of, 100, 0, 20, 12, 0.1) == as_of  # never sells: storage forever
+    assert pricing.exit_date(as_of, 100, 0, 20, 12, 0.0) is None  # never sells, costs nothing
 
 
 def test_residual_value_options_by_hand() -> None:
@@ -382,7 +421,7 @@ def test_residual_value_options_by_hand() -> None:
     ).set_index("option")
     keep = out.loc["keep selling"]
     # 500 units at 5/day = 100 days; recovery 500 x (20 x 0.85 - 3.4) = 6,800;
-    # storage 0.5 / 30.4375 x 500 x 100 / 2 = 410.68.
+    # storage 0.5 / 30.4167 x 500 x 100 / 2 = 410.96.
     assert keep["recovery"] == pytest.approx(6800.0)
     assert keep["cost"] == pytest.approx(0.5 / MONTH * 25_000)
     assert keep["days"] == pytest.approx(100.0) and keep["date"] == as_of + timedelta(days=100)

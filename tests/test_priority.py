@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -15,6 +16,7 @@ from stockcycle.priority import (
     keyword_table,
     keyword_tokens,
     match_keywords,
+    plan_action,
     priority_score,
     restock_action,
     sku_keyword_summary,
@@ -175,6 +177,60 @@ def test_growth_priority_ranks_low_cover_and_rising_demand_first() -> None:
     assert 'high-potential keyword "silicone baking mat"' in by.loc["HOT-KW", "reason"]
     assert by.loc["STEADY", "reason"].endswith("demand flat: order within 8 days")
     assert by.loc["IDLE", "reason"] == "No sales: nothing to restock"
+
+
+def test_plan_action_follows_the_plans_order_date() -> None:
+    today = date(2026, 11, 1)
+    assert plan_action(date(2026, 11, 1), today, 7) == "restock now"
+    assert plan_action(date(2026, 10, 30), today, 7) == "restock now"  # already due
+    assert plan_action(date(2026, 11, 7), today, 7) == "restock now"  # before the next review
+    assert plan_action(date(2026, 11, 8), today, 7) == "order on 2026-11-08 (in 7 days)"
+    assert plan_action(None, today, 7) == "no order needed"
+
+
+def test_growth_priority_from_plan_rows_agrees_with_the_plan() -> None:
+    # Rows as restock.restock_plan gives them, planned on 2026-11-01 (weekly review).
+    today = date(2026, 11, 1)
+    rows = pd.DataFrame(
+        {
+            "sku": ["RUNS-OUT", "NOW", "SOON", "NO-STOCKOUT", "DECLINE"],
+            "stage": ["growth", "growth", "growth", "maturity", "decline"],
+            "daily_demand": [2.0, 20.0, 5.0, 1.0, 10.0],
+            "days_of_cover": [28.0, 5.0, 60.0, 10.0, 3.0],  # on hand / daily demand
+            "lead_time_days": [100.0, 45.0, 45.0, 45.0, 45.0],
+            "stockout_date": [
+                date(2026, 11, 23),  # 22 days: an open order lands only after it
+                date(2026, 11, 6),
+                date(2026, 12, 31),
+                None,  # inbound stock lasts the plan's year
+                date(2026, 11, 4),
+            ],
+            "order_date": [date(2027, 1, 9), today, date(2026, 11, 5), None, None],
+        }
+    )
+    out = growth_priority(rows, review_period_days=7, as_of=today)
+    # Urgency = L / days to the plan's stockout: 45 / 5 = 9, 100 / 22 = 4.55, 45 / 60 = 0.75,
+    # none -> 0; the decline SKU (45 / 3, capped at 10) still ranks last (R-S2).
+    assert out["sku"].tolist() == ["NOW", "RUNS-OUT", "SOON", "NO-STOCKOUT", "DECLINE"]
+    by = out.set_index("sku")
+    assert by["days_to_stockout"].tolist()[:3] == [5.0, 22.0, 60.0]
+    assert by.loc["RUNS-OUT", "urgency"] == pytest.approx(100 / 22)
+    assert by.loc["NO-STOCKOUT", "urgency"] == 0.0
+    assert by.loc["DECLINE", "urgency"] == MAX_URGENCY
+    assert by.loc["RUNS-OUT", "reason"] == (
+        "28 days of cover, stock runs out on 2026-11-23 (in 22 days) against a 100-day lead "
+        "time: order on 2027-01-09 (in 69 days)"
+    )
+    assert by.loc["NOW", "action"] == "restock now"
+    assert by.loc["SOON", "action"] == "restock now"  # the plan's date is before next review
+    assert by.loc["NO-STOCKOUT", "reason"] == (
+        "10 days of cover, no stockout within the plan against a 45-day lead time: no order needed"
+    )
+    assert by.loc["DECLINE", "action"] == "clear, no reorder"
+    assert by["clearing"].tolist() == [False, False, False, False, True]
+    with pytest.raises(InputError) as err:
+        growth_priority(rows)  # plan rows without the plan date
+    assert err.value.column == "as_of"
 
 
 def test_growth_priority_names_the_bad_cell() -> None:

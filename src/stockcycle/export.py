@@ -28,7 +28,8 @@ def safe_cells(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells cannot run as spreadsheet formulas.
 
     Text that starts with ``= + - @`` (or tab / carriage return) gets a leading ``'``; numeric,
-    boolean and date columns are left as they are. Column names are escaped the same way.
+    boolean and date columns are left as they are; a categorical column becomes plain values
+    (object) so the escaped text is kept. Column names are escaped the same way.
     """
     out = df.copy()
     for col in out.columns:
@@ -36,6 +37,10 @@ def safe_cells(df: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
             continue
         if pd.api.types.is_bool_dtype(s):
+            continue
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            # The escaped text is not one of the categories: casting back would blank it.
+            out[col] = s.astype(object).map(_escape, na_action="ignore")
             continue
         out[col] = s.map(_escape, na_action="ignore").astype(s.dtype)
     out.columns = [_escape(str(c)) for c in out.columns]

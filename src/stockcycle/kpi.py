@@ -11,6 +11,9 @@ Map of the module (pure functions: numbers and DataFrames in, numbers and DataFr
   columns) and flags watch / discount / write-down per SKU.
 - Cash (R-K3): ``cash_conversion_cycle`` = DIO + DSO - DPO, with ``days_sales_outstanding`` and
   ``days_payable_outstanding`` for its two other terms.
+- Replenishment cash and volatility (R-K5, R-M5): ``cash_tied_up`` = (safety stock + order / 2)
+  x unit cost; ``demand_volatility`` = sd / mean of daily demand, the trigger to recompute
+  safety stock and reorder point.
 - Liquidity (R-K4): ``stress_test`` -> ``StressTest`` (months of fixed costs covered before and
   after a sales drop and a supply delay, cash ratio, warnings; ``explain()``).
 - Portfolio (R-M5): ``abc_classes`` by cumulative revenue share; ``c_class_cash_cap`` checks the
@@ -36,6 +39,7 @@ import pandas as pd
 
 from stockcycle.checks import number as _number
 from stockcycle.errors import InputError
+from stockcycle.policy import DAYS_PER_MONTH  # 365 / 12: one twelfth of a year, everywhere
 
 AGE_BUCKETS: tuple[str, ...] = ("0-90", "91-180", "181-270", "271-365", "365+")
 # Inclusive age range in days of each bucket (R-K2); the last one is open.
@@ -46,7 +50,6 @@ BUCKET_RANGES: dict[str, tuple[int, float]] = {
     "271-365": (271, 365),
     "365+": (366, math.inf),
 }
-DAYS_PER_MONTH = 365.25 / 12
 
 
 # --------------------------------------------------------------------------- turnover (R-K1)
@@ -321,6 +324,39 @@ def cash_conversion_cycle(
     return dio + dso - dpo
 
 
+# --------------------------------------------------------------------------- restock cash (R-K5)
+
+
+def cash_tied_up(safety_stock_units: float, order_units: float, unit_cost: float | None) -> float:
+    """Average cash tied up in a SKU's stock: ``(SS + Q / 2) x unit cost`` (money).
+
+    Between deliveries the cycle stock falls from Q to 0, half an order on average, and the
+    safety stock SS stays on the shelf (Silver, Pyke & Thomas ch. 4 and 7; R-K5 "the cash effect
+    of new stock", R-M5 "capital tied up"). With ``order_units`` = 0 it is the cash in the
+    safety stock alone, SS x unit cost. NaN when the unit cost is unknown (None or NaN): an
+    unknown cost is not a zero one. Example: SS 150, Q 600, $4.00 -> (150 + 300) x 4 = 1,800.
+    """
+    ss = _number("safety_stock_units", safety_stock_units)
+    q = _number("order_units", order_units)
+    if unit_cost is None or (isinstance(unit_cost, float) and math.isnan(unit_cost)):
+        return math.nan
+    return (ss + q / 2.0) * _number("unit_cost", unit_cost)
+
+
+def demand_volatility(sd_daily_demand: float, mean_daily_demand: float) -> float:
+    """Daily sales volatility as a coefficient of variation: ``CV = sd / mean`` (a share).
+
+    ``sd_daily_demand``: standard deviation of the recent daily demand (units/day; the restock
+    plan uses the in-stock days of the last 8 weeks); ``mean_daily_demand``: the forecast mean
+    (units/day). R-K5: above ``Settings.volatility_replan`` (20%) the safety stock and reorder
+    point are recomputed. NaN when the mean is 0 (no demand: no volatility to speak of).
+    Example: sd 3, mean 12 -> 0.25 (25%).
+    """
+    sd = _number("sd_daily_demand", sd_daily_demand)
+    mean = _number("mean_daily_demand", mean_daily_demand)
+    return sd / mean if mean > 0 else math.nan
+
+
 # --------------------------------------------------------------------------- liquidity (R-K4)
 
 
@@ -406,14 +442,15 @@ def stress_test(
 ) -> StressTest:
     """Liquidity stress test (R-K4): a sales drop and a supply delay against cash.
 
-    Formulas (money per month, months of ``365.25 / 12`` days):
+    Formulas (money per month, months of ``365 / 12`` days,
+    ``policy.DAYS_PER_MONTH``):
 
     - months covered = cash / fixed costs (the seed's "can cash cover 3-6 months of fixed
       costs"; ``min_months`` = 3 is its low end);
     - stressed gross profit ``GP_s = revenue x (1 - sales_drop) x gross_margin``;
     - supply delay: a late shipment leaves the shelf empty for the delay days not bridged by
       safety stock, ``lost = max(0, delay - safety_stock_days)``; the gross profit of those
-      days is lost: ``delay_loss = GP_s / 30.44 x lost``; stressed cash = cash - delay_loss;
+      days is lost: ``delay_loss = GP_s / 30.42 x lost``; stressed cash = cash - delay_loss;
     - months covered under stress = stressed cash / fixed costs; burn = fixed costs - GP_s;
       runway = stressed cash / burn (``inf`` when gross profit still covers fixed costs);
     - cash ratio = cash / current liabilities (R-K4 warns below 0.5; ``inf`` with none);

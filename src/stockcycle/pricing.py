@@ -13,9 +13,10 @@ name says otherwise, shares as floats 0..1):
   ``sensitivity`` (a figure over promotion length x ad budget).
 - Markdown (R-E1): ``markdown_plan`` (dynamic programming over week x stock on a price grid)
   and ``constant_elasticity_price`` (the closed-form single-period optimum it must reproduce).
-- Exit (R-E2, R-E3): ``exit_timeline`` / ``exit_date`` (first date when storage + upkeep
-  exceed 50% of the remaining gross profit) and ``residual_value_options`` (keep selling,
-  liquidation, removal to another channel, donation, disposal; the best one recommended).
+- Exit (R-E2, R-E3): ``exit_timeline`` / ``exit_date`` (first date when the storage + upkeep
+  still to pay until sell-out exceed 50% of the remaining stock's gross profit) and
+  ``residual_value_options`` (keep selling, liquidation, removal to another channel,
+  donation, disposal; the best one recommended).
 
 Modelling choices, stated once:
 
@@ -32,7 +33,8 @@ Modelling choices, stated once:
   ad spend/day x ROAS / price paid.
 - Referral fee = ``referral_rate`` x price paid; the FBA fee is per unit shipped.
 - Storage avoided (R-D3) = (storage + aged surcharge per unit-month) x unit-months saved
-  against selling at the base rate, over ``horizon_days`` (months of 365.25 / 12 days).
+  against selling at the base rate, over ``horizon_days`` (months of 365 / 12 days,
+  ``policy.DAYS_PER_MONTH``).
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ import pandas as pd
 
 from stockcycle.checks import number as _number
 from stockcycle.errors import InputError
+from stockcycle.policy import DAYS_PER_MONTH  # 365 / 12: one twelfth of a year, everywhere
 
-DAYS_PER_MONTH = 365.25 / 12
 DEFAULT_AD_ROAS = 3.0  # $3 of sales per $1 of extra ads (ACoS 33%), a typical Amazon PPC figure
 DEFAULT_HORIZON_DAYS = 365
 
@@ -536,9 +538,10 @@ def markdown_plan(
 
     ``unit_cost`` is the cost of selling one more unit: for stock already paid for, the FBA fee
     (the purchase price is sunk; include it only to stop the plan selling below it). With ample
-    stock and h = 0 each week's best price is the closed form ``c e / (1 + e)`` nearest on the
-    grid (``constant_elasticity_price``). ``price_grid``: candidate prices (default: base price
-    with 0%, 5%, ..., 70% off). Ties go to the higher price.
+    stock and h = 0 each week's best price is the closed form ``c / (1 - r) x e / (1 + e)``
+    (r the referral rate; ``constant_elasticity_price`` of ``c / (1 - r)``) nearest on the
+    grid. ``price_grid``: candidate prices (default: base price with 0%, 5%, ..., 70% off).
+    Ties go to the higher price.
 
     Returns one row per week: week, price, discount, units_sold, stock_left, revenue,
     holding_cost, net; ``.attrs``: total (sum of net + salvage), salvage, units_left,
@@ -628,8 +631,9 @@ def markdown_plan(
                 f"at the end of a week costs {h:g}, each unit left at the end is worth "
                 f"{salvage:g}. Total recovery {total:,.2f}."
                 + (
-                    f" Without a stock limit or holding cost the best price would be "
-                    f"c e / (1 + e) = {closed:,.2f}."
+                    " Without a stock limit or holding cost the best price would be "
+                    f"c / (1 - r) x e / (1 + e) = {c:g} / (1 - {referral:g}) x {e:.2f} / "
+                    f"(1 + {e:.2f}) = {closed:,.2f}."
                     if closed is not None
                     else ""
                 )
@@ -653,14 +657,21 @@ def exit_timeline(
     horizon_days: int = 730,
     step_days: int = 1,
 ) -> pd.DataFrame:
-    """Day-by-day exit arithmetic (R-E2) behind ``exit_date``.
+    """Day-by-day exit arithmetic (R-E2) behind ``exit_date``: on each day t, what keeping the
+    rest of the stock until it sells out still costs against the gross profit it still holds.
 
-    Keep selling ``units_per_day`` from ``units_on_hand``: units left(t) = max(0, N - q t);
-    remaining gross profit(t) = units left x (price - cost per unit) (cost per unit: landed
-    cost + FBA fee + referral, everything a sale costs); cumulative cost(t) = storage per
-    unit-month / 30.44 x (unit-days held from today to t) + upkeep per month / 30.44 x t.
-    Columns: date, days, units_left, remaining_gross_profit, cumulative_cost, cost_share
-    (cumulative cost / remaining gross profit; ``inf`` when no gross profit is left).
+    Keep selling q = ``units_per_day`` from N = ``units_on_hand``: units left
+    ``L(t) = max(0, N - q t)``; remaining gross profit ``G(t) = L x (price - cost per unit)``
+    (cost per unit: landed cost + FBA fee + referral, everything a sale costs). The storage
+    still to pay from t until the L units are sold is ``s x L^2 / (2 q) / 30.42`` (L units
+    falling linearly to 0 over L / q days hold L^2 / (2q) unit-days; s = storage per
+    unit-month, months of ``DAYS_PER_MONTH`` = 365 / 12 days) and the upkeep still to pay is
+    ``u x (L / q) / 30.42`` (u = upkeep per month). Storage already paid before t is sunk and
+    does not count. Both are infinite when q = 0 and something is left (it never sells out).
+
+    Columns: date, days, units_left, remaining_gross_profit, future_storage, future_upkeep,
+    future_cost (storage + upkeep), cost_share (future cost / remaining gross profit; ``inf``
+    when no gross profit is left, 0 once sold out).
     """
     n = _number("units_on_hand", units_on_hand)
     q = _number("units_per_day", units_per_day)
@@ -672,20 +683,32 @@ def exit_timeline(
     step = int(_number("step_days", step_days, strict=True))
     t = np.arange(0, horizon + 1, step, dtype=float)
     left = np.maximum(0.0, n - q * t)
-    # Unit-days held from 0 to t: trapezoid until the stock runs out, then nothing.
-    t_out = n / q if q > 0 else math.inf
-    held = np.where(t <= t_out, (n + left) / 2 * t, n * t_out / 2)
-    cost = storage / DAYS_PER_MONTH * held + upkeep / DAYS_PER_MONTH * t
+    if q > 0:
+        days_to_sell = left / q
+        unit_days = left * days_to_sell / 2
+    else:
+        # Nothing sells: the stock waits forever (and costs nothing only if nothing is left).
+        days_to_sell = np.where(left > 0, math.inf, 0.0)
+        unit_days = days_to_sell.copy()
+    # A zero rate costs nothing even over an endless wait (0 x inf would be NaN).
+    none = np.zeros_like(t)
+    future_storage = storage * unit_days / DAYS_PER_MONTH if storage > 0 else none
+    future_upkeep = upkeep * days_to_sell / DAYS_PER_MONTH if upkeep > 0 else none
+    cost = future_storage + future_upkeep
     gross = left * (p - c)
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(gross > 0, cost / np.where(gross > 0, gross, 1.0), math.inf)
+        share = np.where(
+            gross > 0, cost / np.where(gross > 0, gross, 1.0), np.where(left > 0, math.inf, 0.0)
+        )
     return pd.DataFrame(
         {
             "date": [as_of + timedelta(days=int(d)) for d in t],
             "days": t.astype(int),
             "units_left": left,
             "remaining_gross_profit": gross,
-            "cumulative_cost": cost,
+            "future_storage": future_storage,
+            "future_upkeep": future_upkeep,
+            "future_cost": cost,
             "cost_share": share,
         }
     )
@@ -702,13 +725,21 @@ def exit_date(
     exit_cost_share: float = 0.50,
     horizon_days: int = 730,
 ) -> date | None:
-    """First date at which storage + upkeep exceed ``exit_cost_share`` of the remaining stock's
-    gross profit (R-E2: over 50% -> exit now).
+    """First date on which the storage + upkeep still to pay until the stock sells out exceed
+    ``exit_cost_share`` of the gross profit that stock still holds (R-E2: "storage + upkeep >
+    50% of the remaining stock's gross profit -> exit now").
 
-    Cumulative storage and upkeep from ``as_of`` against the gross profit still in the units
-    left on that day (``exit_timeline``): the first day with cumulative cost > 0.5 x remaining
-    gross profit. ``as_of`` when the stock already earns no gross profit; None when the rule
-    does not fire within ``horizon_days`` (or nothing is on hand).
+    On each day t of ``exit_timeline``: exit when ``future_cost(t) > share x G(t)``, or when
+    units are left that earn no gross profit (price <= cost per unit). ``as_of`` (exit now)
+    when it already holds today; None when it does not hold before the stock sells out or
+    within ``horizon_days`` (or nothing is on hand): keep selling.
+
+    With a steady sales rate the future cost per unit left, ``s L / (2 q) + u / q`` over
+    30.42, only falls as the stock sells, so the answer is today or never: the rule says
+    whether to exit now, and the timeline shows by how much. Examples (365 / 12-day months):
+    1,000 units at 10/day, price 20, cost 10, storage 0.5: 1,000^2 / 20 x 0.5 / 30.42 =
+    821.92 < 0.5 x 10,000 -> None (keep selling); at 1/day, price 10, cost 9: 1,000^2 / 2 x
+    0.5 / 30.42 = 8,219.18 > 0.5 x 1,000 -> exit today.
     """
     share = _number("exit_cost_share", exit_cost_share, strict=True)
     if _number("units_on_hand", units_on_hand) == 0:
@@ -723,12 +754,11 @@ def exit_date(
         upkeep_per_month,
         horizon_days,
     )
-    fired = timeline[
-        (timeline["cumulative_cost"] > share * timeline["remaining_gross_profit"])
-        | (timeline["remaining_gross_profit"] <= 0)
+    stocked = timeline[timeline["units_left"] > 0]
+    fired = stocked[
+        (stocked["future_cost"] > share * stocked["remaining_gross_profit"])
+        | (stocked["remaining_gross_profit"] <= 0)
     ]
-    # Stock sold out before the rule fired: the exit is the sell-out, not a decision.
-    fired = fired[(fired["units_left"] > 0) | (fired["days"] == 0)]
     return None if fired.empty else fired["date"].iloc[0]
 
 

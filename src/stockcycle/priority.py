@@ -45,17 +45,33 @@ The action in the reason: "restock now" when cover minus L is at most the review
 (the next review would be too late), "order within N days" (N = cover - L - review period)
 otherwise, "nothing to restock" for a SKU that does not sell. Seed example: 20/day, 100 on hand ->
 5 days of cover against any supplier lead time -> restock now.
+
+From the restock plan
+---------------------
+The Growth page ranks the rows of ``restock.restock_plan`` / ``restock.plan_sku`` so the list
+and the plan never disagree. Those rows add ``stage``, ``stockout_date`` and ``order_date``:
+
+- cover for the urgency = days from ``as_of`` to the plan's projected stockout (stock on hand
+  with every inbound shipment and open order on its arrival date, ``policy.stockout_date``);
+  infinite when the plan sees no stockout (urgency 0);
+- action = the plan's order date (``plan_action``): "restock now" when it is today or falls
+  before the next review, "order on <date> (in N days)" otherwise, "no order needed" when the
+  plan orders nothing;
+- a decline or exit SKU (``restock.NO_REORDER_STAGES``) gets "clear, no reorder" (R-S2) and is
+  ranked after every other SKU, whatever its score.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from stockcycle.errors import InputError
+from stockcycle.restock import NO_REORDER_STAGES
 
 # Urgency cap: cover of a tenth of the lead time or less is "as urgent as it gets".
 MAX_URGENCY = 10.0
@@ -67,6 +83,8 @@ MIN_TREND, MAX_TREND = -0.5, 1.0
 KEYWORD_BOOST = 1.25
 # Words that say nothing about the product: "mat for oven" should match on "mat" and "oven".
 STOP_WORDS = frozenset({"a", "an", "and", "for", "in", "of", "on", "the", "to", "with", "x"})
+# The action of a decline or exit SKU (R-S2: stop replenishing, clear the stock).
+CLEAR_ACTION = "clear, no reorder"
 
 PRIORITY_COLUMNS = ["priority", "score", "urgency", "growth", "keyword_factor", "action", "reason"]
 REQUIRED = ("sku", "daily_demand", "days_of_cover", "lead_time_days")
@@ -311,6 +329,19 @@ def restock_action(
     return f"order within {math.floor(slack):,} days"
 
 
+def plan_action(order_date: date | None, as_of: date, review_period_days: float = 7) -> str:
+    """The action of a restock-plan row: "restock now" when the plan's order date is today
+    (or past) or falls before the next review (``as_of`` + review period: waiting for it would
+    be too late), "order on YYYY-MM-DD (in N days)" otherwise, "no order needed" when the plan
+    orders nothing (``order_date`` None)."""
+    if order_date is None or pd.isna(order_date):
+        return "no order needed"
+    days = (pd.Timestamp(order_date).date() - as_of).days
+    if days <= 0 or days < review_period_days:
+        return "restock now"
+    return f"order on {pd.Timestamp(order_date).date().isoformat()} (in {days:,} days)"
+
+
 def priority_reason(
     days_of_cover: float,
     lead_time_days: float,
@@ -318,14 +349,30 @@ def priority_reason(
     action: str,
     best_keyword: str | None = None,
     trend_label: str = "demand",
+    stockout: date | None = None,
+    days_to_stockout: float | None = None,
 ) -> str:
     """One sentence: "5 days of cover against a 45-day lead time, demand up 34%: restock now"
-    (plus 'high-potential keyword "..."' when R-G3 raised the priority)."""
+    (plus 'high-potential keyword "..."' when R-G3 raised the priority). With the plan's
+    projected stockout (``days_to_stockout`` given): "5 days of cover, stock runs out on
+    2026-11-05 (in 5 days) against a 45-day lead time, ..." or "..., no stockout within the
+    plan against ..."."""
     if math.isinf(days_of_cover):
         cover = "No sales"
-    else:
+    elif days_to_stockout is None:
         cover = (
             f"{_days(days_of_cover)} days of cover against a {_days(lead_time_days)}-day lead time"
+        )
+    else:
+        runs_out = (
+            f"stock runs out on {pd.Timestamp(stockout).date().isoformat()} (in "
+            f"{_days(days_to_stockout)} days)"
+            if stockout is not None and math.isfinite(days_to_stockout)
+            else "no stockout within the plan"
+        )
+        cover = (
+            f"{_days(days_of_cover)} days of cover, {runs_out} against a "
+            f"{_days(lead_time_days)}-day lead time"
         )
     parts = [cover]
     if trend is not None and not math.isnan(trend):
@@ -338,9 +385,17 @@ def priority_reason(
     return f"{', '.join(parts)}: {action}"
 
 
-def growth_priority(table: pd.DataFrame, review_period_days: float = 7) -> pd.DataFrame:
+def growth_priority(
+    table: pd.DataFrame, review_period_days: float = 7, as_of: date | None = None
+) -> pd.DataFrame:
     """Rank SKUs for restocking: low cover and rising demand first (R-G1), raised by a
     high-potential keyword (R-G3).
+
+    With the restock plan's columns ``stockout_date`` and ``order_date`` (rows of
+    ``restock.restock_plan``; ``as_of`` then required: the plan date) the urgency uses the days
+    to the plan's stockout (``days_to_stockout``, infinite without one) and the action the
+    plan's order date (``plan_action``), so the list says what the plan says. A ``stage`` of
+    decline or exit gets the action "clear, no reorder" (R-S2) and ranks after every other SKU.
 
     ``table``: one row per SKU with ``sku, daily_demand`` (units/day), ``days_of_cover``
     (days: stock on hand + inbound over daily demand, ``policy.days_of_cover``),
@@ -351,8 +406,10 @@ def growth_priority(table: pd.DataFrame, review_period_days: float = 7) -> pd.Da
     ``stage``, ``on_hand``, ``inbound`` (carried through).
 
     Returns the rows sorted by ``priority`` (1 = restock first), with ``score, urgency,
-    growth, keyword_factor`` (``priority_score``), ``action`` (``restock_action``) and
-    ``reason`` (``priority_reason``). Ties in score go to the shorter cover, then the SKU.
+    growth, keyword_factor`` (``priority_score``), ``action`` (``restock_action`` or
+    ``plan_action``), ``reason`` (``priority_reason``), ``days_to_stockout`` (NaN without a
+    ``stockout_date`` column) and ``clearing`` (decline / exit). Ties in score go to the
+    shorter cover, then the SKU.
     """
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
@@ -394,21 +451,70 @@ def growth_priority(table: pd.DataFrame, review_period_days: float = 7) -> pd.Da
     best = (
         out["best_keyword"] if "best_keyword" in out.columns else pd.Series(None, index=out.index)
     )
+    from_plan = "stockout_date" in out.columns or "order_date" in out.columns
+    if from_plan and as_of is None:
+        raise InputError(
+            "restock-plan rows need the plan date",
+            column="as_of",
+            expected="the date the plan was made (SkuSupply.as_of)",
+        )
+    stockouts = (
+        out["stockout_date"] if "stockout_date" in out.columns else pd.Series(None, out.index)
+    )
+    to_stockout = pd.Series(np.nan, index=out.index)
+    if "stockout_date" in out.columns and as_of is not None:
+        to_stockout = pd.Series(
+            [
+                max(0, (pd.Timestamp(d).date() - as_of).days) if pd.notna(d) else math.inf
+                for d in stockouts
+            ],
+            index=out.index,
+            dtype=float,
+        )
+    out["days_to_stockout"] = to_stockout
+    stage = (
+        out["stage"].astype("string").str.strip().str.lower()
+        if "stage" in out.columns
+        else pd.Series(pd.NA, index=out.index, dtype="string")
+    )
+    out["clearing"] = stage.isin(list(NO_REORDER_STAGES)).fillna(False).astype(bool)
     scores, actions, reasons = [], [], []
     for i in out.index:
         cover, lead = out.at[i, "days_of_cover"], out.at[i, "lead_time_days"]
+        out_in = to_stockout.iloc[i]
+        urgent_cover = cover if math.isnan(out_in) else out_in
         t = out.at[i, "trend_used"]
-        scores.append(priority_score(cover, lead, t, bool(hot.iloc[i])))
-        action = restock_action(cover, lead, review_period_days)
+        scores.append(priority_score(urgent_cover, lead, t, bool(hot.iloc[i])))
+        if out.at[i, "clearing"]:
+            action = CLEAR_ACTION
+        elif "order_date" in out.columns and as_of is not None:
+            action = plan_action(out.at[i, "order_date"], as_of, review_period_days)
+        else:
+            action = restock_action(cover, lead, review_period_days)
         actions.append(action)
         keyword = str(best.iloc[i]) if bool(hot.iloc[i]) and pd.notna(best.iloc[i]) else None
         label = "searches" if out.at[i, "trend_source"] == "search" else "demand"
-        reasons.append(priority_reason(cover, lead, t, action, keyword, label))
+        stockout = stockouts.iloc[i] if pd.notna(stockouts.iloc[i]) else None
+        reasons.append(
+            priority_reason(
+                cover,
+                lead,
+                t,
+                action,
+                keyword,
+                label,
+                stockout=stockout,
+                days_to_stockout=None if math.isnan(out_in) else out_in,
+            )
+        )
     parts = np.array(scores, dtype=float).reshape(-1, 4)
     out["score"], out["urgency"], out["growth"], out["keyword_factor"] = parts.T
     out["action"], out["reason"] = actions, reasons
+    # Decline and exit SKUs are cleared, not restocked (R-S2): after every other SKU.
     out = out.sort_values(
-        ["score", "days_of_cover", "sku"], ascending=[False, True, True], ignore_index=True
+        ["clearing", "score", "days_of_cover", "sku"],
+        ascending=[True, False, True, True],
+        ignore_index=True,
     )
     out.insert(0, "priority", np.arange(1, len(out) + 1))
     return out

@@ -49,6 +49,19 @@ MODES = ("auto", *restock.SHIPPING_MODES)
 SERVICE_LEVELS = tuple(round(x, 2) for x in np.arange(0.80, 0.995, 0.01))
 # Days of history drawn before the forecast.
 HISTORY_DAYS = 180
+# The plan-row figures the priority list ranks on (``growth_priority`` with plan rows).
+PRIORITY_PLAN_COLUMNS = [
+    "sku",
+    "stage",
+    "daily_demand",
+    "on_hand",
+    "inbound",
+    "days_of_cover",
+    "lead_time_days",
+    "shipping_mode",
+    "stockout_date",
+    "order_date",
+]
 
 
 # -- cached reads ----------------------------------------------------------------------------------
@@ -170,12 +183,6 @@ class Context:
             receiving_days=legs["receiving_days"],
         )
 
-    def replenish_mode(self) -> str:
-        """The mode the priority list's lead time uses: sea for "auto" (replenishment goes by
-        sea, R-L7)."""
-        mode = self.policy_choice()["shipping_mode"]
-        return "sea" if mode == "auto" else mode
-
     def plan(self, supply: restock.SkuSupply, **changes: Any) -> restock.SkuPlan:
         """``restock.plan_sku`` with the seller's choices (``changes`` override them)."""
         choice = {**self.policy_choice(), **changes}
@@ -253,28 +260,22 @@ def keyword_frames(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def priority_inputs(ctx: Context, supplies: dict[str, restock.SkuSupply]) -> pd.DataFrame:
-    """One row per SKU for ``growth_priority``: supply figures, the 8-week demand change
-    after the season (``lifecycle``), the total lead time of the chosen shipping mode and the
-    keyword summary."""
+    """One row per SKU for ``growth_priority``: the SKU's plan row (``restock.plan_sku`` with
+    the seller's policy choices, the same row step 4 shows: stage, cover, lead time of the
+    chosen mode, stockout and order dates), the 8-week demand change after the season
+    (``lifecycle``) and the keyword summary."""
     stages = ctx.stages.set_index("sku")
     _, summary = keyword_frames(ctx)
     summary = summary.set_index("sku")
     rows = []
-    mode = ctx.replenish_mode()
     for sku, s in supplies.items():
-        edited = ctx.edited_supply(s)
+        plan = ctx.plan(s).row
         trend = stages["change_8w_adjusted"].get(sku, np.nan)
         if pd.isna(trend):
             trend = stages["change_8w"].get(sku, np.nan)
         rows.append(
             {
-                "sku": sku,
-                "stage": s.stage,
-                "daily_demand": s.daily_demand,
-                "on_hand": s.on_hand,
-                "inbound": s.inbound,
-                "days_of_cover": policy.days_of_cover(s.on_hand + s.inbound, s.daily_demand),
-                "lead_time_days": edited.total_lead_time(mode),
+                **{k: plan[k] for k in PRIORITY_PLAN_COLUMNS},
                 "trend": float(trend) if pd.notna(trend) else np.nan,
                 "search_trend": summary["search_trend"].get(sku, np.nan),
                 "keyword_opportunity": bool(summary["keyword_opportunity"].get(sku, False)),
@@ -290,26 +291,53 @@ def priority_frame(ctx: Context) -> pd.DataFrame:
     if not supplies:
         return pd.DataFrame()
     return growth_priority(
-        priority_inputs(ctx, supplies), review_period_days=ctx.policy_choice()["review_period_days"]
+        priority_inputs(ctx, supplies),
+        review_period_days=ctx.policy_choice()["review_period_days"],
+        as_of=plan_date(supplies),
     )
 
 
-def _explain_priority(row: pd.Series) -> str:
+def plan_date(supplies: dict[str, restock.SkuSupply]) -> date:
+    """The date the plans are made on: the day before the forecast starts (the latest one
+    when SKUs differ, so no stockout is counted as already past)."""
+    return max(s.as_of for s in supplies.values())
+
+
+def _explain_priority(row: pd.Series, review_period_days: int) -> str:
     cover = row["days_of_cover"]
     cover_text = "infinite (no demand)" if not math.isfinite(cover) else f"{cover:,.1f}"
+    to_out = row["days_to_stockout"]
+    if pd.notna(row["stockout_date"]):
+        out_text = f"{_day(row['stockout_date'])}, in {to_out:,.0f} days"
+    else:
+        out_text = "none within the plan (days to stockout: infinite)"
     trend = row["trend_used"]
     source = (
         "search volume trend of its keywords"
         if row["trend_source"] == "search"
         else "8-week demand change after the season, from the Life-cycle stages page"
     )
+    if row["clearing"]:
+        action = (
+            f"{row['stage'].capitalize()} stage: **clear, no reorder** (R-S2), so it is ranked "
+            "after every SKU that is restocked, whatever its score."
+        )
+    else:
+        action = (
+            f"Action from the plan's order date ({_day(row['order_date'])}): 'restock now' when "
+            f"it is today or before the next review ({review_period_days} days), else 'order "
+            "on' that date; 'no order needed' when the plan orders nothing."
+        )
     return (
-        "**Score = urgency x growth x keyword**, highest first (R-G1, R-G3).\n\n"
-        f"- Days of cover = (on hand + inbound) / daily demand = ({row['on_hand']:,.0f} + "
-        f"{row['inbound']:,.0f}) / {row['daily_demand']:,.2f} = {cover_text} days.\n"
-        f"- Urgency = min(L / max(cover, 1), {MAX_URGENCY:g}) with L = total lead time "
-        f"(production + transit + receiving) = {row['lead_time_days']:,.0f} days -> "
-        f"{row['urgency']:,.2f}.\n"
+        "**Score = urgency x growth x keyword**, highest first (R-G1, R-G3). Every figure is "
+        "the SKU's restock plan (step 4) with your policy choices.\n\n"
+        f"- Days of cover = on hand / daily demand = {row['on_hand']:,.0f} / "
+        f"{row['daily_demand']:,.2f} = {cover_text} days.\n"
+        f"- Stockout (on hand, minus the forecast, plus {row['inbound']:,.0f} units inbound and "
+        f"on order on their arrival dates): {out_text}.\n"
+        f"- Urgency = min(L / max(days to stockout, 1), {MAX_URGENCY:g}) with L = total lead "
+        f"time by {row['shipping_mode']} (production + transit + receiving) = "
+        f"{row['lead_time_days']:,.0f} days -> {row['urgency']:,.2f}.\n"
         f"- Growth = 1 + clip(trend, {MIN_TREND:+.0%}, {MAX_TREND:+.0%}); trend = "
         f"{_pct(trend)} ({source}) "
         f"-> {row['growth']:,.2f}.\n"
@@ -317,8 +345,7 @@ def _explain_priority(row: pd.Series) -> str:
         f"{row['keyword_factor']:g}.\n"
         f"- Score = {row['urgency']:,.2f} x {row['growth']:,.2f} x {row['keyword_factor']:g} = "
         f"**{row['score']:,.2f}** (priority {int(row['priority'])}).\n\n"
-        f"Action: 'restock now' when cover - L is at most the review period, else 'order "
-        f"within N days' with N = cover - L - review period."
+        f"{action}"
     )
 
 
@@ -354,7 +381,9 @@ def step_skus(ctx: Context) -> pd.DataFrame | None:
     st.markdown(
         "Every SKU in the **growth** stage (from the Life-cycle stages page, your overrides "
         "included) is listed; add any other SKU you want to plan. Rank: low cover against the "
-        "lead time first, raised by rising demand and by high-potential keywords."
+        "lead time first, raised by rising demand and by high-potential keywords; decline and "
+        "exit SKUs last (cleared, not restocked). Cover, stockout and order date are the plan's "
+        "(step 4) with your policy choices (step 3)."
     )
     chosen = wiz.field(
         st.multiselect,
@@ -384,6 +413,8 @@ def step_skus(ctx: Context) -> pd.DataFrame | None:
                 "sku",
                 "reason",
                 "days_of_cover",
+                "stockout_date",
+                "order_date",
                 "lead_time_days",
                 "trend_used",
                 "daily_demand",
@@ -402,10 +433,18 @@ def step_skus(ctx: Context) -> pd.DataFrame | None:
             "sku": "SKU",
             "stage": "Stage",
             "days_of_cover": st.column_config.NumberColumn(
-                "Days of cover", format="%.1f", help="(on hand + inbound) / units per day"
+                "Days of cover", format="%.1f", help="on hand / units per day (as in the plan)"
             ),
+            "stockout_date": st.column_config.DateColumn(
+                "Stockout",
+                help="the plan's projected stockout: on hand, minus the forecast, plus inbound "
+                "shipments and open orders on their arrival dates",
+            ),
+            "order_date": st.column_config.DateColumn("Order date", help="the plan's order date"),
             "lead_time_days": st.column_config.NumberColumn(
-                "Lead time (days)", format="%.0f", help="production + transit + receiving"
+                "Lead time (days)",
+                format="%.0f",
+                help="production + transit (the plan's shipping mode) + receiving",
             ),
             "trend_used": st.column_config.NumberColumn("Demand trend", format="%+.0f%%"),
             "daily_demand": st.column_config.NumberColumn("Units/day", format="%.1f"),
@@ -426,7 +465,10 @@ def step_skus(ctx: Context) -> pd.DataFrame | None:
     wiz.set("explain_sku", focus)
     row = pr.set_index("sku").loc[focus].copy()
     row["sku"] = focus
-    explain(f"priority of {focus}", _explain_priority(row))
+    explain(
+        f"priority of {focus}",
+        _explain_priority(row, ctx.policy_choice()["review_period_days"]),
+    )
 
     table, _ = keyword_frames(ctx)
     explain(f"keyword opportunity of {focus}", _explain_keywords(ctx, table, focus))
@@ -542,7 +584,6 @@ def step_forecast(ctx: Context) -> None:
 def service_level_curve(ctx: Context, supply: restock.SkuSupply) -> pd.DataFrame:
     """Safety stock and the cash it ties up at each of ``SERVICE_LEVELS`` (other choices as
     the seller set them): ``service_level, safety_stock_units, safety_stock_cash``."""
-    unit_cost = supply.unit_cost or 0.0
     rows = []
     for level in SERVICE_LEVELS:
         plan = ctx.plan(supply, service_level=level)
@@ -551,17 +592,15 @@ def service_level_curve(ctx: Context, supply: restock.SkuSupply) -> pd.DataFrame
             {
                 "service_level": level,
                 "safety_stock_units": units,
-                "safety_stock_cash": units * unit_cost,
+                "safety_stock_cash": kpi.cash_tied_up(units, 0, supply.unit_cost),
             }
         )
     return pd.DataFrame(rows)
 
 
 def _cash_tied(row: dict[str, Any]) -> float:
-    """Average cash tied up = (safety stock + order / 2) x unit cost: the cycle stock averages
-    half an order (Silver, Pyke & Thomas ch. 4)."""
-    cost = row.get("unit_cost") or 0.0
-    return (float(row["safety_stock_units"]) + float(row["order_units"]) / 2.0) * float(cost)
+    """``kpi.cash_tied_up`` of a plan row: (safety stock + order / 2) x unit cost."""
+    return kpi.cash_tied_up(row["safety_stock_units"], row["order_units"], row.get("unit_cost"))
 
 
 def step_policy(ctx: Context) -> None:
@@ -684,7 +723,7 @@ def step_policy(ctx: Context) -> None:
         delta=_delta((1 - level) * 100, (1 - ctx.default_service_level) * 100, " points"),
         delta_color="inverse",
     )
-    cv = supply.sd_daily_demand / supply.daily_demand if supply.daily_demand > 0 else float("nan")
+    cv = kpi.demand_volatility(supply.sd_daily_demand, supply.daily_demand)
     if math.isfinite(cv) and cv > s.volatility_replan:
         st.info(
             f"Daily sales volatility of {sku} is {cv:.0%} (standard deviation / mean of daily "
@@ -763,7 +802,8 @@ def apply_overrides(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(plan with ``final_units`` and ``final_cash_needed``, deliveries) after the seller's
     quantity overrides. Cash = ``fees.cash_needed`` of the final units (the plan's own formula,
-    so an untouched row keeps the plan's cash); an overridden quantity is split again with
+    so an untouched row keeps the plan's cash). An untouched row keeps the plan's deliveries
+    (``SkuPlan.deliveries``); an overridden quantity is split again with
     ``policy.split_deliveries`` from the plan's first arrival."""
     out = rows.copy()
     out["final_units"] = [
@@ -782,8 +822,13 @@ def apply_overrides(
         if final <= 0:
             dl = dl.iloc[0:0]
         elif sku in overrides:
-            first = (plan.row["order_date"] or supply.as_of) + timedelta(
-                days=max(1, round(plan.row["lead_time_days"]))
+            first = (
+                min(plan.deliveries["arrival"])
+                if len(plan.deliveries)
+                # The plan ordered nothing: the day an order placed on the plan date would
+                # land, as ``restock.plan_sku`` dates its own first delivery.
+                else (plan.row["order_date"] or supply.as_of)
+                + timedelta(days=max(1, round(plan.row["lead_time_days"])))
             )
             dl = policy.split_deliveries(
                 final, shipments, plan.row["daily_demand"], first, supply.case_pack
