@@ -454,3 +454,46 @@ def test_residual_value_slow_seller_recommends_removal() -> None:
     assert keep["date"] is None  # no as_of given
     best = out.index[out["recommended"]].tolist()
     assert best == ["removal to another channel"]  # 2000 x (4 - 1.6) = 4,800 > 1,500
+
+
+def _brute_force_exit_day(n, q0, weekly, margin, storage, share=0.5, dt=0.01):
+    """Exit day by simulating the fading sales in small steps (independent of the closed form):
+    the first whole day on which the storage still to pay exceeds share x the gross profit."""
+    import numpy as np
+
+    k = math.log(1 / (1 - weekly)) / 7
+    grid = np.arange(0, 400, dt)
+    left = np.maximum(0.0, n - np.cumsum(q0 * np.exp(-k * grid)) * dt)
+    # storage still to pay from each grid point: the unit-days ahead of it
+    ahead = np.cumsum((left * dt)[::-1])[::-1] * storage / (365 / 12)
+    for day in range(0, 400):
+        i = int(round(day / dt))
+        if left[i] <= 0:
+            return None
+        if ahead[i] > share * left[i] * margin:
+            return day
+    return None
+
+
+@pytest.mark.parametrize("storage", [0.5, 1.0, 1.6, 2.0, 4.0])
+def test_fading_sales_exit_rule_matches_a_step_by_step_simulation(storage: float) -> None:
+    # 800 units selling 20/day, falling 15% a week (R-D1): 861 units would ever sell, so the
+    # stock sells out after 114 days. The closed form and a 0.01-day simulation must agree on
+    # whether storage of ``storage`` per unit-month is worth half the $3 margin still held.
+    as_of = date(2026, 11, 25)
+    exit_on = pricing.exit_date(as_of, 800, 20, 13.0, 10.0, storage, weekly_decline=0.15)
+    expected = _brute_force_exit_day(800, 20, 0.15, margin=3.0, storage=storage)
+    assert (None if exit_on is None else (exit_on - as_of).days) == expected
+
+
+def test_fading_sales_make_exit_dearer_and_unsellable_stock_exits_now() -> None:
+    as_of = date(2026, 11, 25)
+    steady = pricing.exit_timeline(as_of, 800, 20, 13.0, 10.0, 1.6)
+    fading = pricing.exit_timeline(as_of, 800, 20, 13.0, 10.0, 1.6, weekly_decline=0.15)
+    assert fading["future_storage"].iloc[0] > steady["future_storage"].iloc[0]
+    assert pricing.exit_date(as_of, 800, 20, 13.0, 10.0, 1.6) is None
+    assert pricing.exit_date(as_of, 800, 20, 13.0, 10.0, 1.6, weekly_decline=0.15) == as_of
+    # Stock beyond all it will ever sell (861 units) waits forever: exit today at any storage.
+    assert pricing.exit_date(as_of, 2000, 20, 13.0, 10.0, 0.01, weekly_decline=0.15) == as_of
+    with pytest.raises(InputError, match="weekly_decline"):
+        pricing.exit_timeline(as_of, 800, 20, 13.0, 10.0, 1.6, weekly_decline=1.0)

@@ -656,6 +656,7 @@ def exit_timeline(
     upkeep_per_month: float = 0.0,
     horizon_days: int = 730,
     step_days: int = 1,
+    weekly_decline: float = 0.0,
 ) -> pd.DataFrame:
     """Day-by-day exit arithmetic (R-E2) behind ``exit_date``: on each day t, what keeping the
     rest of the stock until it sells out still costs against the gross profit it still holds.
@@ -669,6 +670,14 @@ def exit_timeline(
     ``u x (L / q) / 30.42`` (u = upkeep per month). Storage already paid before t is sunk and
     does not count. Both are infinite when q = 0 and something is left (it never sells out).
 
+    A declining product (R-D1) sells at ``q(t) = q e^(-k t)`` with ``k = ln(1 / (1 - w)) / 7``
+    for a weekly decline w: it sells ``q / k`` units in all, so stock beyond that never sells
+    (future cost infinite); otherwise it sells out at ``T = -ln(1 - N k / q) / k`` and, with
+    ``A = N - q / k``, the unit-days still to hold from t are
+    ``A (T - t) + q / k^2 (e^(-k t) - e^(-k T))`` (the integral of ``L``) and the days still to
+    sell ``T - t``. Fading sales make the stock slower to clear, so the rule fires sooner than
+    at a steady rate, and always today for stock beyond ``q / k``.
+
     Columns: date, days, units_left, remaining_gross_profit, future_storage, future_upkeep,
     future_cost (storage + upkeep), cost_share (future cost / remaining gross profit; ``inf``
     when no gross profit is left, 0 once sold out).
@@ -681,12 +690,21 @@ def exit_timeline(
     upkeep = _number("upkeep_per_month", upkeep_per_month)
     horizon = int(_number("horizon_days", horizon_days, strict=True))
     step = int(_number("step_days", step_days, strict=True))
+    w = _number("weekly_decline", weekly_decline)
+    if w >= 1:
+        raise InputError(
+            f"weekly_decline is {w:g}", column="weekly_decline", expected="a share below 1"
+        )
     t = np.arange(0, horizon + 1, step, dtype=float)
-    left = np.maximum(0.0, n - q * t)
-    if q > 0:
+    k = math.log(1 / (1 - w)) / 7
+    if q > 0 and k > 0:
+        left, days_to_sell, unit_days = _declining_stock(n, q, k, t)
+    elif q > 0:
+        left = np.maximum(0.0, n - q * t)
         days_to_sell = left / q
         unit_days = left * days_to_sell / 2
     else:
+        left = np.full_like(t, n)
         # Nothing sells: the stock waits forever (and costs nothing only if nothing is left).
         days_to_sell = np.where(left > 0, math.inf, 0.0)
         unit_days = days_to_sell.copy()
@@ -714,6 +732,23 @@ def exit_timeline(
     )
 
 
+def _declining_stock(
+    n: float, q: float, k: float, t: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Units left, days still to sell them and unit-days still to hold them at each t, for N
+    units selling at q e^(-k t) (formulas in ``exit_timeline``)."""
+    sold = q / k * (1 - np.exp(-k * t))
+    left = np.maximum(0.0, n - sold)
+    if n * k >= q:  # more than will ever sell: the rest waits forever
+        never = np.where(left > 0, math.inf, 0.0)
+        return left, never, never.copy()
+    end = -math.log(1 - n * k / q) / k
+    rest = np.maximum(0.0, end - t)
+    a = n - q / k
+    held = np.where(t < end, a * rest + q / k**2 * (np.exp(-k * t) - math.exp(-k * end)), 0.0)
+    return left, rest, np.maximum(held, 0.0)
+
+
 def exit_date(
     as_of: date,
     units_on_hand: float,
@@ -724,6 +759,7 @@ def exit_date(
     upkeep_per_month: float = 0.0,
     exit_cost_share: float = 0.50,
     horizon_days: int = 730,
+    weekly_decline: float = 0.0,
 ) -> date | None:
     """First date on which the storage + upkeep still to pay until the stock sells out exceed
     ``exit_cost_share`` of the gross profit that stock still holds (R-E2: "storage + upkeep >
@@ -736,7 +772,12 @@ def exit_date(
 
     With a steady sales rate the future cost per unit left, ``s L / (2 q) + u / q`` over
     30.42, only falls as the stock sells, so the answer is today or never: the rule says
-    whether to exit now, and the timeline shows by how much. Examples (365 / 12-day months):
+    whether to exit now, and the timeline shows by how much. A ``weekly_decline`` (a fading
+    product, R-D1) keeps that shape (the time a unit still waits only shrinks as the stock
+    clears) but makes storage dearer: stock beyond all that will ever sell (``q / k``) waits
+    forever, so it is exit now. A later exit date needs costs that rise with time (Q4 storage
+    rates, the aged-inventory surcharge), which this constant monthly storage does not model.
+    Examples (365 / 12-day months):
     1,000 units at 10/day, price 20, cost 10, storage 0.5: 1,000^2 / 20 x 0.5 / 30.42 =
     821.92 < 0.5 x 10,000 -> None (keep selling); at 1/day, price 10, cost 9: 1,000^2 / 2 x
     0.5 / 30.42 = 8,219.18 > 0.5 x 1,000 -> exit today.
@@ -753,6 +794,7 @@ def exit_date(
         storage_per_unit_month,
         upkeep_per_month,
         horizon_days,
+        weekly_decline=weekly_decline,
     )
     stocked = timeline[timeline["units_left"] > 0]
     fired = stocked[
