@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from stockcycle import __version__
-from stockcycle.commands import data, forecast, launch, plan, stages
+from stockcycle.commands import data, forecast, launch, money, plan, stages
 from stockcycle.errors import InputError
 
-COMMAND_MODULES = [data, forecast, stages, plan, launch]
+COMMAND_MODULES = [data, forecast, stages, plan, launch, money]
 
 
 def build_parser() -> argparse.ArgumentParser:
