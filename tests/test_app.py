@@ -499,8 +499,8 @@ def test_settings_page_says_which_settings_are_used_and_where() -> None:
         c.value.startswith("Used today:") and "Life-cycle stages page" in c.value
         for c in decline_tab.caption
     )
-    exit_tab = next(t for t in at.tabs if t.label.startswith("Exit"))
-    assert any("Not used by any page yet" in c.value for c in exit_tab.caption)
+    automation_tab = next(t for t in at.tabs if t.label.startswith("Automation"))
+    assert any("Not used by any page yet" in c.value for c in automation_tab.caption)
     assert set(USED_BY) <= {i["name"] for i in Settings.field_info()}
 
 
