@@ -335,3 +335,8 @@ def test_explain_quotes_the_figures_that_sized_the_order() -> None:
     text = plan.explain()
     for figure in (r["reorder_point_units"], r["order_up_to_units"], plan.position_at_order):
         assert f"{figure:,.0f}" in text
+
+
+def test_ship_by_date_is_the_order_date_plus_production() -> None:
+    plan = plan_sku(supply(production=30, sea=40), review_period_days=0, shipping_mode="sea")
+    assert plan.row["ship_by_date"] == plan.row["order_date"] + timedelta(days=30)

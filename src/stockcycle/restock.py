@@ -71,6 +71,7 @@ PLAN_COLUMNS = [
     "order_up_to_units",
     "order_units",
     "order_date",
+    "ship_by_date",
     "order_by_date",
     "stockout_date",
     "days_of_cover",
@@ -724,6 +725,10 @@ def plan_sku(
         "order_up_to_units": trigger.order_up_to,
         "order_units": int(order_units),
         "order_date": order_date,
+        # The supplier must hand the goods over when production is done.
+        "ship_by_date": (
+            order_date + timedelta(days=math.ceil(supply.lead_time_days)) if order_date else None
+        ),
         "order_by_date": order_by,
         "stockout_date": stockout,
         "days_of_cover": cover,
