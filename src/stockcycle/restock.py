@@ -139,6 +139,7 @@ class SkuPlan:
     position_at_order: float = float("nan")  # stock + open orders on the order (review) date
     review_period_days: float = 0.0
     cycle_days: int = 0
+    first_arrival: date | None = None  # when an order placed on the order date lands
 
     def explain(self) -> str:
         r = self.row
@@ -692,10 +693,9 @@ def plan_sku(
         else float("nan")
     )
     ordered_on = order_date or supply.as_of
+    first_arrival = ordered_on + timedelta(days=lead_days)
     deliveries = (
-        policy.split_deliveries(
-            order_units, shipments, d, ordered_on + timedelta(days=lead_days), supply.case_pack
-        )
+        policy.split_deliveries(order_units, shipments, d, first_arrival, supply.case_pack)
         if order_units > 0
         else pd.DataFrame(columns=["delivery", "arrival", "units", "covers_days"])
     )
@@ -748,6 +748,7 @@ def plan_sku(
         position_at_order=trigger.position,
         review_period_days=review_period_days,
         cycle_days=cycle_days,
+        first_arrival=first_arrival,
     )
 
 

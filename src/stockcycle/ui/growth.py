@@ -804,7 +804,7 @@ def apply_overrides(
     quantity overrides. Cash = ``fees.cash_needed`` of the final units (the plan's own formula,
     so an untouched row keeps the plan's cash). An untouched row keeps the plan's deliveries
     (``SkuPlan.deliveries``); an overridden quantity is split again with
-    ``policy.split_deliveries`` from the plan's first arrival."""
+    ``policy.split_deliveries`` from the plan's first arrival (``SkuPlan.first_arrival``)."""
     out = rows.copy()
     out["final_units"] = [
         int(overrides.get(s, u)) for s, u in zip(out["sku"], out["order_units"], strict=True)
@@ -822,16 +822,8 @@ def apply_overrides(
         if final <= 0:
             dl = dl.iloc[0:0]
         elif sku in overrides:
-            first = (
-                min(plan.deliveries["arrival"])
-                if len(plan.deliveries)
-                # The plan ordered nothing: the day an order placed on the plan date would
-                # land, as ``restock.plan_sku`` dates its own first delivery.
-                else (plan.row["order_date"] or supply.as_of)
-                + timedelta(days=max(1, round(plan.row["lead_time_days"])))
-            )
             dl = policy.split_deliveries(
-                final, shipments, plan.row["daily_demand"], first, supply.case_pack
+                final, shipments, plan.row["daily_demand"], plan.first_arrival, supply.case_pack
             )
         frames.append(dl.assign(sku=sku))
     out["final_cash_needed"] = cash
