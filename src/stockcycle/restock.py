@@ -89,17 +89,14 @@ class SkuSupply:
     sku: str
     stage: str | None
     as_of: date
-    on_hand: float
-    inbound: float
-    arrivals: pd.DataFrame  # date, units, source
+    on_hand: float  # pooled over locations (``policy.pooled_position``)
+    arrivals: pd.DataFrame  # date, units, source: open POs and reported inbound
     daily_forecast: pd.Series  # units/day indexed by date from as_of + 1
-    daily_demand: float
-    sd_daily_demand: float
-    # {protection days (lead time + review period) of each mode: {0.5/0.9/0.95/0.99: units}}
-    lead_time_quantiles: dict[int, dict[float, float]]
-    lead_time_days: float
-    transit_days: dict[str, float]
-    freight_cost: dict[str, float]
+    daily_demand: float  # mean forecast over the total lead time by sea
+    sd_daily_demand: float  # of in-stock daily demand over the last 8 weeks
+    lead_time_days: float  # production at the supplier
+    transit_days: dict[str, float]  # {"sea": days, "air": days}
+    freight_cost: dict[str, float]  # {"sea": $/unit, "air": $/unit}
     unit_cost: float | None
     price: float | None
     case_pack: float | None
@@ -109,7 +106,6 @@ class SkuSupply:
     has_errors: bool = False
     stock_known: bool = True  # False: no inventory snapshot of this SKU at all
     stock_note: str = ""  # stale snapshots, blank counts (``_stock_notes``)
-    product: dict[str, Any] = field(default_factory=dict)
     forecast_model: str = ""
     forecast_result: Any = field(default=None, repr=False)  # the batch's SkuForecast
 
@@ -383,8 +379,6 @@ class _Context:
 
 
 def _supply_of(sku: str, result: Any, ctx: _Context, as_of: date | None) -> SkuSupply:
-    from stockcycle.forecast.core import lead_time_quantiles_many
-
     settings = ctx.settings
     day = as_of or (result.start - pd.Timedelta(days=1)).date()
     prod = ctx.product_rows.get(sku, {"sku": sku})
@@ -402,10 +396,6 @@ def _supply_of(sku: str, result: Any, ctx: _Context, as_of: date | None) -> SkuS
         _product_figure(prod, "lead_time_days"),
         (settings.lead_time_min_days + settings.lead_time_max_days) / 2,
     )
-    protection = {
-        mode: max(1, math.ceil(production_days + days + receiving + settings.review_period_days))
-        for mode, days in transit.items()
-    }
     known = sku in ctx.pooled.index if len(ctx.pooled) else False
     forecast = _extended_forecast(result, day)
     sea_lead = math.ceil(production_days + transit["sea"] + receiving)
@@ -415,14 +405,10 @@ def _supply_of(sku: str, result: Any, ctx: _Context, as_of: date | None) -> SkuS
         stage=ctx.stage_of.get(sku, result.stage),
         as_of=day,
         on_hand=float(ctx.pooled.loc[sku, "on_hand"]) if known else 0.0,
-        inbound=float(ctx.pooled.loc[sku, "inbound"]) if known else 0.0,
         arrivals=_arrivals(sku, ctx.stock, open_orders, day, receiving, sea_lead),
         daily_forecast=forecast,
         daily_demand=float(forecast.iloc[: max(1, sea_lead)].mean()),
         sd_daily_demand=_recent_sd(ctx.panel, sku),
-        lead_time_quantiles=lead_time_quantiles_many(
-            result, tuple(sorted(set(protection.values())))
-        ),
         lead_time_days=production_days,
         transit_days=transit,
         freight_cost=freight,
@@ -435,7 +421,6 @@ def _supply_of(sku: str, result: Any, ctx: _Context, as_of: date | None) -> SkuS
         has_errors=result.errors is not None and result.errors.size > 0,
         stock_known=known,
         stock_note=_stock_notes(ctx.stock, sku, day) if known else "",
-        product=prod,
         forecast_model=result.model,
         forecast_result=result,
     )
