@@ -137,3 +137,35 @@ def test_bad_input_exits_2_with_a_message(
     code, out, err = run(capsys, verb, "-w", str(forecast_workspace.path), *rest)
     assert code == 2
     assert message in err and "Traceback" not in err
+
+
+def test_clearance_exit_date_and_reason_on_the_sample(
+    forecast_workspace: Workspace, capsys
+) -> None:
+    # NW-DISH-RACK (decline stage): the printed exit date and its reason are those of the JSON,
+    # and they agree with the R-E2 figures the JSON carries.
+    ws = str(forecast_workspace.path)
+    code, out, _ = run(capsys, "clearance", "-w", ws, "--sku", "NW-DISH-RACK", "--json")
+    assert code == 0
+    data = json.loads(out)
+    check = data["exit_check"]
+    assert data["exit_reason"] == check["reason"] and data["exit_reason"]
+    assert all(step["date"] > data["as_of"] for step in data["exit_cost_steps"])
+    if data["exit_date"] is None:
+        assert data["exit_reason"].startswith("keep selling")
+    else:
+        on = check["on_exit_date"]
+        assert on["date"] == data["exit_date"]
+        assert (
+            on["future_storage_and_upkeep"]
+            > check["exit_cost_share"] * on["remaining_gross_profit"]
+        )
+        if data["exit_date"] == data["as_of"]:
+            assert data["exit_reason"].startswith("already today")
+            assert check["cost_share"] > check["exit_cost_share"]
+    code, text, _ = run(capsys, "clearance", "-w", ws, "--sku", "NW-DISH-RACK")
+    assert code == 0
+    when = data["exit_date"] or "none before sell-out"
+    assert f"exit date (R-E2): {when}\n" in text
+    assert f"  why: {data['exit_reason']}\n" in text
+    assert "stock by age (oldest first, FIFO)" in text

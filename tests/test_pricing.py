@@ -497,3 +497,180 @@ def test_fading_sales_make_exit_dearer_and_unsellable_stock_exits_now() -> None:
     assert pricing.exit_date(as_of, 2000, 20, 13.0, 10.0, 0.01, weekly_decline=0.15) == as_of
     with pytest.raises(InputError, match="weekly_decline"):
         pricing.exit_timeline(as_of, 800, 20, 13.0, 10.0, 1.6, weekly_decline=1.0)
+
+
+# ------------------------------------------------- exit with costs that rise over time (R-E2)
+
+
+def _brute_force_storage(
+    n: float,
+    sold_by: callable,
+    schedule: list[list[float]],
+    cohorts: list[float],
+    days: int,
+    substeps: int = 20,
+) -> list[float]:
+    """Storage still to pay from each day 0..days, by simulation: each day is cut into
+    ``substeps`` slices; in each slice the units sold so far (``sold_by(time)``) are taken
+    from the oldest cohort first, one cohort after the other, and every unit still held pays
+    its cohort's cost of that day for the slice (midpoint of the slice)."""
+    daily = []
+    for d in range(days):
+        row = schedule[min(d, len(schedule) - 1)]
+        cost = 0.0
+        for i in range(substeps):
+            gone = min(n, sold_by(d + (i + 0.5) / substeps))
+            for size, price in zip(cohorts, row, strict=True):
+                taken = min(size, gone)
+                gone -= taken
+                cost += (size - taken) * price / substeps
+        daily.append(cost)
+    return [sum(daily[t:]) for t in range(days + 1)]
+
+
+def _brute_force_exit(
+    as_of: date, n: float, q: float, margin: float, future: list[float], share: float = 0.5
+) -> date | None:
+    for t, f in enumerate(future):
+        left = max(0.0, n - q * t)
+        if left > 0 and f > share * left * margin:
+            return as_of + timedelta(days=t)
+    return None
+
+
+def test_exit_fires_on_the_day_the_q4_storage_rate_starts() -> None:
+    # 600 units at 10/day from Sep 1 (sold out on day 60), margin 1.48 per unit. Storage per
+    # unit-day 0.01 in September, 0.05 from Oct 1 (day 30; the last value repeats).
+    # Day 30 (Oct 1): 300 left hold 300^2 / 20 = 4,500 unit-days, all in Q4: 0.05 x 4,500 =
+    # 225.00 > 0.5 x 300 x 1.48 = 222.00 -> exit.
+    # Day 29 (Sep 30): 310 left; Sep 30 holds (310^2 - 300^2) / 20 = 305 unit-days at 0.01 =
+    # 3.05, the rest 225.00: 228.05 <= 0.5 x 310 x 1.48 = 229.40 -> not yet.
+    as_of = date(2027, 9, 1)
+    schedule = [0.01] * 30 + [0.05]
+    kwargs = {"holding_cost_per_unit_day": schedule}
+    line = pricing.exit_timeline(as_of, 600, 10, 10, 8.52, 0.0, **kwargs).set_index("days")
+    assert line.loc[30, "future_storage"] == pytest.approx(225.00)
+    assert line.loc[29, "future_storage"] == pytest.approx(228.05)
+    assert line.loc[0, "future_storage"] == pytest.approx(0.01 * (600**2 - 300**2) / 20 + 225)
+    assert line.loc[30, "date"] == date(2027, 10, 1)
+    exit_on = pricing.exit_date(as_of, 600, 10, 10, 8.52, 0.0, **kwargs)
+    assert exit_on == date(2027, 10, 1)
+    # The same answer by simulation, and every day's storage still to pay agrees.
+    future = _brute_force_storage(600, lambda s: 10 * s, [[c] for c in schedule], [600], 60)
+    assert _brute_force_exit(as_of, 600, 10, 1.48, future) == exit_on
+    assert line.loc[:60, "future_storage"].to_numpy() == pytest.approx(future)
+    # At the September rate all year the share only falls: 0.01 x 600 / 20 / 1.48 = 20% today.
+    assert (
+        pricing.exit_date(as_of, 600, 10, 10, 8.52, 0.0, holding_cost_per_unit_day=[0.01]) is None
+    )
+
+
+def test_exit_fires_on_the_day_a_surcharge_tier_starts_fifo() -> None:
+    # Two age cohorts, oldest first: 50 units aged 300 days (already in a 0.10/day tier) and
+    # 250 units aged 170 days, which reach the 181-day tier on day 11 (0.01 -> 0.05 per day).
+    # 10/day, FIFO: the old units are gone on day 5. Margin 0.94 per unit.
+    # Day 11: 190 young units left, all at 0.05: 190^2 / 20 x 0.05 = 90.25 > 0.5 x 190 x 0.94
+    # = 89.30 -> exit. Day 10: 200 left, (200^2 - 190^2) / 20 x 0.01 = 1.95 more: 92.20 <=
+    # 0.5 x 200 x 0.94 = 94.00.
+    as_of = date(2027, 3, 1)
+    ages = [300, 170]
+
+    def cost(age: int) -> float:
+        return 0.10 if age >= 271 else (0.05 if age >= 181 else 0.01)
+
+    schedule = [[cost(a + d) for a in ages] for d in range(40)]
+    kwargs = {"holding_cost_per_unit_day": np.array(schedule), "cohort_units": [50, 250]}
+    line = pricing.exit_timeline(as_of, 300, 10, 10, 9.06, 0.0, **kwargs).set_index("days")
+    assert line.loc[11, "future_storage"] == pytest.approx(90.25)
+    assert line.loc[10, "future_storage"] == pytest.approx(92.20)
+    # Today: the old 50 hold 50^2 / 20 = 125 unit-days at 0.10 = 12.50; the young 250 are all
+    # held 5 days (1,250 unit-days) and then fall to 190 by day 11 ((250^2 - 190^2) / 20 =
+    # 1,320 unit-days), at 0.01: 25.70; then 90.25 -> 128.45.
+    assert line.loc[0, "future_storage"] == pytest.approx(128.45)
+    exit_on = pricing.exit_date(as_of, 300, 10, 10, 9.06, 0.0, **kwargs)
+    assert exit_on == as_of + timedelta(days=11)
+    future = _brute_force_storage(300, lambda s: 10 * s, schedule, [50, 250], 30)
+    assert _brute_force_exit(as_of, 300, 10, 0.94, future) == exit_on
+    assert line.loc[:30, "future_storage"].to_numpy() == pytest.approx(future)
+    # FIFO matters: had the young units been sold first, the 300-day units would pay their
+    # 0.10 tier for longer and the rule would fire today.
+    swapped = {"holding_cost_per_unit_day": np.array(schedule)[:, ::-1], "cohort_units": [250, 50]}
+    assert pricing.exit_date(as_of, 300, 10, 10, 9.06, 0.0, **swapped) == as_of
+
+
+def test_a_constant_schedule_gives_the_closed_forms() -> None:
+    as_of = date(2026, 11, 25)
+    constant = {"holding_cost_per_unit_day": [0.5 / MONTH]}
+    old = pricing.exit_timeline(as_of, 1000, 10, 20, 10, 0.5)
+    new = pricing.exit_timeline(as_of, 1000, 10, 20, 10, 0.0, **constant)
+    assert new["future_storage"].to_numpy() == pytest.approx(old["future_storage"].to_numpy())
+    assert pricing.exit_date(as_of, 1000, 10, 20, 10, 0.0, **constant) is None
+    assert pricing.exit_date(as_of, 1000, 1, 10, 9, 0.0, **constant) == as_of
+    # Fading sales (15% a week): the schedule spreads each day's sales evenly over the day,
+    # within 5 cents of the exponential closed form (1,163.70 today); the exit answers agree.
+    fading = pricing.exit_timeline(as_of, 800, 20, 13.0, 10.0, 1.6, weekly_decline=0.15)
+    numeric = pricing.exit_timeline(
+        as_of,
+        800,
+        20,
+        13.0,
+        10.0,
+        0.0,
+        weekly_decline=0.15,
+        holding_cost_per_unit_day=[1.6 / MONTH],
+    )
+    assert numeric["future_storage"].to_numpy() == pytest.approx(
+        fading["future_storage"].to_numpy(), rel=1e-4, abs=0.05
+    )
+    for units, storage in ((800, 1.6), (800, 0.2), (2000, 0.01)):
+        assert pricing.exit_date(
+            as_of, units, 20, 13.0, 10.0, storage, weekly_decline=0.15
+        ) == pricing.exit_date(
+            as_of,
+            units,
+            20,
+            13.0,
+            10.0,
+            0.0,
+            weekly_decline=0.15,
+            holding_cost_per_unit_day=[storage / MONTH],
+        )
+
+
+def test_fading_sales_with_a_schedule_match_a_simulation() -> None:
+    # 500 units selling 20 e^(-k t) a day (10% fewer a week) from Sep 1, storage 0.02 per
+    # unit-day, 0.06 from Oct 1: the simulation follows the exponential path within each day.
+    as_of = date(2027, 9, 1)
+    k = math.log(1 / 0.9) / 7
+    schedule = [0.02] * 30 + [0.06]
+    line = pricing.exit_timeline(
+        as_of, 500, 20, 10, 8, 0.0, weekly_decline=0.10, holding_cost_per_unit_day=schedule
+    )
+    end = math.ceil(-math.log(1 - 500 * k / 20) / k)
+    future = _brute_force_storage(
+        500, lambda s: 20 / k * (1 - math.exp(-k * s)), [[c] for c in schedule], [500], end, 50
+    )
+    # Within 0.1%, or a cent on the last days where little is left.
+    assert line["future_storage"].to_numpy()[: end + 1] == pytest.approx(future, rel=1e-3, abs=0.01)
+
+
+def test_schedule_input_errors() -> None:
+    as_of = date(2026, 1, 1)
+    with pytest.raises(InputError, match="cohort_units sum to 90"):
+        pricing.exit_date(
+            as_of,
+            100,
+            1,
+            20,
+            12,
+            0.0,
+            holding_cost_per_unit_day=[[0.1, 0.2]],
+            cohort_units=[40, 50],
+        )
+    with pytest.raises(InputError, match="needs cohort_units"):
+        pricing.exit_date(as_of, 100, 1, 20, 12, 0.0, holding_cost_per_unit_day=[[0.1, 0.2]])
+    with pytest.raises(InputError, match="negative or missing"):
+        pricing.exit_date(as_of, 100, 1, 20, 12, 0.0, holding_cost_per_unit_day=[0.1, -1])
+    # Nothing sells: the scheduled storage runs forever -> exit now; a free schedule does not.
+    assert pricing.exit_date(as_of, 100, 0, 20, 12, 0.0, holding_cost_per_unit_day=[0.1]) == as_of
+    assert pricing.exit_date(as_of, 100, 0, 20, 12, 0.0, holding_cost_per_unit_day=[0.0]) is None

@@ -16,6 +16,11 @@ formulas of ``stockcycle.pricing`` and ``stockcycle.fees`` on them. Where each i
 - storage per unit-month: ``fees.monthly_storage_fee`` for the month of the latest sales date;
 - aged surcharge per unit-month: ``fees.aged_surcharge`` at the lower bound of each age bucket
   of the SKU's latest ``aging`` snapshot, averaged over all its units (0 without a report);
+- exit date (R-E2): a per-day holding-cost schedule ``holding_cost_schedule`` (storage of
+  each future day's calendar month, so the Q4 rate from October 1, plus the aged surcharge
+  tier each age cohort reaches that day) over the age cohorts of ``age_cohorts`` (latest
+  ``aging`` snapshot, R-K2, oldest first: FIFO sells them first), passed to
+  ``pricing.exit_date``; ``exit_reason`` names the cost step behind the date;
 - removal, disposal, liquidation: ``fees.removal_fee`` / ``fees.liquidation_recovery`` with a
   shipping weight of ``DEFAULT_WEIGHT_LB`` (the products table has no weight column);
 - life-cycle stage and weekly demand decline: ``lifecycle.stage_table`` (stage, and
@@ -28,11 +33,13 @@ formulas of ``stockcycle.pricing`` and ``stockcycle.fees`` on them. Where each i
 
 from __future__ import annotations
 
+import calendar
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from stockcycle import fees, policy, pricing
@@ -77,6 +84,9 @@ class ClearanceAnalysis:
     stage: str | None = None
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    exit_reason: str = ""  # why the R-E2 rule fires (or not): the cost step behind the date
+    cost_steps: list[CostStep] = field(default_factory=list)  # storage / surcharge changes ahead
+    cohorts: AgeCohorts | None = None  # age cohorts of the stock (FIFO), oldest first
 
     @property
     def best_scenario(self) -> str:
@@ -188,6 +198,233 @@ def weekly_decline(change_8w: float | None) -> float:
     return min(MAX_WEEKLY_DECLINE, 1 - max(0.0, 1 + c) ** (1 / 8))
 
 
+#: Longest per-day holding-cost schedule built for the exit date (10 years); past its end its
+#: last day repeats (``pricing.exit_timeline``), so stock that takes longer to sell is costed at
+#: that day's storage rate and the oldest surcharge tier reached.
+MAX_SCHEDULE_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class AgeCohorts:
+    """Stock split by age, OLDEST FIRST (FIFO sells them in this order): the input of the
+    per-day holding-cost schedule of the exit date (R-E2, R-K2)."""
+
+    labels: list[str]  # aging bucket of each cohort ("unknown" without an aging report)
+    units: list[float]  # units on hand in each cohort (sum = units on hand)
+    ages: list[int]  # age in days on the as-of date
+    source: str
+
+
+def age_cohorts(aging_rows: pd.DataFrame, units_on_hand: float, as_of: date) -> AgeCohorts:
+    """Age cohorts of a SKU's stock from its latest ``aging`` snapshot (R-K2), oldest first.
+
+    One cohort per bucket with units; its age on ``as_of`` is the bucket's first day (0, 91,
+    181, 271, 366: the youngest its units can be, so no surcharge tier is assumed before it
+    certainly applies) plus the days from the snapshot to ``as_of``. The bucket units are
+    scaled by ``units_on_hand / aging units`` so the cohorts hold the stock the exit date
+    clears (the aging report may be older or count fewer locations). Without a report: one
+    cohort of age 0 (treated as new stock: no surcharge until it is 181 days old).
+    """
+    from stockcycle.kpi import BUCKET_RANGES
+
+    if len(aging_rows):
+        snap = aging_rows["snapshot_date"].max()
+        latest = aging_rows[aging_rows["snapshot_date"] == snap]
+        shift = max(0, (as_of - snap.date()).days)
+        found = [
+            (str(b), float(u))
+            for b, u in zip(latest["bucket"], latest["units"].fillna(0), strict=True)
+            if b in BUCKET_RANGES and u > 0
+        ]
+        total = sum(u for _b, u in found)
+        if total > 0:
+            found.sort(key=lambda bu: -BUCKET_RANGES[bu[0]][0])
+            scale = units_on_hand / total
+            return AgeCohorts(
+                labels=[b for b, _u in found],
+                units=[u * scale for _b, u in found],
+                ages=[int(BUCKET_RANGES[b][0]) + shift for b, _u in found],
+                source=(
+                    f"aging snapshot {snap.date()}: each bucket at its first day + {shift} days, "
+                    f"units scaled by {scale:.3g} to the stock on hand; FIFO sells the oldest first"
+                ),
+            )
+    return AgeCohorts(
+        ["unknown"], [units_on_hand], [0], "no aging report: all units taken as new (age 0)"
+    )
+
+
+@dataclass(frozen=True)
+class CostStep:
+    """A day on which the holding cost of some units changes (storage month or surcharge tier)."""
+
+    date: date
+    days: int  # days after the as-of date
+    kind: str  # "storage" or "surcharge"
+    cohort: str | None  # aging bucket of the units a surcharge step applies to
+    before: float  # per unit-month
+    after: float
+    text: str
+
+
+def holding_cost_schedule(
+    cubic_feet: float,
+    size_tier: str | None,
+    as_of: date,
+    cohorts: AgeCohorts,
+    days: int,
+) -> tuple[np.ndarray, list[CostStep]]:
+    """Per-day holding cost of one unit of each age cohort (R-E2, R-D3, R-K2) and its steps.
+
+    ``c[d, j] = (fees.monthly_storage_fee(cf, size tier, month of day d) +
+    fees.aged_surcharge(cf, age_j + d)) / days in that month`` for the day ``as_of + d``, d =
+    0 .. ``days`` - 1: money per unit per day, the monthly fees spread over the days of their
+    calendar month as in ``fees.holding_fees``. The steps list each day on which the monthly
+    storage rate (Q4: October-December) or a cohort's surcharge tier changes, with the monthly
+    amount before and after, per unit.
+    """
+    table = fees.load_fee_table()
+    n_days = max(1, int(days))
+    ages = np.array(cohorts.ages, dtype=int)
+    surcharge: dict[int, float] = {}
+
+    def aged(age: int) -> float:
+        if age not in surcharge:
+            surcharge[age] = fees.aged_surcharge(cubic_feet, age, table=table)
+        return surcharge[age]
+
+    rates = {m: fees.monthly_storage_fee(cubic_feet, size_tier, m, table) for m in range(1, 13)}
+    out = np.empty((n_days, len(ages)))
+    steps: list[CostStep] = []
+    prev_storage: float | None = None
+    prev_aged: list[float] | None = None
+    for d in range(n_days):
+        day = as_of + timedelta(days=d)
+        month_days = calendar.monthrange(day.year, day.month)[1]
+        storage = rates[day.month]
+        now_aged = [aged(int(a) + d) for a in ages]
+        out[d] = (storage + np.array(now_aged)) / month_days
+        if prev_storage is not None and storage != prev_storage:
+            name = "Q4 storage rate" if day.month == 10 else "off-peak storage rate"
+            steps.append(
+                CostStep(
+                    day,
+                    d,
+                    "storage",
+                    None,
+                    prev_storage,
+                    storage,
+                    f"from {day} the {name} ({storage:,.2f} per unit-month, was "
+                    f"{prev_storage:,.2f})",
+                )
+            )
+        if prev_aged is not None:
+            for j, (was, now) in enumerate(zip(prev_aged, now_aged, strict=True)):
+                if now == was:
+                    continue
+                band = table.band("aged_surcharge", "per_cubic_foot_month", "standard", ages[j] + d)
+                tier = (
+                    ""
+                    if band is None
+                    else (f"{band.low:g}+" if band.high is None else f"{band.low:g}-{band.high:g}")
+                )
+                steps.append(
+                    CostStep(
+                        day,
+                        d,
+                        "surcharge",
+                        cohorts.labels[j],
+                        was,
+                        now,
+                        f"the {tier}-day aged-inventory surcharge tier from {day} for the units "
+                        f"of the {cohorts.labels[j]}-day bucket (surcharge {now:,.2f} per "
+                        f"unit-month, was {was:,.2f})",
+                    )
+                )
+        prev_storage, prev_aged = storage, now_aged
+    return out, steps
+
+
+def _rates_today(cubic: float | None, size_tier: str | None, as_of: date, c: AgeCohorts) -> str:
+    """Storage rate and surcharges in force on ``as_of``, per unit-month, for a reason text."""
+    if cubic is None:
+        return "no storage fee (cubic_feet blank)"
+    storage = fees.monthly_storage_fee(cubic, size_tier, as_of.month)
+    name = "the Q4 storage rate" if as_of.month >= 10 else "the off-peak storage rate"
+    aged = [
+        f"{fees.aged_surcharge(cubic, a):,.2f} surcharge on the {b}-day units"
+        for b, a in zip(c.labels, c.ages, strict=True)
+        if fees.aged_surcharge(cubic, a) > 0
+    ]
+    return f"{name} {storage:,.2f}" + "".join(f" + {x}" for x in aged) + " per unit-month"
+
+
+def exit_reason(
+    exit_on: date | None,
+    timeline: pd.DataFrame,
+    steps: list[CostStep],
+    cohorts: AgeCohorts,
+    units_per_day: float,
+    exit_cost_share: float,
+    today_rates: str = "today's rates",
+) -> tuple[str, CostStep | None]:
+    """Why the R-E2 rule fires on ``exit_on`` (or does not fire), and the cost step behind it.
+
+    The step is the first cost RISE on or after the exit date that still applies to some units
+    (FIFO at ``units_per_day``: a cohort is gone once the units sold pass the cohorts older
+    than it and itself): the stock left then would pay more than ``exit_cost_share`` of its
+    gross profit in storage once that dearer rate or tier applies, so the rule fires before
+    it. Without such a step, the last rise before the exit date; without any, the costs
+    alone. When the rule holds today no step is needed: the reason names ``today_rates``
+    (e.g. "the Q4 storage rate 0.29 per unit-month") and the next rise, if any.
+    """
+    rows = timeline.set_index("date")
+    bounds = np.cumsum(cohorts.units)
+
+    def applies(step: CostStep) -> bool:
+        sold = units_per_day * step.days
+        if step.kind == "storage":
+            return sold < bounds[-1]
+        j = cohorts.labels.index(step.cohort) if step.cohort in cohorts.labels else 0
+        return sold < bounds[j]
+
+    rises = [s for s in steps if s.after > s.before and applies(s)]
+    stocked = timeline[timeline["units_left"] > 0]
+    if exit_on is None:
+        if stocked.empty:
+            return "no stock left to hold", None
+        top = stocked.loc[stocked["cost_share"].idxmax()]
+        return (
+            f"keep selling: the storage still to pay until sell-out stays at or below "
+            f"{exit_cost_share:.0%} of the remaining gross profit (highest "
+            f"{top['cost_share']:.0%} on {top['date']})",
+            None,
+        )
+    row = rows.loc[exit_on]
+    gross = row["remaining_gross_profit"]
+    figures = (
+        f"storage and upkeep still to pay {row['future_cost']:,.2f} are "
+        f"{row['cost_share']:.0%} of the remaining gross profit {gross:,.2f} (exit above "
+        f"{exit_cost_share:.0%})"
+    )
+    if gross <= 0:
+        return "the units left earn no gross profit (price <= cost per unit)", None
+    days = int(row["days"])
+    ahead = [s for s in rises if s.days >= days]
+    if days == 0:
+        # Nothing has to change for the rule to hold: today's rates already make it fire.
+        later = f"; next rise: {ahead[0].text}" if ahead else ""
+        return f"already today (at {today_rates}) the {figures}{later}", None
+    if ahead:
+        step = ahead[0]
+        return f"{step.text}: on {exit_on} the {figures}", step
+    before = [s for s in rises if s.days < days]
+    if before:
+        step = before[-1]
+        return f"{step.text}: on {exit_on} the {figures}", step
+    return f"on {exit_on} the {figures}", None
+
+
 def clearance_analysis(
     ws: Workspace,
     sku: str,
@@ -207,7 +444,10 @@ def clearance_analysis(
       unit = FBA fee (the purchase cost is sunk), holding cost per unit-week = (storage + aged
       surcharge) / 30.42 x 7, salvage = liquidation net per unit;
     - exit date: ``pricing.exit_date`` with cost per unit = landed cost + FBA fee + referral
-      x price and the settings' ``exit_cost_share`` (R-E2);
+      x price, the settings' ``exit_cost_share`` (R-E2) and the per-day, per-age-cohort storage
+      and surcharge schedule of ``holding_cost_schedule`` (FIFO; until sell-out at the base
+      rate, at most ``MAX_SCHEDULE_DAYS``), with its reason (``exit_reason``); the base rate
+      is held steady (the weekly decline only shapes the markdown plan);
     - residual value: ``pricing.residual_value_options`` with the liquidation net, removal and
       disposal fees (R-E3; the "other channel" price is not known here, so that option shows
       the removal cost only).
@@ -349,18 +589,38 @@ def clearance_analysis(
         demand_decline_per_week=decline,
     )
     sale_cost = landed + (fba or 0.0) + referral * price
+    cohorts = age_cohorts(aging, on_hand, end)
+    # Rising costs (R-E2): Q4 storage and the surcharge tiers each cohort climbs, per day.
+    schedule_days = (
+        MAX_SCHEDULE_DAYS if rate <= 0 else min(MAX_SCHEDULE_DAYS, math.ceil(on_hand / rate) + 1)
+    )
+    schedule, steps = (
+        holding_cost_schedule(cubic, size_tier, end, cohorts, schedule_days)
+        if cubic is not None
+        else (np.zeros((1, len(cohorts.units))), [])
+    )
+    exit_args = {"holding_cost_per_unit_day": schedule, "cohort_units": cohorts.units}
     exit_when = pricing.exit_date(
         end,
         on_hand,
         rate,
         price,
         sale_cost,
-        storage + surcharge,
+        0.0,
         exit_cost_share=settings.exit_cost_share,
+        **exit_args,
     )
-    today = pricing.exit_timeline(
-        end, on_hand, rate, price, sale_cost, storage + surcharge, horizon_days=1
-    ).iloc[0]
+    timeline = pricing.exit_timeline(end, on_hand, rate, price, sale_cost, 0.0, **exit_args)
+    reason, step = exit_reason(
+        exit_when,
+        timeline,
+        steps,
+        cohorts,
+        rate,
+        settings.exit_cost_share,
+        today_rates=_rates_today(cubic, size_tier, end, cohorts),
+    )
+    today = timeline.iloc[0]
     exit_check = {
         "units_left": float(today["units_left"]),
         "future_storage_and_upkeep": float(today["future_cost"]),
@@ -369,7 +629,22 @@ def clearance_analysis(
         "exit_cost_share": settings.exit_cost_share,
         "cost_per_unit": sale_cost,
         "cost_per_unit_source": "landed cost + FBA fee + referral rate x price",
+        "storage_source": (
+            "daily sum until sell-out of units held x (fees.monthly_storage_fee of the day's "
+            "month + fees.aged_surcharge at each cohort's age) / days in the month, FIFO"
+        ),
+        "reason": reason,
+        "cost_step": None if step is None else asdict(step),
     }
+    if exit_when is not None:
+        on = timeline.set_index("date").loc[exit_when]
+        exit_check["on_exit_date"] = {
+            "date": exit_when,
+            "units_left": float(on["units_left"]),
+            "future_storage_and_upkeep": float(on["future_cost"]),
+            "remaining_gross_profit": float(on["remaining_gross_profit"]),
+            "cost_share": float(on["cost_share"]),
+        }
     residual = pricing.residual_value_options(
         on_hand,
         price,
@@ -421,6 +696,13 @@ def clearance_analysis(
         "removal_fee_per_unit": _inp(removal, "fees.removal_fee(size_tier, weight_lb)"),
         "disposal_fee_per_unit": _inp(disposal, "fees.removal_fee(..., kind='disposal')"),
         "exit_cost_share": _inp(settings.exit_cost_share, "settings.exit_cost_share (R-E2)"),
+        "age_cohorts": _inp(
+            [
+                {"bucket": b, "units": u, "age_days": a}
+                for b, u, a in zip(cohorts.labels, cohorts.units, cohorts.ages, strict=True)
+            ],
+            cohorts.source,
+        ),
         "holding_cost_per_unit_week": _inp(
             holding_week, "(storage + aged surcharge) per unit-month / 30.42 x 7"
         ),
@@ -449,6 +731,9 @@ def clearance_analysis(
         markdown=markdown,
         exit_date=exit_when,
         exit_check=exit_check,
+        exit_reason=reason,
+        cost_steps=steps,
+        cohorts=cohorts,
         residual=residual,
         liquidation=liquidation,
         price_band=band,

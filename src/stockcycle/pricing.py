@@ -14,7 +14,8 @@ name says otherwise, shares as floats 0..1):
 - Markdown (R-E1): ``markdown_plan`` (dynamic programming over week x stock on a price grid)
   and ``constant_elasticity_price`` (the closed-form single-period optimum it must reproduce).
 - Exit (R-E2, R-E3): ``exit_timeline`` / ``exit_date`` (first date when the storage + upkeep
-  still to pay until sell-out exceed 50% of the remaining stock's gross profit) and
+  still to pay until sell-out exceed 50% of the remaining stock's gross profit; storage at a
+  constant monthly rate or from a per-day, per-age-cohort cost schedule with FIFO sales) and
   ``residual_value_options`` (keep selling, liquidation, removal to another channel,
   donation, disposal; the best one recommended).
 
@@ -646,6 +647,11 @@ def markdown_plan(
 # --------------------------------------------------------------------------- exit (R-E2, R-E3)
 
 
+#: Days to sell out beyond which a per-day holding-cost schedule counts the stock as never
+#: selling (274 years): the daily sums would otherwise run over arrays of any length.
+MAX_SELL_OUT_DAYS = 100_000
+
+
 def exit_timeline(
     as_of: date,
     units_on_hand: float,
@@ -657,6 +663,8 @@ def exit_timeline(
     horizon_days: int = 730,
     step_days: int = 1,
     weekly_decline: float = 0.0,
+    holding_cost_per_unit_day: Sequence[float] | np.ndarray | None = None,
+    cohort_units: Sequence[float] | None = None,
 ) -> pd.DataFrame:
     """Day-by-day exit arithmetic (R-E2) behind ``exit_date``: on each day t, what keeping the
     rest of the stock until it sells out still costs against the gross profit it still holds.
@@ -678,9 +686,33 @@ def exit_timeline(
     sell ``T - t``. Fading sales make the stock slower to clear, so the rule fires sooner than
     at a steady rate, and always today for stock beyond ``q / k``.
 
+    Costs that rise over time (R-E2 with R-D3: the Q4 storage rate, the aged-inventory
+    surcharge tiers): ``holding_cost_per_unit_day`` replaces ``storage_per_unit_month`` by a
+    schedule c, money per unit per day, row i for day ``as_of + i`` (its last row repeats past
+    its end). The storage still to pay from day t is then the daily sum
+
+        ``F(t) = sum over days d >= t of sum over cohorts j of Lbar_j(d) x c[d, j]``
+
+    with ``Lbar_j(d)`` the average number of cohort j's units held during day d: sales run at
+    an even pace within each day (exact for a steady rate; for a fading one the day's sales
+    q/k (e^(-k d) - e^(-k (d + 1))) are spread evenly over the day), so a constant c = s / 30.42
+    gives back the closed form above exactly. Age: the aged surcharge depends on each unit's
+    age and FIFO sells the oldest units first, so the units left at t are the youngest. A 1-D
+    schedule charges every unit alike (one cohort); a 2-D schedule ``[day, cohort]`` has one
+    column per age cohort, ``cohort_units`` giving their sizes OLDEST FIRST (summing to N).
+    Sales take cohort 1 until it is gone, then cohort 2, ...: with ``S`` the units sold so far
+    and ``B_j`` the cumulative cohort sizes, cohort j holds ``clip(B_j - S, 0, n_j)``. The
+    caller knows each cohort's age on each day, so ``c[d, j]`` can hold the storage rate of
+    day d's calendar month plus the surcharge tier of age ``age_j + d`` (see
+    ``clearance.holding_cost_schedule``); the timeline only applies FIFO, which keeps it exact
+    and explainable: per-cohort costs times per-cohort stock, summed day by day. More than
+    ``MAX_SELL_OUT_DAYS`` days to sell out counts as never selling out. Upkeep keeps its
+    closed form. Source: SPEC R-E2, R-D3, R-K2 (FIFO age).
+
     Columns: date, days, units_left, remaining_gross_profit, future_storage, future_upkeep,
     future_cost (storage + upkeep), cost_share (future cost / remaining gross profit; ``inf``
-    when no gross profit is left, 0 once sold out).
+    when no gross profit is left, 0 once sold out); with a schedule also ``day_storage``
+    (storage of day t on the stock held that day).
     """
     n = _number("units_on_hand", units_on_hand)
     q = _number("units_per_day", units_per_day)
@@ -695,6 +727,9 @@ def exit_timeline(
         raise InputError(
             f"weekly_decline is {w:g}", column="weekly_decline", expected="a share below 1"
         )
+    schedule = None
+    if holding_cost_per_unit_day is not None:
+        schedule, sizes = _cost_schedule(holding_cost_per_unit_day, cohort_units, n)
     t = np.arange(0, horizon + 1, step, dtype=float)
     k = math.log(1 / (1 - w)) / 7
     if q > 0 and k > 0:
@@ -710,7 +745,11 @@ def exit_timeline(
         unit_days = days_to_sell.copy()
     # A zero rate costs nothing even over an endless wait (0 x inf would be NaN).
     none = np.zeros_like(t)
-    future_storage = storage * unit_days / DAYS_PER_MONTH if storage > 0 else none
+    day_storage = None
+    if schedule is not None:
+        future_storage, day_storage = _scheduled_storage(n, q, k, t, schedule, sizes)
+    else:
+        future_storage = storage * unit_days / DAYS_PER_MONTH if storage > 0 else none
     future_upkeep = upkeep * days_to_sell / DAYS_PER_MONTH if upkeep > 0 else none
     cost = future_storage + future_upkeep
     gross = left * (p - c)
@@ -718,7 +757,7 @@ def exit_timeline(
         share = np.where(
             gross > 0, cost / np.where(gross > 0, gross, 1.0), np.where(left > 0, math.inf, 0.0)
         )
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "date": [as_of + timedelta(days=int(d)) for d in t],
             "days": t.astype(int),
@@ -730,6 +769,105 @@ def exit_timeline(
             "cost_share": share,
         }
     )
+    if day_storage is not None:
+        out["day_storage"] = day_storage
+    return out
+
+
+def _cost_schedule(
+    schedule: Sequence[float] | np.ndarray, cohort_units: Sequence[float] | None, n: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validated ``[day, cohort]`` cost array and cohort sizes (oldest first) of a schedule."""
+    try:
+        c = np.asarray(schedule, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(
+            "holding_cost_per_unit_day is not numeric",
+            column="holding_cost_per_unit_day",
+            expected="money per unit per day, one value per day",
+        ) from None
+    if c.ndim == 1:
+        c = c[:, None]
+    if c.ndim != 2 or c.shape[0] == 0 or c.shape[1] == 0:
+        raise InputError(
+            f"holding_cost_per_unit_day has shape {c.shape}",
+            column="holding_cost_per_unit_day",
+            expected="a list of days, or a table [day, cohort], with at least one value",
+        )
+    if not np.isfinite(c).all() or (c < 0).any():
+        raise InputError(
+            "holding_cost_per_unit_day has a negative or missing value",
+            column="holding_cost_per_unit_day",
+            expected="costs of 0 or more",
+        )
+    if cohort_units is None:
+        if c.shape[1] != 1:
+            raise InputError(
+                f"a schedule with {c.shape[1]} cohorts needs cohort_units",
+                column="cohort_units",
+                expected="the units of each cohort, oldest first",
+            )
+        return c, np.array([n])
+    sizes = np.array([_number("cohort_units", u) for u in cohort_units], dtype=float)
+    if len(sizes) != c.shape[1]:
+        raise InputError(
+            f"{len(sizes)} cohort sizes for a schedule of {c.shape[1]} cohorts",
+            column="cohort_units",
+            expected="one size per schedule column",
+        )
+    if not math.isclose(float(sizes.sum()), n, rel_tol=1e-9, abs_tol=1e-9):
+        raise InputError(
+            f"cohort_units sum to {sizes.sum():g}, not the {n:g} units on hand",
+            column="cohort_units",
+            expected="cohort sizes that add up to units_on_hand",
+        )
+    return c, sizes
+
+
+def _held_in_day(a: np.ndarray, s0: np.ndarray, s1: np.ndarray) -> np.ndarray:
+    """Average of ``max(a - S, 0)`` over a day in which the units sold S rise evenly from s0
+    to s1: all day above, all day at 0, or ``(a - s0)^2 / (2 (s1 - s0))`` when the level is
+    passed during the day (the area of a triangle)."""
+    a, s0, s1 = np.broadcast_arrays(a, s0, s1)
+    rise = s1 - s0
+    above = a - (s0 + s1) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        partial = (a - s0) ** 2 / (2 * np.where(rise > 0, rise, 1.0))
+    return np.where(a >= s1, above, np.where(a <= s0, 0.0, partial))
+
+
+def _scheduled_storage(
+    n: float, q: float, k: float, t: np.ndarray, schedule: np.ndarray, sizes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(storage still to pay from each t, storage of day t) under a per-day, per-cohort cost
+    schedule with FIFO sales (formula in ``exit_timeline``)."""
+    if n <= 0:
+        return np.zeros_like(t), np.zeros_like(t)
+    if q <= 0:
+        end = math.inf
+    elif k > 0:
+        end = -math.log(1 - n * k / q) / k if n * k < q else math.inf
+    else:
+        end = n / q
+    if end > MAX_SELL_OUT_DAYS:
+        # It never sells out: storage forever, unless the schedule costs nothing from some day.
+        forever = np.where(float(schedule[-1].max()) > 0, math.inf, 0.0)
+        return np.full_like(t, forever), np.full_like(t, math.nan)
+    days = max(1, math.ceil(end))
+    d = np.arange(days + 1, dtype=float)
+    # Units sold by the start of each day, not capped at N (the FIFO levels do the capping).
+    sold = q / k * (1 - np.exp(-k * d)) if k > 0 else q * d
+    bounds = np.cumsum(sizes)  # cohort j is sold once S passes B_j (oldest first)
+    held_above = _held_in_day(bounds[None, :], sold[:-1, None], sold[1:, None])
+    lower = np.concatenate([[0.0], bounds[:-1]])
+    below = _held_in_day(lower[None, :], sold[:-1, None], sold[1:, None])
+    per_cohort = held_above - below  # average units of each cohort held during day d
+    rows = np.minimum(np.arange(days), schedule.shape[0] - 1)
+    daily = (per_cohort * schedule[rows]).sum(axis=1)
+    # Storage from day t on: the sum of the days t, t + 1, ... until sold out.
+    tail = np.concatenate([np.cumsum(daily[::-1])[::-1], [0.0]])
+    idx = np.minimum(t.astype(int), days)
+    return tail[idx], np.concatenate([daily, [0.0]])[idx]
 
 
 def _declining_stock(
@@ -760,6 +898,8 @@ def exit_date(
     exit_cost_share: float = 0.50,
     horizon_days: int = 730,
     weekly_decline: float = 0.0,
+    holding_cost_per_unit_day: Sequence[float] | np.ndarray | None = None,
+    cohort_units: Sequence[float] | None = None,
 ) -> date | None:
     """First date on which the storage + upkeep still to pay until the stock sells out exceed
     ``exit_cost_share`` of the gross profit that stock still holds (R-E2: "storage + upkeep >
@@ -775,9 +915,12 @@ def exit_date(
     whether to exit now, and the timeline shows by how much. A ``weekly_decline`` (a fading
     product, R-D1) keeps that shape (the time a unit still waits only shrinks as the stock
     clears) but makes storage dearer: stock beyond all that will ever sell (``q / k``) waits
-    forever, so it is exit now. A later exit date needs costs that rise with time (Q4 storage
-    rates, the aged-inventory surcharge), which this constant monthly storage does not model.
-    Examples (365 / 12-day months):
+    forever, so it is exit now. A later exit date needs costs that rise with time: pass the
+    per-day schedule ``holding_cost_per_unit_day`` (and ``cohort_units`` for age cohorts, FIFO;
+    see ``exit_timeline``) with the Q4 storage rate and the aged-surcharge tiers, and the share
+    can climb as a dearer period comes closer, so the rule fires on a later day, e.g. the day
+    the Q4 rate starts when the stock still left then would pay more than half its gross
+    profit in Q4 storage. Examples (365 / 12-day months):
     1,000 units at 10/day, price 20, cost 10, storage 0.5: 1,000^2 / 20 x 0.5 / 30.42 =
     821.92 < 0.5 x 10,000 -> None (keep selling); at 1/day, price 10, cost 9: 1,000^2 / 2 x
     0.5 / 30.42 = 8,219.18 > 0.5 x 1,000 -> exit today.
@@ -795,6 +938,8 @@ def exit_date(
         upkeep_per_month,
         horizon_days,
         weekly_decline=weekly_decline,
+        holding_cost_per_unit_day=holding_cost_per_unit_day,
+        cohort_units=cohort_units,
     )
     stocked = timeline[timeline["units_left"] > 0]
     fired = stocked[

@@ -211,9 +211,22 @@ def clearance_json(result: Any) -> dict[str, Any]:
             "explain": result.markdown.attrs.get("explain"),
         },
         "exit_date": result.exit_date,
+        "exit_reason": result.exit_reason,
         "exit_check": result.exit_check,
-        "exit_rule": "R-E2: exit when storage + upkeep until sell-out > "
-        f"{result.inputs['exit_cost_share']['value']:g} x remaining gross profit",
+        "exit_cost_steps": [
+            {
+                "date": c.date,
+                "days": c.days,
+                "kind": c.kind,
+                "cohort": c.cohort,
+                "before_per_unit_month": c.before,
+                "after_per_unit_month": c.after,
+                "text": c.text,
+            }
+            for c in result.cost_steps
+        ],
+        "exit_rule": "R-E2: exit when storage (Q4 rate and aged surcharge by day, FIFO) + upkeep "
+        f"until sell-out > {result.inputs['exit_cost_share']['value']:g} x remaining gross profit",
         "residual_options": _records(result.residual),
         "recommended_option": result.recommended_option,
         "liquidation": {**result.liquidation.to_dict(), "explain": result.liquidation.explain()},
@@ -285,11 +298,21 @@ def cmd_clearance(args: argparse.Namespace) -> int:
     print(f"  total recovery {_f(result.markdown.attrs.get('total'))}")
     when = result.exit_date.isoformat() if result.exit_date else "none before sell-out"
     ex = result.exit_check
+    print(f"exit date (R-E2): {when}")
+    print(f"  why: {result.exit_reason}")
     print(
-        f"exit date (R-E2): {when}; today storage until sell-out "
-        f"{_f(ex['future_storage_and_upkeep'])} is {_f(ex['cost_share'], '.0%')} of the "
-        f"remaining gross profit {_f(ex['remaining_gross_profit'])} "
-        f"(exit above {ex['exit_cost_share']:.0%})"
+        f"  today: storage until sell-out {_f(ex['future_storage_and_upkeep'])} is "
+        f"{_f(ex['cost_share'], '.0%')} of the remaining gross profit "
+        f"{_f(ex['remaining_gross_profit'])} (exit above {ex['exit_cost_share']:.0%})"
+    )
+    cohorts = inp["age_cohorts"]
+    print(f"  stock by age (oldest first, FIFO): {cohorts['source']}")
+    print(
+        "    "
+        + ", ".join(
+            f"{c['bucket']}: {c['units']:,.0f} units aged {c['age_days']}d"
+            for c in cohorts["value"]
+        )
     )
     print("residual value (R-E3):")
     for r in result.residual.itertuples(index=False):
