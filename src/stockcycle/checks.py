@@ -1,10 +1,13 @@
 """Checks of the numbers a seller gives the arithmetic modules (policy, kpi, pricing): one
-place for the message an out-of-range figure gets (``InputError`` naming the figure)."""
+place for the message an out-of-range figure gets (``InputError`` naming the figure), and for
+reading a figure that may be blank (a workspace cell)."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
+
+import pandas as pd
 
 from stockcycle.errors import InputError
 
@@ -32,3 +35,24 @@ def number(
     if finite and math.isinf(x):
         raise InputError(f"{name} is {x:g}", column=name, expected="a finite number")
     return x
+
+
+def optional_number(value: Any) -> float | None:
+    """A workspace cell as a float, or None when it is blank (None, NA, NaN) or not a number."""
+    if value is None or value is pd.NA:
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x
+
+
+def first_number(*values: Any) -> float | None:
+    """The first of ``values`` that is a number (0 included; ``optional_number``), else None:
+    a figure with its fallbacks, ``first_number(row.get("sea_days"), settings.sea_days_max)``."""
+    for value in values:
+        number = optional_number(value)
+        if number is not None:
+            return number
+    return None

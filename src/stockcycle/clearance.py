@@ -43,8 +43,9 @@ import numpy as np
 import pandas as pd
 
 from stockcycle import fees, policy, pricing
+from stockcycle.checks import optional_number
 from stockcycle.errors import InputError
-from stockcycle.health import DEFAULT_REFERRAL_RATE, _num, data_end
+from stockcycle.health import data_end
 from stockcycle.policy import DAYS_PER_MONTH
 from stockcycle.settings import Settings
 from stockcycle.store import Workspace
@@ -192,7 +193,7 @@ def weekly_decline(change_8w: float | None) -> float:
     """Weekly demand decline implied by an 8-week level change: ``1 - (1 + c)^(1/8)`` when
     ``c`` < 0 (sales fell), else 0; at most ``MAX_WEEKLY_DECLINE``. A 34.4% fall over 8 weeks
     is about 5% a week."""
-    c = _num(change_8w)
+    c = optional_number(change_8w)
     if c is None or c >= 0:
         return 0.0
     return min(MAX_WEEKLY_DECLINE, 1 - max(0.0, 1 + c) ** (1 / 8))
@@ -491,7 +492,7 @@ def clearance_analysis(
             expected="an inventory snapshot with units available",
         )
 
-    price = _num(prod.get("price"))
+    price = optional_number(prod.get("price"))
     price_source = "products.price"
     if price is None or price <= 0:
         missing.append("price")
@@ -503,7 +504,7 @@ def clearance_analysis(
             column="price",
             expected="the selling price",
         )
-    cost = _num(prod.get("unit_cost"))
+    cost = optional_number(prod.get("unit_cost"))
     if cost is None:
         raise InputError(
             f"SKU {sku} has no unit cost",
@@ -511,16 +512,17 @@ def clearance_analysis(
             column="unit_cost",
             expected="the purchase cost per unit",
         )
-    freight = _num(prod.get("freight_cost"))
+    freight = optional_number(prod.get("freight_cost"))
     landed = cost + (freight or 0.0) + settings.duty_rate * cost
-    fba = _num(prod.get("fba_fee"))
+    fba = optional_number(prod.get("fba_fee"))
     if fba is None:
         missing.append("fba_fee")
-    referral = _num(prod.get("referral_pct"))
+    referral = optional_number(prod.get("referral_pct"))
     referral_source = "products.referral_pct"
     if referral is None:
-        referral, referral_source = DEFAULT_REFERRAL_RATE, "default 15% (referral_pct blank)"
-    cubic = _num(prod.get("cubic_feet"))
+        referral = fees.DEFAULT_REFERRAL_RATE
+        referral_source = f"default {referral:.0%} (referral_pct blank)"
+    cubic = optional_number(prod.get("cubic_feet"))
     if cubic is None:
         missing.append("cubic_feet")
     size_tier = prod.get("size_tier")

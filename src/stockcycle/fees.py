@@ -110,6 +110,9 @@ ACCEPTED_SIZE_TIERS = (
     "Special oversize, Small bulky, Large bulky, Extra-large ... (any 'Extra-large' tier), "
     "standard, oversize, or empty (= standard)"
 )
+#: Amazon's referral fee in most categories (share of the price), used where a product row has
+#: no referral rate of its own.
+DEFAULT_REFERRAL_RATE = 0.15
 
 
 @dataclass(frozen=True, eq=False)
@@ -733,7 +736,7 @@ class UnitEconomics:
     roi: float  # profit / landed cost (share; inf when landed cost is 0)
     target_margin: float
     meets_target: bool
-    referral_rate: float = 0.15
+    referral_rate: float = DEFAULT_REFERRAL_RATE
     duty_rate: float = 0.0
 
     def explain(self) -> str:
@@ -764,7 +767,7 @@ def unit_economics(
     freight_per_unit: float = 0.0,
     duty_rate: float = 0.0,
     fba_fee: float = 0.0,
-    referral_rate: float = 0.15,
+    referral_rate: float = DEFAULT_REFERRAL_RATE,
     storage_per_unit: float = 0.0,
     target_margin: float = 0.25,
 ) -> UnitEconomics:

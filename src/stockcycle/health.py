@@ -31,34 +31,15 @@ from typing import Any
 import pandas as pd
 
 from stockcycle import fees, kpi
+from stockcycle.checks import optional_number
 from stockcycle.errors import InputError
 from stockcycle.policy import DAYS_PER_MONTH
 from stockcycle.settings import Settings
 from stockcycle.store import Workspace
 
-#: Amazon's referral fee in most categories, used when ``products.referral_pct`` is blank.
-DEFAULT_REFERRAL_RATE = 0.15
 #: The location whose stock the low-inventory-level fee looks at, and the sales channel it ships.
 FBA_LOCATION = "FBA"
 FBA_CHANNEL_PREFIX = "amazon."
-
-
-def _num(value: Any) -> float | None:
-    if value is None or value is pd.NA:
-        return None
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(x) else x
-
-
-def _products(ws: Workspace) -> dict[str, dict[str, Any]]:
-    products = ws.read("products")
-    return {
-        str(r["sku"]): {k: v for k, v in r.items() if not pd.isna(v)}
-        for r in products.to_dict("records")
-    }
 
 
 def _check_skus(wanted: Sequence[str] | None, known: Sequence[str]) -> list[str]:
@@ -111,7 +92,7 @@ def economics_table(
     target_margin, duty_rate, fee_table.
     """
     settings = settings or ws.settings()
-    products = _products(ws)
+    products = ws.product_rows()
     # Every SKU of the workspace: one with sales but no products row is listed as missing it.
     wanted = _check_skus(skus, sorted(set(ws.skus()) | set(products)))
     month_source = "--month"
@@ -122,23 +103,23 @@ def economics_table(
     for sku in wanted:
         prod = products.get(sku, {})
         missing, defaults = [], []
-        price, cost = _num(prod.get("price")), _num(prod.get("unit_cost"))
+        price, cost = optional_number(prod.get("price")), optional_number(prod.get("unit_cost"))
         for col, value in (("price", price), ("unit_cost", cost)):
             if value is None:
                 missing.append(col)
-        freight = _num(prod.get("freight_cost"))
+        freight = optional_number(prod.get("freight_cost"))
         if freight is None:
             missing.append("freight_cost")
             defaults.append("freight 0")
-        fba = _num(prod.get("fba_fee"))
+        fba = optional_number(prod.get("fba_fee"))
         if fba is None:
             missing.append("fba_fee")
             defaults.append("FBA fee 0")
-        referral = _num(prod.get("referral_pct"))
+        referral = optional_number(prod.get("referral_pct"))
         if referral is None:
-            referral = DEFAULT_REFERRAL_RATE
-            defaults.append(f"referral {DEFAULT_REFERRAL_RATE:.0%}")
-        cubic = _num(prod.get("cubic_feet"))
+            referral = fees.DEFAULT_REFERRAL_RATE
+            defaults.append(f"referral {referral:.0%}")
+        cubic = optional_number(prod.get("cubic_feet"))
         storage = 0.0
         if cubic is None:
             missing.append("cubic_feet")
@@ -295,7 +276,7 @@ def health_report(
             f"period is {period_days} days", column="period_days", expected="1 day or more"
         )
     sales, inventory = ws.read("sales"), ws.read("inventory")
-    products = _products(ws)
+    products = ws.product_rows()
     end = as_of or data_end(ws)
     start = end - timedelta(days=period - 1)
     notes: list[str] = []
@@ -337,7 +318,7 @@ def health_report(
 
     rows = []
     for sku in skus:
-        cost = _num(products.get(sku, {}).get("unit_cost"))
+        cost = optional_number(products.get(sku, {}).get("unit_cost"))
         avg_units = float(stock[sku].mean()) if len(stock) else 0.0
         on_hand = float(stock[sku].iloc[-1]) if len(stock) else 0.0
         sold = float(units[sku])

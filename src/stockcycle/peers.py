@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from stockcycle import fees, policy
+from stockcycle.checks import first_number
 from stockcycle.errors import InputError
 from stockcycle.policy import DAYS_PER_MONTH
 from stockcycle.settings import Settings
@@ -51,7 +52,6 @@ HORIZON_DAYS = 90
 # settings: the Launch page and ``stockcycle launch`` say so wherever one is used.
 GUESS_PRICE = 20.0  # money per unit, only when there is no peer price either
 GUESS_COST_SHARE = 0.25  # unit cost as a share of the price
-GUESS_REFERRAL_RATE = 0.15  # Amazon's referral fee in most categories
 
 PEER_COLUMNS = [
     "asin",
@@ -712,7 +712,9 @@ def launch_plan_table(
     return pd.DataFrame(rows)
 
 
-def fba_fee_from_xray(peer_rows: pd.DataFrame, referral_rate: float = 0.15) -> float | None:
+def fba_fee_from_xray(
+    peer_rows: pd.DataFrame, referral_rate: float = fees.DEFAULT_REFERRAL_RATE
+) -> float | None:
     """Median FBA fulfilment fee of the peers from their Xray "Fees" (units: money per unit).
 
     Helium 10's Xray "Fees" column is Amazon's fees per unit: the FBA fee plus the referral fee
@@ -728,15 +730,6 @@ def fba_fee_from_xray(peer_rows: pd.DataFrame, referral_rate: float = 0.15) -> f
 
 
 # -- defaults for a launch (R-L4, R-L6, R-L7) ------------------------------------------------------
-def _num(value: object, default: float | None) -> float | None:
-    """``value`` as a float, or ``default`` when it is missing or not a number."""
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return default
-    return default if math.isnan(v) else v
-
-
 def lead_time_defaults(
     product: Mapping[str, object] | None, settings: Settings
 ) -> dict[str, float]:
@@ -750,11 +743,11 @@ def lead_time_defaults(
     row = product or {}
     mid = (settings.lead_time_min_days + settings.lead_time_max_days) / 2
     return {
-        "production_days": float(_num(row.get("lead_time_days"), mid)),
-        "air_days": float(_num(row.get("air_days"), settings.air_days_max)),
-        "sea_days": float(_num(row.get("sea_days"), settings.sea_days_max)),
+        "production_days": float(first_number(row.get("lead_time_days"), mid)),
+        "air_days": float(first_number(row.get("air_days"), settings.air_days_max)),
+        "sea_days": float(first_number(row.get("sea_days"), settings.sea_days_max)),
         "receiving_days": float(settings.receiving_days),
-        "case_pack": float(_num(row.get("case_pack"), 1.0)),
+        "case_pack": float(first_number(row.get("case_pack"), 1.0)),
     }
 
 
@@ -812,7 +805,7 @@ def economics_defaults(
     In order: the chosen product's row; else the peers (median price, median Xray FBA fee,
     ``fba_fee_from_xray``); else the medians of the workspace's products (unit cost as a share
     of price, freight, FBA fee); else a stand-in: price ``GUESS_PRICE``, unit cost = price x
-    ``GUESS_COST_SHARE``, referral ``GUESS_REFERRAL_RATE``, freight and FBA fee 0. Stand-ins
+    ``GUESS_COST_SHARE``, referral ``fees.DEFAULT_REFERRAL_RATE``, freight and FBA fee 0. Stand-ins
     are listed in ``guesses``.
     """
     row = dict(product or {})
@@ -823,10 +816,10 @@ def economics_defaults(
     def col(name: str) -> pd.Series:
         return prods[name] if name in prods.columns else pd.Series(dtype="float64")
 
-    price = _num(row.get("price"), None)
+    price = first_number(row.get("price"), None)
     if price is not None:
         sources["price"] = "your product"
-    elif summary is not None and _num(summary.median_price, None) is not None:
+    elif summary is not None and first_number(summary.median_price, None) is not None:
         price = float(summary.median_price)
         sources["price"] = "the peers' median price"
     else:
@@ -834,7 +827,7 @@ def economics_defaults(
         sources["price"] = f"{GUESS_PRICE:,.2f}, no price anywhere"
         guesses.append("price")
 
-    unit_cost = _num(row.get("unit_cost"), None)
+    unit_cost = first_number(row.get("unit_cost"), None)
     share = pd.to_numeric(col("unit_cost"), errors="coerce") / pd.to_numeric(
         col("price"), errors="coerce"
     )
@@ -849,16 +842,16 @@ def economics_defaults(
         sources["unit_cost"] = f"price x {GUESS_COST_SHARE:.0%}"
         guesses.append("unit_cost")
 
-    referral = _num(row.get("referral_pct"), None)
+    referral = first_number(row.get("referral_pct"), None)
     if referral is not None:
         sources["referral_rate"] = "your product"
     else:
-        referral = GUESS_REFERRAL_RATE
-        sources["referral_rate"] = f"{GUESS_REFERRAL_RATE:.0%}, Amazon's usual rate"
+        referral = fees.DEFAULT_REFERRAL_RATE
+        sources["referral_rate"] = f"{referral:.0%}, Amazon's usual rate"
         guesses.append("referral_rate")
 
     def median_or_guess(key: str, column: str, other: float | None, other_text: str) -> float:
-        own = _num(row.get(column), None)
+        own = first_number(row.get(column), None)
         if own is not None:
             sources[key] = "your product"
             return own

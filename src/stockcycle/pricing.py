@@ -51,6 +51,7 @@ import pandas as pd
 
 from stockcycle.checks import number as _number
 from stockcycle.errors import InputError
+from stockcycle.fees import DEFAULT_REFERRAL_RATE
 from stockcycle.policy import DAYS_PER_MONTH  # 365 / 12: one twelfth of a year, everywhere
 
 DEFAULT_AD_ROAS = 3.0  # $3 of sales per $1 of extra ads (ACoS 33%), a typical Amazon PPC figure
@@ -957,7 +958,7 @@ def residual_value_options(
     *,
     as_of: date | None = None,
     fba_fee: float = 0.0,
-    referral_rate: float = 0.15,
+    referral_rate: float = DEFAULT_REFERRAL_RATE,
     storage_per_unit_month: float = 0.0,
     upkeep_per_month: float = 0.0,
     liquidation_net: float = 0.0,

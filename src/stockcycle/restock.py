@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from stockcycle import fees, policy
+from stockcycle.checks import first_number, optional_number
 from stockcycle.errors import InputError
 from stockcycle.settings import Settings
 from stockcycle.store import Workspace
@@ -193,25 +194,10 @@ def _lead_time_sd(orders: pd.DataFrame) -> dict[str, float]:
     return {str(k): float(v) for k, v in sd.items()}
 
 
-def _number(value: Any) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return None
-    return float(value)
-
-
-def _first(*values: Any) -> float | None:
-    """The first of ``values`` that is a number (0 included), else None."""
-    for value in values:
-        number = _number(value)
-        if number is not None:
-            return number
-    return None
-
-
 def _product_figure(prod: dict[str, Any], column: str, *, positive: bool = False) -> float | None:
     """A products-table figure of one SKU, None when blank; an ``InputError`` naming the SKU
     and column when negative (or not above 0 where ``positive``)."""
-    value = _number(prod.get(column))
+    value = optional_number(prod.get(column))
     if value is not None and (value < 0 or (positive and value == 0)):
         raise InputError(
             f"SKU {prod.get('sku')} has {column} {value:g}",
@@ -233,28 +219,40 @@ def _extended_forecast(result: Any, as_of: date) -> pd.Series:
     return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="D"))
 
 
-def _recent_sd(panel: pd.DataFrame, sku: str) -> float:
-    rows = panel[panel["sku"] == sku].tail(VOLATILITY_WINDOW_DAYS)
-    demand = rows["demand"].dropna()
-    return float(demand.std(ddof=1)) if len(demand) >= 2 else 0.0
+def _recent_sd(panel: pd.DataFrame) -> dict[str, float]:
+    """Per SKU: standard deviation of its in-stock daily demand over its last
+    ``VOLATILITY_WINDOW_DAYS`` days (stockout days left out; 0 with fewer than 2 days)."""
+    if panel.empty:
+        return {}
+    recent = panel.groupby("sku", sort=False).tail(VOLATILITY_WINDOW_DAYS)
+    sd = recent.groupby("sku")["demand"].std(ddof=1).fillna(0.0)
+    return {str(k): float(v) for k, v in sd.items()}
+
+
+def _by_sku(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The rows of each SKU, split once (instead of filtering the whole table per SKU)."""
+    if frame.empty:
+        return {}
+    return {str(k): rows for k, rows in frame.groupby("sku", sort=False)}
 
 
 def _arrivals(
     sku: str,
-    stock: pd.DataFrame,
-    open_orders: pd.DataFrame,
+    stock: pd.DataFrame | None,
+    orders: pd.DataFrame | None,
     as_of: date,
     receiving_days: float,
     order_lead_days: float,
 ) -> pd.DataFrame:
     """Open POs at ETA + receiving (an ETA already past: after the receiving time; no ETA:
     ordered + ``order_lead_days``); units a location reports inbound beyond those POs after
-    the receiving time. A PO without units (or with negative units) is an ``InputError``."""
+    the receiving time. A PO without units (or with negative units) is an ``InputError``.
+    ``stock`` and ``orders``: this SKU's latest stock rows and purchase orders (None: none)."""
     rows = []
     receiving = timedelta(days=math.ceil(receiving_days))
-    pos = open_orders[open_orders["sku"] == sku] if not open_orders.empty else open_orders
-    for po in pos.itertuples(index=False):
-        units = _number(po.units)
+    pos = [] if orders is None else _open_orders(orders, as_of).itertuples(index=False)
+    for po in pos:
+        units = optional_number(po.units)
         if units is None or units < 0:
             raise InputError(
                 f"purchase order {po.po} of SKU {sku} has units {po.units}",
@@ -274,7 +272,7 @@ def _arrivals(
                 expected="the date the order arrives (or at least the date it was placed)",
             )
         rows.append({"date": arrive, "units": units, "source": str(po.po)})
-    reported = float(stock.loc[stock["sku"] == sku, "inbound"].fillna(0).sum()) if len(stock) else 0
+    reported = float(stock["inbound"].fillna(0).sum()) if stock is not None else 0.0
     unmatched = reported - sum(r["units"] for r in rows)
     if unmatched > 0:
         rows.append(
@@ -287,10 +285,10 @@ def _arrivals(
     return pd.DataFrame(rows, columns=["date", "units", "source"])
 
 
-def _stock_notes(stock: pd.DataFrame, sku: str, as_of: date) -> str:
-    """What the seller should know about the stock figures behind a plan: snapshots more than
-    ``STALE_STOCK_DAYS`` older than the plan date, and blank ``available`` counts."""
-    rows = stock[stock["sku"] == sku]
+def _stock_notes(rows: pd.DataFrame, as_of: date) -> str:
+    """What the seller should know about the stock figures behind a plan (``rows``: the SKU's
+    latest snapshot per location): snapshots more than ``STALE_STOCK_DAYS`` older than the plan
+    date, and blank ``available`` counts."""
     notes = []
     for r in rows.itertuples(index=False):
         when = r.snapshot_date.date() if pd.notna(r.snapshot_date) else None
@@ -332,11 +330,6 @@ def load_supply(
     if stages is None:
         stages = stage_table(ws, settings=settings)
     stage_of = dict(zip(stages["sku"], stages["stage"], strict=True)) if len(stages) else {}
-    products = ws.read("products")
-    product_rows = {
-        str(r["sku"]): {k: v for k, v in r.items() if not pd.isna(v)}
-        for r in products.to_dict("records")
-    }
     sales, inventory = ws.read("sales"), ws.read("inventory")
     panel = demand_panel(sales, inventory) if not sales.empty else pd.DataFrame(columns=["sku"])
     stock = _latest_stock(inventory)
@@ -346,11 +339,11 @@ def load_supply(
     context = _Context(
         settings=settings,
         stage_of=stage_of,
-        product_rows=product_rows,
-        panel=panel,
-        stock=stock,
+        product_rows=ws.product_rows(),
+        recent_sd=_recent_sd(panel),
+        stock_of=_by_sku(stock),
         pooled=pooled,
-        orders=orders,
+        orders_of=_by_sku(orders),
         lead_sd=_lead_time_sd(orders),
     )
     out: dict[str, SkuSupply] = {}
@@ -371,10 +364,10 @@ class _Context:
     settings: Settings
     stage_of: dict[str, str]
     product_rows: dict[str, dict[str, Any]]
-    panel: pd.DataFrame
-    stock: pd.DataFrame
+    recent_sd: dict[str, float]  # sd of in-stock daily demand, last 8 weeks
+    stock_of: dict[str, pd.DataFrame]  # latest snapshot rows per location
     pooled: pd.DataFrame
-    orders: pd.DataFrame
+    orders_of: dict[str, pd.DataFrame]  # every purchase order of the SKU
     lead_sd: dict[str, float]
 
 
@@ -383,32 +376,33 @@ def _supply_of(sku: str, result: Any, ctx: _Context, as_of: date | None) -> SkuS
     day = as_of or (result.start - pd.Timedelta(days=1)).date()
     prod = ctx.product_rows.get(sku, {"sku": sku})
     transit = {
-        "sea": _first(_product_figure(prod, "sea_days"), settings.sea_days_max),
-        "air": _first(_product_figure(prod, "air_days"), settings.air_days_max),
+        "sea": first_number(_product_figure(prod, "sea_days"), settings.sea_days_max),
+        "air": first_number(_product_figure(prod, "air_days"), settings.air_days_max),
     }
-    freight_default = _first(_product_figure(prod, "freight_cost"), 0.0)
+    freight_default = first_number(_product_figure(prod, "freight_cost"), 0.0)
     freight = {
-        "sea": _first(_product_figure(prod, "sea_cost"), freight_default),
-        "air": _first(_product_figure(prod, "air_cost"), freight_default),
+        "sea": first_number(_product_figure(prod, "sea_cost"), freight_default),
+        "air": first_number(_product_figure(prod, "air_cost"), freight_default),
     }
     receiving = float(settings.receiving_days)
-    production_days = _first(
+    production_days = first_number(
         _product_figure(prod, "lead_time_days"),
         (settings.lead_time_min_days + settings.lead_time_max_days) / 2,
     )
     known = sku in ctx.pooled.index if len(ctx.pooled) else False
     forecast = _extended_forecast(result, day)
     sea_lead = math.ceil(production_days + transit["sea"] + receiving)
-    open_orders = _open_orders(ctx.orders, day)
     return SkuSupply(
         sku=sku,
         stage=ctx.stage_of.get(sku, result.stage),
         as_of=day,
         on_hand=float(ctx.pooled.loc[sku, "on_hand"]) if known else 0.0,
-        arrivals=_arrivals(sku, ctx.stock, open_orders, day, receiving, sea_lead),
+        arrivals=_arrivals(
+            sku, ctx.stock_of.get(sku), ctx.orders_of.get(sku), day, receiving, sea_lead
+        ),
         daily_forecast=forecast,
         daily_demand=float(forecast.iloc[: max(1, sea_lead)].mean()),
-        sd_daily_demand=_recent_sd(ctx.panel, sku),
+        sd_daily_demand=ctx.recent_sd.get(sku, 0.0),
         lead_time_days=production_days,
         transit_days=transit,
         freight_cost=freight,
@@ -420,7 +414,7 @@ def _supply_of(sku: str, result: Any, ctx: _Context, as_of: date | None) -> SkuS
         receiving_days=receiving,
         has_errors=result.errors is not None and result.errors.size > 0,
         stock_known=known,
-        stock_note=_stock_notes(ctx.stock, sku, day) if known else "",
+        stock_note=_stock_notes(ctx.stock_of[sku], day) if sku in ctx.stock_of else "",
         forecast_model=result.model,
         forecast_result=result,
     )

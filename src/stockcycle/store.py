@@ -546,6 +546,15 @@ class Workspace:
             ).fetchall()
         return [r[0] for r in rows if r[0]]
 
+    def product_rows(self) -> dict[str, dict[str, Any]]:
+        """The products table as ``{sku: {column: value}}``, blank cells left out (the
+        callers fall back to their own defaults for those)."""
+        products = self.read("products")
+        return {
+            str(r["sku"]): {k: v for k, v in r.items() if not pd.isna(v)}
+            for r in products.to_dict("records")
+        }
+
     def info(self) -> dict[str, Any]:
         """What is loaded: SKUs, sales date range, sources, row counts, and per imported file
         its data ``problems`` (warnings) and its neutral ``notes``, each as 'file: text'."""
