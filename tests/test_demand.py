@@ -1,15 +1,15 @@
-"""Demand panel: stockout days are not zero demand (R-G2, R-K5)."""
+"""Demand panel (R-T2): a zero-sale day is zero demand unless inventory data shows no stock
+that day; a day the whole catalogue sold nothing, at a rate that makes that improbable, is a
+closed day. Neither kind of unknown day is demand."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from stockcycle.errors import InputError
-from stockcycle.forecast.demand import demand_panel, sku_series, stockout_run_length
+from stockcycle.forecast.demand import closed_days, demand_panel, sku_series
 
 
 def _sales(
@@ -45,34 +45,58 @@ def test_end_extends_the_grid_with_zero_days() -> None:
     assert rows["in_stock"].all()
 
 
-def test_short_zero_run_at_low_rate_is_not_a_stockout() -> None:
-    # Rate 0.2/day around the gap: one sale every 5 days; a 3-day gap has P = exp(-0.6) = 55%.
-    units = [1, 0, 0, 0, 0] * 8 + [1]
-    panel = sku_series(demand_panel(_sales("S", units)), "S")
-    assert panel["in_stock"].all()
-    assert panel["demand"].equals(panel["units"])
-
-
-def test_long_zero_run_at_high_rate_is_a_stockout() -> None:
+def test_zero_days_without_inventory_data_are_zero_demand() -> None:
+    # A fast seller silent for 20 days while another SKU keeps selling: without inventory
+    # data nothing says it was out of stock, so those days are demand of 0 (no phantom
+    # stockouts, which made forecasts run high on real data).
     units = [10.0] * 30 + [0.0] * 20 + [10.0] * 30
-    panel = sku_series(demand_panel(_sales("S", units)), "S")
-    out = ~panel["in_stock"]
-    assert out.sum() == 20
-    assert out.iloc[30:50].all()
-    assert panel["demand"].iloc[30:50].isna().all()
-    assert panel["demand"].iloc[:30].eq(10).all() and panel["demand"].iloc[50:].eq(10).all()
+    sales = pd.concat([_sales("S", units), _sales("OTHER", [5.0] * 80)])
+    rows = sku_series(demand_panel(sales), "S")
+    assert rows["in_stock"].all() and not rows["closed"].any()
+    assert rows["demand"].equals(rows["units"])
+    assert rows["demand"].iloc[30:50].eq(0).all()
 
 
-def test_threshold_matches_the_poisson_formula() -> None:
-    # exp(-rate * k) < 1%  <=>  k > ln(100) / rate
-    assert stockout_run_length(0.2) == pytest.approx(math.log(100) / 0.2)
-    assert stockout_run_length(0.0) == math.inf
-    # At 1/day the threshold is 4.6 days: a 4-day gap stays, a 5-day gap is a stockout.
-    for gap, expect_out in [(4, False), (5, True)]:
-        units = [1.0] * 28 + [0.0] * gap + [1.0] * 28
-        rows = sku_series(demand_panel(_sales("S", units)), "S")
-        # The rate around the gap is exactly 1/day (28 ones on each side).
-        assert (~rows["in_stock"]).any() == expect_out, gap
+def test_a_day_the_whole_catalogue_sold_nothing_is_closed() -> None:
+    # Three SKUs selling 3 a day each (9 a day in all), none on Saturdays: P(0 | 9/day) is
+    # exp(-9) << 1%, so every Saturday is a closed day, left out of demand, not a zero.
+    days = pd.date_range("2024-01-01", periods=56, freq="D")  # 2024-01-01 is a Monday
+    units = np.where(days.day_of_week == 5, 0.0, 3.0)
+    sales = pd.concat([_sales(s, list(units)) for s in ("A", "B", "C")])
+    panel = demand_panel(sales)
+    rows = sku_series(panel, "A")
+    saturday = rows["date"].dt.day_of_week == 5
+    assert rows["closed"].eq(saturday).all()
+    assert rows.loc[saturday, "demand"].isna().all()
+    assert rows.loc[~saturday, "demand"].eq(3).all()
+    assert rows["in_stock"].all()  # closed is not out of stock
+
+
+def test_closed_day_threshold_is_the_poisson_formula() -> None:
+    # Closed when exp(-rate) < 1%, i.e. a catalogue rate above ln(100) = 4.6 units a day.
+    day = pd.Timestamp("2024-02-01")
+    for rate, expect_closed in [(4.5, False), (4.7, True)]:
+        around = pd.date_range(day - pd.Timedelta(days=28), day + pd.Timedelta(days=28))
+        totals = pd.Series(rate, index=around[around != day])
+        totals.loc[day] = 0.0
+        assert (day in closed_days(totals.sort_index())) == expect_closed, rate
+
+
+def test_end_defaults_to_the_latest_sales_or_inventory_date_and_cuts_later_data() -> None:
+    sales = _sales("A", [1, 2, 3, 4, 5])
+    inv = pd.DataFrame(
+        {
+            "snapshot_date": [pd.Timestamp("2024-01-08")],
+            "sku": "A",
+            "location": "FBA",
+            "available": [7.0],
+        }
+    )
+    # The inventory snapshot of 8 January is the data date: three more days of zero sales.
+    assert sku_series(demand_panel(sales, inv), "A")["date"].max() == pd.Timestamp("2024-01-08")
+    # As of 3 January nothing later is read: not the sales of the 4th and 5th.
+    rows = sku_series(demand_panel(sales, inv, end=pd.Timestamp("2024-01-03").date()), "A")
+    assert list(rows["units"]) == [1, 2, 3]
 
 
 def test_inventory_snapshots_mark_stockouts_where_known() -> None:
@@ -94,7 +118,7 @@ def test_inventory_snapshots_mark_stockouts_where_known() -> None:
 
 
 def test_zero_run_with_an_empty_snapshot_is_a_stockout_throughout() -> None:
-    units = [0.3] * 10 + [0.0] * 6  # slow seller, run reaches the end: not inferred alone
+    units = [0.3] * 10 + [0.0] * 6  # a slow seller: zero days are zeros without the snapshot
     sales = _sales("S", units)
     inv = pd.DataFrame(
         {

@@ -161,18 +161,33 @@ def _count_fits(monkeypatch) -> list[str]:
     return calls
 
 
+def _add_young_sku(ws: Workspace, sku: str = "NEW", days: int = 20) -> None:
+    """A SKU launched ``days`` days before the others' last day (too young for a backtest)."""
+    end = ws.data_date()
+    dates = pd.date_range(end=pd.Timestamp(end), periods=days, freq="D")
+    sales = pd.DataFrame({"date": dates, "sku": sku, "channel": "amazon", "units": 3.0})
+    ws.import_files([ParsedFile("new.csv", "generic", "test", {"sales": sales}, days)])
+
+
 def test_batch_cache(tmp_path, monkeypatch) -> None:
     ws = _workspace(tmp_path)
+    _add_young_sku(ws)
     calls = _count_fits(monkeypatch)
     first = batch_mod.run_batch(ws, horizon=30, workers=1)
-    assert sorted(calls) == ["LU0", "LU1", "SM0", "SM1", "SM2"]
-    assert first.computed == 5
+    # The young SKU is estimated on its own; the five others share the catalogue method.
+    assert calls == ["NEW"] and first.computed == 6
+    assert first.results["NEW"].model == "peer"
+    assert {first.results[s].model for s in ("LU0", "LU1", "SM0", "SM1", "SM2")} <= {
+        "global",
+        "ensemble",
+        "moving_average",
+    }
     calls.clear()
     second = batch_mod.run_batch(ws, horizon=30, workers=1)
-    assert calls == [] and second.cached == 5
+    assert calls == [] and second.cached == 6 and second.computed == 0
     for sku, r in first.results.items():
         np.testing.assert_array_equal(r.forecast, second.results[sku].forecast)
-    # Change one SKU's data: only that SKU is refitted.
+    # A new day of one established SKU refits the catalogue model, not the young SKU.
     extra = pd.DataFrame(
         {
             "date": [pd.Timestamp("2024-03-01")],
@@ -183,19 +198,37 @@ def test_batch_cache(tmp_path, monkeypatch) -> None:
     )
     ws.import_files([ParsedFile("more.csv", "generic", "test", {"sales": extra}, 1)])
     calls.clear()
-    batch_mod.run_batch(ws, horizon=30, workers=1)
-    assert calls == ["SM1"]
+    third = batch_mod.run_batch(ws, horizon=30, workers=1)
+    assert calls == [] and third.computed == 5
     # A setting that shapes forecasts refits everything.
     ws.save_settings(Settings(backtest_horizon_days=14))
     calls.clear()
-    batch_mod.run_batch(ws, horizon=30, workers=1)
-    assert len(calls) == 5
+    assert batch_mod.run_batch(ws, horizon=30, workers=1).computed == 6
+    assert calls == ["NEW"]
     stored = ws.load_result("forecast")
     assert stored is not None
     assert set(stored[1].columns) == {"sku", "date", "forecast", "model"}
     assert (stored[1]["forecast"] >= 0).all()
     q = ws.load_result("forecast_quantiles")[1]
     assert (q["p99"] >= q["p90"]).all()
+
+
+def test_forecast_as_of_reads_nothing_after_the_date(tmp_path) -> None:
+    ws = _workspace(tmp_path, n_smooth=2, n_lumpy=1)
+    as_of = pd.Timestamp("2024-05-31").date()
+    before = batch_mod.run_batch(ws, horizon=14, workers=1, as_of=as_of)
+    for r in before.results.values():
+        assert r.start == pd.Timestamp("2024-06-01")
+    # Ten times the sales after the date: a forecast as of the date must not change.
+    sales = ws.read("sales")
+    later = sales[sales["date"] > pd.Timestamp(as_of)].assign(units=lambda d: d["units"] * 10)
+    ws.import_files([ParsedFile("later.csv", "generic", "test", {"sales": later}, len(later))])
+    after = batch_mod.run_batch(ws, horizon=14, workers=1, as_of=as_of)
+    assert after.computed == 0  # same inputs, same cache entry
+    ws.cache_clear(batch_mod.CACHE_NAMESPACE)
+    again = batch_mod.run_batch(ws, horizon=14, workers=1, as_of=as_of)
+    for sku, r in before.results.items():
+        np.testing.assert_allclose(r.forecast, again.results[sku].forecast)
 
 
 def test_cli_forecast_and_backtest(tmp_path, capsys) -> None:
@@ -220,7 +253,10 @@ def test_cli_forecast_and_backtest(tmp_path, capsys) -> None:
     )
     data = json.loads(capsys.readouterr().out)
     assert data["skus"] == 3 and data["horizon"] == 20
-    assert len(pd.read_csv(out)) == 3 * 20
+    written = pd.read_csv(out)
+    assert len(written) == 3 * 20
+    assert list(written.columns) == ["sku", "date", "forecast", "p10", "p50", "p90", "model"]
+    assert (written["p10"] <= written["p90"]).all()
     assert (
         main(
             [
@@ -231,18 +267,19 @@ def test_cli_forecast_and_backtest(tmp_path, capsys) -> None:
                 "14",
                 "--origins",
                 "2",
-                "--workers",
-                "1",
                 "--json",
             ]
         )
         == 0
     )
     bt = json.loads(capsys.readouterr().out)
-    assert {"chosen", "seasonal_naive", "moving_average"} <= set(bt["overall"])
-    assert len(bt["per_sku"]) == 3
-    cov = bt["overall"]["chosen"]["coverage_p90"]
+    assert {"chosen", "global", "ensemble", "seasonal_naive", "moving_average"} <= set(
+        bt["overall"]
+    )
+    assert len(bt["per_sku"]) == 3 and bt["origins"] == 2 and len(bt["chosen"]) == 2
+    cov = bt["overall"]["chosen"]["coverage_p90_14"]
     assert 0.0 <= cov <= 1.0
+    assert bt["overall"]["moving_average"]["total_wape_28"] >= 0
     assert ws.load_result("backtest") is not None
 
 
@@ -261,10 +298,7 @@ def test_forecast_page_runs(tmp_path) -> None:
     at.button[0].click().run()  # Run forecast (single process: fewer than 8 SKUs)
     assert not at.exception
     captions = " ".join(str(c.value) for c in at.caption)
-    assert any(
-        label in captions
-        for label in ("Croston-SBA:", "TSB:", "Prophet:", "Seasonal naive", "moving average")
-    )
+    assert any(label in captions for label in ("Catalogue model", "28-day moving average:"))
     at.button[1].click().run()  # Run backtest
     assert not at.exception
     assert ws.load_result("backtest") is not None
@@ -284,32 +318,13 @@ def test_process_pool_gives_the_same_numbers(tmp_path) -> None:
         np.testing.assert_array_equal(a.errors, b.errors)
 
 
-def test_stage_from_lifecycle_and_overrides(tmp_path, monkeypatch) -> None:
+def test_stage_override_reaches_the_forecast(tmp_path) -> None:
     from stockcycle import lifecycle
 
     ws = _workspace(tmp_path, n_smooth=2, n_lumpy=1)
     lifecycle.set_stage_override(ws, "SM1", "growth")
     batch = batch_mod.run_batch(ws, horizon=30, workers=1)
-    # Without an override: the classifier's own stage, as the life-cycle page shows it.
-    expected = lifecycle.classify_workspace(ws).set_index("sku")["stage"]
-    assert batch.results["SM0"].stage == expected["SM0"]
-    # The stage shapes only Prophet's growth model: a lumpy SKU is not classified here.
-    assert batch.results["LU0"].model in ("croston_sba", "tsb")
-    assert batch.results["LU0"].stage is None
-    # The seller's override wins; a growth SKU forecast by Prophet uses logistic growth.
-    sm1 = batch.results["SM1"]
-    assert sm1.stage == "growth"
-    if sm1.model == "prophet":
-        assert "logistic growth" in sm1.reason
-
-    # A failing classifier is an error, not a silently unknown stage.
-    def broken(*args, **kwargs):
-        raise RuntimeError("classifier failed")
-
-    monkeypatch.setattr(lifecycle, "classify", broken)
-    ws.save_settings(Settings(backtest_horizon_days=14))  # new cache keys: refit everything
-    with pytest.raises(RuntimeError, match="classifier failed"):
-        batch_mod.run_batch(ws, horizon=30, workers=1)
+    assert batch.results["SM1"].stage == "growth"
 
 
 def test_daily_interval_against_hand_computation() -> None:

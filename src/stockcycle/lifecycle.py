@@ -519,17 +519,16 @@ def stage_table(ws: Workspace, *, settings: Settings | None = None) -> pd.DataFr
     the workspace, writes nothing.
 
     Demand comes from ``stockcycle.forecast.demand.demand_panel`` (sales summed over channels,
-    stockout days masked from the inventory history or inferred), classified as of the last
-    sales date in the workspace (``table.attrs["end"]``, ISO text or None). SKUs with no
+    stockout days masked from the inventory history, closed days left out), classified as of
+    the workspace's data date (``table.attrs["end"]``, ISO text or None). SKUs with no
     sales (a product not launched yet) are launches. Columns: ``TABLE_COLUMNS``;
     ``auto_stage``/``auto_reason`` are the classifier's view, ``stage``/``reason`` what the
     seller sees (the override wins).
     """
-    from stockcycle.forecast.demand import demand_panel
+    from stockcycle.forecast.demand import workspace_panel
 
     settings = settings or ws.settings()
-    sales = ws.read("sales")
-    panel = demand_panel(sales, ws.read("inventory")) if not sales.empty else pd.DataFrame()
+    panel = workspace_panel(ws)
     end = panel["date"].max().date() if not panel.empty else None
     auto = (
         classify_panel(panel, settings=settings, end=end)
@@ -583,14 +582,12 @@ def level_history(series: pd.DataFrame, end: date | None = None) -> pd.DataFrame
 
 
 def sku_level_history(ws: Workspace, sku: str) -> pd.DataFrame:
-    """``level_history`` of one SKU of the workspace, up to the last sales date of the whole
-    workspace (the date ``stage_table`` classifies at, so a product that stopped selling shows
-    its silent weeks). Empty when the SKU has no sales."""
-    from stockcycle.forecast.demand import demand_panel, sku_series
+    """``level_history`` of one SKU of the workspace, up to the workspace's data date (the
+    date ``stage_table`` classifies at, so a product that stopped selling shows its silent
+    weeks). Empty when the SKU has no sales."""
+    from stockcycle.forecast.demand import sku_series, workspace_panel
 
-    last = ws.info()["sales_last_date"]
-    end = date.fromisoformat(str(last)[:10]) if last else None
-    panel = demand_panel(ws.read("sales", skus=[sku]), ws.read("inventory", skus=[sku]), end=end)
+    panel = workspace_panel(ws, skus=[sku])
     if panel.empty or not (panel["sku"] == sku).any():
         return pd.DataFrame(
             {
@@ -599,7 +596,7 @@ def sku_level_history(ws: Workspace, sku: str) -> pd.DataFrame:
                 "level": pd.Series(dtype=float),
             }
         )
-    return level_history(sku_series(panel, sku), end)
+    return level_history(sku_series(panel, sku), ws.data_date())
 
 
 def _day_month(month_day: tuple[int, int]) -> str:

@@ -27,7 +27,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -545,6 +545,27 @@ class Workspace:
                 "UNION SELECT sku FROM products ORDER BY 1"
             ).fetchall()
         return [r[0] for r in rows if r[0]]
+
+    def data_date(self) -> date | None:
+        """The workspace's data date (R-T1): the latest sales day or inventory snapshot."""
+        with self._connect() as con:
+            latest = con.execute(
+                "SELECT MAX(d) FROM (SELECT MAX(date) AS d FROM sales "
+                "UNION ALL SELECT MAX(snapshot_date) FROM inventory)"
+            ).fetchone()[0]
+        return pd.Timestamp(latest).date() if latest else None
+
+    def daily_units(self) -> pd.Series:
+        """The whole catalogue's units sold per day (every SKU and channel), by day."""
+        with self._connect() as con:
+            rows = con.execute("SELECT date, SUM(units) FROM sales GROUP BY date").fetchall()
+        if not rows:
+            return pd.Series(dtype=float)
+        days, units = zip(*rows, strict=True)
+        return pd.Series(
+            pd.to_numeric(pd.Series(units), errors="coerce").fillna(0.0).to_numpy(),
+            index=pd.to_datetime(pd.Series(days), errors="coerce"),
+        ).pipe(lambda s: s[s.index.notna()])
 
     def product_rows(self) -> dict[str, dict[str, Any]]:
         """The products table as ``{sku: {column: value}}``, blank cells left out (the

@@ -9,6 +9,7 @@ import pickle
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -16,27 +17,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stockcycle.forecast.backtest import metrics
+from stockcycle.forecast import catalogue
+from stockcycle.forecast.backtest import Backtest, cumulative_relative_errors, mase_scale, metrics
 from stockcycle.forecast.core import (
     DEFAULT_LEAD_TIMES,
     DEFAULT_QUANTILES,
+    MIN_TRAIN_DAYS,
     SkuForecast,
     describe,
-    error_quantiles,
     forecast_sku,
     lead_time_quantiles_many,
     pool_errors,
     prophet_candidate,
 )
-from stockcycle.forecast.demand import demand_panel
+from stockcycle.forecast.demand import workspace_panel
 from stockcycle.forecast.events import events_path
+from stockcycle.forecast.global_model import Panel
+from stockcycle.forecast.models import MODEL_LABELS
 from stockcycle.settings import Settings
 from stockcycle.store import Workspace
 
 Progress = Callable[[float, str], None]
 CACHE_NAMESPACE = "forecast"
 #: Bumped whenever a change of the models changes their numbers, so old cache entries die.
-MODEL_VERSION = "6"
+MODEL_VERSION = "7"
 #: Backtest cuts used to choose each SKU's model in the batch forecast: the latest one. One
 #: Prophet fit per cut is the main cost of a batch; the lead-time quantiles pool the errors of
 #: the 30 SKUs nearest in level (``pool_errors``), so one cut per SKU still gives 30 error paths.
@@ -149,9 +153,6 @@ def _worker_init() -> None:
 
 #: Modules the forkserver imports once, before it forks any worker (``start_forkserver``).
 WORKER_PRELOAD = ["stockcycle.forecast.mapfit", "stockcycle.forecast.batch", "stockcycle.lifecycle"]
-#: Sales rows from which a batch starts its worker processes' parent while reading the
-#: workspace (``start_forkserver``); below that the batch is small and may run in one process.
-EARLY_START_ROWS = 5_000
 
 
 def _limit_blas_threads() -> None:
@@ -262,16 +263,30 @@ def peer_levels(
     return out
 
 
+def is_young(history_days: int, settings: Settings) -> bool:
+    """Whether a SKU has too little history for a backtest (fewer than 56 + H days on its
+    grid): it is forecast on its own, from its peers (``forecast_sku``'s launch estimate)."""
+    return history_days < MIN_TRAIN_DAYS + settings.backtest_horizon_days
+
+
 def build_tasks(
-    ws: Workspace, horizon: int, settings: Settings, origins: int | None = None
+    ws: Workspace,
+    horizon: int,
+    settings: Settings,
+    origins: int | None = None,
+    *,
+    panel: pd.DataFrame | None = None,
+    young_only: bool = False,
 ) -> list[SkuTask]:
-    """One task per SKU with sales: its demand series, promotions, stage and peers."""
-    sales = ws.read("sales")
-    panel = demand_panel(sales, ws.read("inventory"))
+    """One task per SKU with sales (only the young ones with ``young_only``): its demand
+    series, promotions, stage and peers. ``panel`` defaults to the workspace's demand panel
+    as of its data date."""
+    if panel is None:
+        panel = workspace_panel(ws)
     promotions = ws.read("promotions")
     pinned, can_classify = stage_overrides(ws)
     lengths = panel.groupby("sku", sort=False).size()
-    short = [str(s) for s, n in lengths.items() if n < 56 + settings.backtest_horizon_days]
+    short = [str(s) for s, n in lengths.items() if is_young(n, settings)]
     peers = peer_levels(ws, panel, short) if short else {}
     promo_by_sku = (
         {str(k): g for k, g in promotions.groupby(promotions["sku"].astype(str), sort=False)}
@@ -282,6 +297,8 @@ def build_tasks(
     cols = panel[["date", "units", "in_stock", "demand"]]
     for sku, idx in sorted(panel.groupby("sku", sort=False).indices.items()):
         sku = str(sku)
+        if young_only and not is_young(len(idx), settings):
+            continue
         peer, source = peers.get(sku, (None, "peers"))
         series = cols.take(idx).reset_index(drop=True)
         tasks.append(
@@ -341,14 +358,6 @@ def run_tasks(
     return out
 
 
-def _maybe_start_early(ws: Workspace, workers: int | None) -> None:
-    """``start_forkserver`` before reading a workspace with ``EARLY_START_ROWS`` sales rows or
-    more when the batch may use several processes (a warm rerun then leaves the server idle
-    for the next batch)."""
-    if (workers or os.cpu_count() or 1) > 1 and ws.row_counts()["sales"] >= EARLY_START_ROWS:
-        start_forkserver()
-
-
 def finish(results: list[SkuForecast]) -> None:
     """Pool each SKU's backtest errors with its nearest peers (see ``pool_errors``)."""
     for r, pooled in zip(results, pool_errors(results), strict=True):
@@ -385,59 +394,165 @@ def summary_table(results: list[SkuForecast]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _catalogue_key(panel: pd.DataFrame, horizon: int, settings: Settings) -> str:
+    """Cache key of the catalogue forecast: every SKU's demand and closed days, the horizon,
+    the forecast settings, the events file and the model version (one SKU's new day changes
+    the model every SKU is forecast by, so the whole catalogue is one entry)."""
+    h = hashlib.sha256(f"catalogue|{MODEL_VERSION}|{horizon}|".encode())
+    shaping = {
+        k: v for k, v in settings.to_dict().items() if k.startswith(("backtest_", "forecast_"))
+    }
+    h.update(json.dumps(shaping, sort_keys=True, default=str).encode())
+    h.update("\n".join(panel["sku"].astype(str).unique()).encode())
+    h.update(panel["date"].to_numpy(dtype="datetime64[ns]").tobytes())
+    h.update(np.nan_to_num(panel["demand"].to_numpy(dtype=float), nan=-1.0).tobytes())
+    h.update(panel["closed"].to_numpy(dtype=bool).tobytes())
+    h.update(_events_digest().encode())
+    return h.hexdigest()
+
+
+def _pct(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{x:.0%}"
+
+
+def catalogue_results(
+    panel: pd.DataFrame,
+    horizon: int,
+    settings: Settings,
+    stages: dict[str, str],
+    progress: Progress | None = None,
+) -> list[SkuForecast]:
+    """One ``SkuForecast`` per SKU of ``panel`` from the catalogue method
+    (``catalogue.run``: chosen on six past cuts of ``backtest_horizon_days`` days, pooled
+    over the catalogue). Each SKU keeps its own errors at those cuts, which give its
+    lead-time quantiles (pooled over the SKUs nearest in level, ``finish``)."""
+    from stockcycle.forecast import intermittent
+
+    p = Panel.from_long(panel)
+    h = settings.backtest_horizon_days
+    run = catalogue.run(p, horizon, selection_horizon=h, progress=progress)
+    method = run.method
+    overall = (
+        f"over the last {len(run.cuts)} periods of {h} days its {h}-day totals were off by "
+        f"{_pct(run.scores.get(method, np.nan))} across the catalogue, against "
+        f"{_pct(run.scores.get('moving_average', np.nan))} for the 28-day average"
+    )
+    start = p.dates[-1] + pd.Timedelta(days=1)
+    out = []
+    for i, sku in enumerate(p.skus):
+        y = p.y[i]
+        known = ~np.isnan(y)
+        first = int(np.argmax(known)) if known.any() else len(y)
+        own = y[first:]
+        alive = [cf for cf in run.cuts if cf.cut >= first]
+        bt = None
+        if alive:
+            bt = Backtest(
+                cut_dates=[p.dates[cf.cut + 1] for cf in alive],
+                actual=np.vstack([catalogue.actual_after(p, cf.cut, h)[i] for cf in alive]),
+                forecasts={m: np.vstack([cf.paths[m][i] for cf in alive]) for m in alive[0].paths},
+                scale=np.array([mase_scale(y[first : cf.cut + 1]) for cf in alive]),
+            )
+        scores = {m: metrics(bt, m) for m in bt.forecasts} if bt is not None else {}
+        mine = scores.get(method, {}).get("wape", np.nan)
+        label = MODEL_LABELS[method]
+        reason = (
+            f"{label}: chosen for the whole catalogue ({len(p.skus):,} products) because {overall}"
+            + (f"; this product's daily error was {_pct(mine)}." if np.isfinite(mine) else ".")
+        )
+        obs = own[~np.isnan(own)]
+        adi, cv2 = intermittent.adi_cv2(own[-365:])
+        out.append(
+            SkuForecast(
+                sku,
+                method,
+                reason,
+                intermittent.classify_demand(own[-365:]),
+                adi,
+                cv2,
+                len(own),
+                float(obs[-28:].mean()) if len(obs) else 0.0,
+                start,
+                run.forecast[i].copy(),
+                backtest=bt,
+                scores=scores,
+                errors=(
+                    cumulative_relative_errors(bt.actual, bt.forecasts[method])
+                    if bt is not None
+                    else None
+                ),
+                stage=stages.get(sku),
+            )
+        )
+    return out
+
+
 def run_batch(
     ws: Workspace,
     *,
     horizon: int | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    as_of: date | None = None,
 ) -> BatchResult:
-    """Forecast every SKU with sales, reusing cached results where nothing changed.
+    """Forecast every SKU with sales as of ``as_of`` (default: the workspace's data date),
+    reusing cached results where nothing changed. Nothing after ``as_of`` is read.
 
-    Each SKU's model is chosen on the latest backtest cut (``SELECTION_ORIGINS``), in
-    ``workers`` processes (``run_tasks``).
+    SKUs with enough history (``is_young``) share the catalogue method (``catalogue_results``,
+    one cache entry for all of them); young SKUs get their own peer-based estimate
+    (``forecast_sku``, cached per SKU, in ``workers`` processes).
 
-    A SKU is recomputed only when its cache key (``SkuTask.key``: its demand, promotions,
-    stage, peers, the forecast settings, the events file, the model version) is new. Results
-    are stored in the workspace: ``forecast`` (sku, date, forecast, model), ``forecast_models``
-    (model per SKU and why, backtest scores) and ``forecast_quantiles`` (lead-time demand
-    quantiles for the default lead times).
+    Results are stored in the workspace: ``forecast`` (sku, date, forecast, model),
+    ``forecast_models`` (model per SKU and why, backtest scores) and ``forecast_quantiles``
+    (lead-time demand quantiles for the default lead times).
     """
     settings = ws.settings()
     horizon = int(horizon or settings.forecast_horizon_days)
     if progress:
         progress(0.0, "reading the workspace")
-    _maybe_start_early(ws, workers)
-    tasks = build_tasks(ws, horizon, settings, SELECTION_ORIGINS)
+    panel = workspace_panel(ws, end=as_of)
+    tasks = build_tasks(ws, horizon, settings, SELECTION_ORIGINS, panel=panel, young_only=True)
+    young = {t.sku for t in tasks}
+    grown = panel[~panel["sku"].astype(str).isin(young)]
     keys = [t.key() for t in tasks]
-    cached = ws.cache_get_many(CACHE_NAMESPACE, keys)
+    cat_key = _catalogue_key(grown, horizon, settings) if len(grown) else ""
+    cached = ws.cache_get_many(CACHE_NAMESPACE, [*keys, cat_key] if cat_key else keys)
+    results: list[SkuForecast] = []
+    computed = 0
+    if cat_key in cached:
+        results.extend(pickle.loads(cached[cat_key]))
+    elif cat_key:
+        pinned, _ = stage_overrides(ws)
+        fresh_cat = catalogue_results(grown, horizon, settings, pinned, progress)
+        ws.cache_put_many(CACHE_NAMESPACE, {cat_key: pickle.dumps(fresh_cat, protocol=5)})
+        results.extend(fresh_cat)
+        computed += len(fresh_cat)
     todo = [i for i, k in enumerate(keys) if k not in cached]
-    results: list[SkuForecast | None] = [None] * len(tasks)
-    for i, k in enumerate(keys):
-        if k in cached:
-            results[i] = pickle.loads(cached[k])
-    if progress and not todo:
-        progress(1.0, f"all {len(tasks):,} SKUs unchanged; nothing to recompute")
     fresh = run_tasks([tasks[i] for i in todo], workers=workers, progress=progress)
-    for i, r in zip(todo, fresh, strict=True):
-        results[i] = r
     if fresh:
         ws.cache_put_many(
             CACHE_NAMESPACE,
             {keys[i]: pickle.dumps(r, protocol=5) for i, r in zip(todo, fresh, strict=True)},
         )
-    final = [r for r in results if r is not None]
+    by_index = dict(zip(todo, fresh, strict=True))
+    results.extend(
+        by_index[i] if i in by_index else pickle.loads(cached[k]) for i, k in enumerate(keys)
+    )
+    computed += len(fresh)
+    final = sorted(results, key=lambda r: r.sku)
     finish(final)
+    if progress:
+        progress(1.0, f"{computed:,} SKUs computed, {len(final) - computed:,} from the cache")
     batch = BatchResult(
         {r.sku: r for r in final},
-        computed=len(fresh),
-        cached=len(final) - len(fresh),
+        computed=computed,
+        cached=len(final) - computed,
         horizon=horizon,
     )
     # The tables derived from all SKUs (summary, quantiles with pooled errors) are cached
-    # under a key of every SKU's key, and stored results are rewritten only when they change:
+    # under a key of every key, and stored results are rewritten only when they change:
     # an unchanged rerun then costs reading the workspace and the cache.
-    digest = hashlib.sha256("\n".join([str(horizon), *keys]).encode()).hexdigest()
+    digest = hashlib.sha256("\n".join([str(horizon), cat_key, *keys]).encode()).hexdigest()
     tables_key, saved_key = f"batch|{digest}", "batch|saved"
     extra = ws.cache_get_many(CACHE_NAMESPACE, [tables_key, saved_key])
     if tables_key in extra:
@@ -450,7 +565,7 @@ def run_batch(
             {tables_key: pickle.dumps((batch.summary, batch.quantiles), protocol=5)},
         )
     if extra.get(saved_key) != digest.encode():
-        params: dict[str, Any] = {"horizon": horizon, "skus": len(final), "computed": len(fresh)}
+        params: dict[str, Any] = {"horizon": horizon, "skus": len(final), "computed": computed}
         table = batch.forecast_table()
         table["date"] = table["date"].dt.strftime("%Y-%m-%d")
         ws.save_result("forecast", table, params)
@@ -462,61 +577,20 @@ def run_batch(
 
 @dataclass
 class BacktestResult:
-    """``per_sku``: one row per SKU with the chosen model, why, and WAPE / MASE / bias / P90
-    coverage for the chosen model and each baseline; ``overall``: the same measures over all
-    SKUs, per model (``chosen``, ``seasonal_naive``, ``moving_average``)."""
+    """``per_sku``: one row per SKU with its demand and its forecast totals summed over the
+    scored origins, for the chosen method and each benchmark; ``overall``: per method
+    (``chosen``, each catalogue method, the benchmarks) the pooled horizon-total WAPE and bias
+    at ``horizon`` and ``long_horizon`` days, and for ``chosen`` the P90 coverage and pinball
+    loss and the daily WAPE (``catalogue.backtest``); ``chosen``: the method chosen at each
+    origin."""
 
     per_sku: pd.DataFrame
     overall: dict[str, dict[str, float]]
     horizon: int
     origins: int
-
-
-def _coverage(results: list[SkuForecast], model: str | None, q: float = 0.9) -> dict[str, float]:
-    """Share of (origin, day h) whose demand summed over days 1..h stayed at or below the P90
-    of lead-time demand, per SKU. The P90 comes from errors pooled over the nearest SKUs with
-    the other origins only (leave-one-origin-out), so no origin is judged by its own errors.
-    ``model`` None means each SKU's chosen model, else a baseline name."""
-    from stockcycle.forecast.backtest import LEVEL_FLOOR, cumulative_relative_errors
-
-    tested = [r for r in results if r.backtest is not None]
-    if model is not None:
-        # Pool baselines among all SKUs: swap in the baseline's errors, same neighbours rule.
-        tested = [
-            SkuForecast(
-                r.sku,
-                model,
-                "",
-                r.demand_class,
-                r.adi,
-                r.cv2,
-                r.history_days,
-                r.level,
-                r.start,
-                r.forecast,
-                r.backtest,
-                r.scores,
-                cumulative_relative_errors(r.backtest.actual, r.backtest.forecasts[model]),
-            )
-            for r in tested
-        ]
-    hits: dict[str, list[float]] = {r.sku: [] for r in tested}
-    max_origins = max((r.backtest.actual.shape[0] for r in tested), default=0)
-    for k in range(max_origins):
-        pooled = pool_errors(tested, exclude_origin=k)
-        for r, pool in zip(tested, pooled, strict=True):
-            n_o = r.backtest.actual.shape[0]
-            i = n_o - 1 - k
-            if i < 0 or pool is None or len(pool) == 0:
-                continue
-            f = r.backtest.forecasts[r.model][i]
-            a = r.backtest.actual[i]
-            fc = np.cumsum(f)
-            ac = np.cumsum(np.where(np.isnan(a), f, a))
-            h = np.arange(1, len(f) + 1)
-            p90 = fc + error_quantiles(pool, q)[: len(f)] * np.maximum(fc, LEVEL_FLOOR * h)
-            hits[r.sku].extend((ac <= p90 + 1e-9).tolist())
-    return {s: float(np.mean(v)) for s, v in hits.items() if v}
+    long_horizon: int = 56
+    chosen: list[str] = field(default_factory=list)
+    origin_dates: list[str] = field(default_factory=list)
 
 
 def backtest_workspace(
@@ -525,83 +599,53 @@ def backtest_workspace(
     horizon: int = 28,
     origins: int = 3,
     progress: Progress | None = None,
-    workers: int | None = None,
+    as_of: date | None = None,
 ) -> BacktestResult:
-    """Rolling-origin evaluation of every SKU (R-K6): the chosen model against the seasonal
-    naive (7-day season) and 28-day moving average baselines.
-
-    Per SKU and overall: WAPE = sum |A - F| / sum A, MASE (weekly seasonal-naive scale),
-    bias = sum (F - A) / sum A, and P90 coverage (``_coverage``). Overall WAPE and bias sum
-    over all SKUs' days; overall MASE and coverage are means over SKUs. SKUs too new for a
-    backtest are listed with their model and no scores. Stored as the workspace result
-    ``backtest`` (params hold the overall figures). Uses the forecast cache, so a backtest
-    after a forecast with the same settings fits nothing.
-    """
-    from dataclasses import replace
-
-    from stockcycle.forecast.backtest import bias, mase, wape
-
-    settings = replace(
-        ws.settings(), backtest_horizon_days=int(horizon), backtest_origins=int(origins)
+    """Nested rolling-origin evaluation of the catalogue method (R-T3, ``catalogue.backtest``):
+    at each of ``origins`` origins ``horizon`` days apart, every choice is made with data
+    before the origin and the totals of the next ``horizon`` and 2 x ``horizon`` days are
+    scored against the 28-day moving average and the weekly seasonal naive. Data after
+    ``as_of`` (default: the data date) is never read. Stored as the workspace result
+    ``backtest`` (params hold the overall figures)."""
+    panel = workspace_panel(ws, end=as_of)
+    long_horizon = 2 * int(horizon)
+    if panel.empty:
+        return BacktestResult(pd.DataFrame(), {}, int(horizon), 0, long_horizon)
+    p = Panel.from_long(panel)
+    nested = catalogue.backtest(
+        p, horizon=int(horizon), long_horizon=long_horizon, origins=int(origins), progress=progress
     )
-    _maybe_start_early(ws, workers)
-    tasks = build_tasks(ws, settings.forecast_horizon_days, settings)
-    keys = [t.key() for t in tasks]
-    cached = ws.cache_get_many(CACHE_NAMESPACE, keys)
-    todo = [i for i, k in enumerate(keys) if k not in cached]
-    fresh = run_tasks([tasks[i] for i in todo], workers=workers, progress=progress)
-    if fresh:
-        ws.cache_put_many(
-            CACHE_NAMESPACE,
-            {keys[i]: pickle.dumps(r, protocol=5) for i, r in zip(todo, fresh, strict=True)},
-        )
-    by_index = dict(zip(todo, fresh, strict=True))
-    results = [
-        by_index[i] if i in by_index else pickle.loads(cached[k]) for i, k in enumerate(keys)
-    ]
-    models = {
-        "chosen": None,
-        "seasonal_naive": "seasonal_naive",
-        "moving_average": "moving_average",
-    }
-    cover = {name: _coverage(results, m) for name, m in models.items()}
-    rows = []
-    pooled_a: dict[str, list[np.ndarray]] = {n: [] for n in models}
-    pooled_f: dict[str, list[np.ndarray]] = {n: [] for n in models}
-    mases: dict[str, list[float]] = {n: [] for n in models}
-    for r in results:
-        row: dict[str, Any] = {
-            "sku": r.sku,
-            "model": r.model,
-            "reason": r.reason,
-            "demand_class": r.demand_class,
-        }
-        if r.backtest is not None:
-            for name, m in models.items():
-                f = r.backtest.forecasts[m or r.model]
-                a = r.backtest.actual
-                row[f"wape_{name}"] = wape(a.ravel(), f.ravel())
-                row[f"mase_{name}"] = mase(a, f, r.backtest.scale)
-                row[f"bias_{name}"] = bias(a.ravel(), f.ravel())
-                row[f"coverage_p90_{name}"] = cover[name].get(r.sku, np.nan)
-                pooled_a[name].append(a.ravel())
-                pooled_f[name].append(f.ravel())
-                mases[name].append(row[f"mase_{name}"])
-        rows.append(row)
-    overall: dict[str, dict[str, float]] = {}
-    for name in models:
-        if not pooled_a[name]:
-            continue
-        a = np.concatenate(pooled_a[name])
-        f = np.concatenate(pooled_f[name])
-        overall[name] = {
-            "wape": wape(a, f),
-            "bias": bias(a, f),
-            "mase": float(np.nanmean(mases[name])) if mases[name] else np.nan,
-            "coverage_p90": float(np.mean(list(cover[name].values()))) if cover[name] else np.nan,
-        }
-    per_sku = pd.DataFrame(rows)
+    rows = nested.per_sku
+    if rows.empty:
+        per_sku = pd.DataFrame({"sku": p.skus})
+    else:
+        sums = [c for c in rows.columns if c.rsplit("_", 1)[-1].isdigit()]
+        per_sku = rows.groupby("sku", as_index=False)[sums].sum()
+        per_sku["model"] = rows.groupby("sku")["method"].last().to_numpy()
+        for days in (int(horizon), long_horizon):
+            a = per_sku[f"actual_{days}"]
+            for name in ("chosen", "moving_average"):
+                err = (per_sku[f"{name}_{days}"] - a).abs()
+                per_sku[f"total_wape_{days}_{name}"] = err / a.where(a > 0)
+    result = BacktestResult(
+        per_sku,
+        nested.overall,
+        int(horizon),
+        len(nested.origins),
+        long_horizon,
+        nested.chosen,
+        [d.date().isoformat() for d in nested.origins],
+    )
     ws.save_result(
-        "backtest", per_sku, {"horizon": horizon, "origins": origins, "overall": overall}
+        "backtest",
+        per_sku,
+        {
+            "horizon": int(horizon),
+            "long_horizon": long_horizon,
+            "origins": len(nested.origins),
+            "origin_dates": result.origin_dates,
+            "chosen": nested.chosen,
+            "overall": nested.overall,
+        },
     )
-    return BacktestResult(per_sku, overall, int(horizon), int(origins))
+    return result

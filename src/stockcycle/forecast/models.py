@@ -29,6 +29,8 @@ MODEL_LABELS = {
     "seasonal_naive": "Seasonal naive (7 days)",
     "moving_average": "28-day moving average",
     "peer": "Peer-based launch estimate",
+    "global": "Catalogue model",
+    "ensemble": "Catalogue model and 28-day average",
 }
 
 
