@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -313,3 +313,102 @@ def test_decline_sku_is_cleared_not_restocked_in_list_and_plan(sample_workspace,
     plan = frame_with(at, "final_units").set_index("sku")
     assert plan.loc[extra, "order_units"] == 0
     assert plan.loc[extra, "reason"].startswith("Decline stage: no reorder")
+
+
+# -- degenerate SKUs and faults in one SKU ----------------------------------------------------
+def _flat_supply(sku: str, daily: float) -> restock.SkuSupply:
+    """A SKU out of stock with a flat forecast of ``daily`` units/day, cases of 12, MOQ 200."""
+    as_of = date(2026, 10, 31)
+    return restock.SkuSupply(
+        sku=sku,
+        stage="growth",
+        as_of=as_of,
+        on_hand=0.0,
+        arrivals=pd.DataFrame(columns=["date", "units", "source"]),
+        daily_forecast=pd.Series(
+            daily, index=pd.date_range(as_of + timedelta(days=1), periods=365, freq="D")
+        ),
+        daily_demand=daily,
+        sd_daily_demand=0.0,
+        lead_time_days=30.0,
+        transit_days={"sea": 40.0, "air": 10.0},
+        freight_cost={"sea": 0.5, "air": 2.0},
+        unit_cost=3.0,
+        price=20.0,
+        case_pack=12,
+        moq=200,
+    )
+
+
+def test_override_of_almost_no_demand_is_split_within_a_year() -> None:
+    # The page's crash: the seller types 300 units for a SKU whose forecast decayed to
+    # 1e-20/day; re-splitting them put the next delivery 1e22 days away ("Something went wrong:
+    # seconds=..."). Now the deliveries stay within a year of the first (R-G4), and a split
+    # that cannot be made (no demand at all) is said in that SKU's reason, not raised.
+    from stockcycle.ui.growth import apply_overrides
+
+    supplies = {"DUST": _flat_supply("DUST", 1e-20), "IDLE": _flat_supply("IDLE", 0.0)}
+    plans = {sku: restock.plan_sku(s) for sku, s in supplies.items()}
+    assert [p.row["order_units"] for p in plans.values()] == [0, 0]
+    rows = pd.DataFrame([p.row for p in plans.values()], columns=restock.PLAN_COLUMNS)
+    out, deliveries = apply_overrides(rows, plans, supplies, {"DUST": 300, "IDLE": 100}, 3, 0.0)
+    out = out.set_index("sku")
+    first = plans["DUST"].first_arrival
+    dust = deliveries[deliveries["sku"] == "DUST"]
+    assert dust["arrival"].tolist() == [
+        first,
+        first + timedelta(days=policy.MAX_DELIVERY_SPREAD_DAYS),
+    ]
+    assert dust["units"].tolist() == [108, 192]  # 300 units = 25 cases: 9, 8, 8 cases
+    assert out.loc["DUST", "deliveries"] == 2
+    assert out.loc["IDLE", "final_units"] == 100
+    assert out.loc["IDLE", "deliveries"] == 0
+    assert "Your 100 units could not be split into deliveries" in out.loc["IDLE", "reason"]
+    assert out.loc["IDLE", "final_cash_needed"] == pytest.approx(100 * (3.0 + 0.5))
+
+
+def test_one_sku_that_cannot_be_planned_leaves_the_others_on_the_page(
+    forecast_workspace, monkeypatch
+) -> None:
+    # One growth SKU whose plan fails and one whose data cannot be read, whatever the error:
+    # both are listed as "Not planned: ..." and every other SKU is ranked, planned and saved.
+    ws = forecast_workspace
+    stages = stage_table(ws)
+    growth = sorted(stages.loc[stages["stage"] == "growth", "sku"])
+    assert len(growth) >= 3, "the sample has growth SKUs"
+    broken_plan, broken_read = growth[0], growth[1]
+    real_plan, real_read = restock.plan_sku, restock._supply_of
+
+    def plan_sku(supply, **kwargs):
+        if supply.sku == broken_plan:
+            raise OverflowError("date value out of range")
+        return real_plan(supply, **kwargs)
+
+    def supply_of(sku, *args):
+        if sku == broken_read:
+            raise KeyError("on_hand")
+        return real_read(sku, *args)
+
+    monkeypatch.setattr(restock, "plan_sku", plan_sku)
+    monkeypatch.setattr(restock, "_supply_of", supply_of)
+    at = open_page(ws)
+    shown = frame_with(at, "priority")
+    assert sorted(shown["sku"]) == sorted(set(growth) - {broken_plan, broken_read})
+    warning = " ".join(w.value for w in at.warning)
+    assert f"**{broken_plan}**: Not planned: its plan could not be computed: " in warning
+    assert "OverflowError (date value out of range)" in warning
+    assert f"**{broken_read}**: Not planned: its plan could not be computed: " in warning
+    assert "restock.load_supply failed with KeyError" in warning
+
+    go(at, 3)
+    plan = frame_with(at, "final_units").set_index("sku")
+    assert sorted(plan.index) == growth
+    for sku in (broken_plan, broken_read):
+        assert plan.loc[sku, "reason"].startswith("Not planned: its plan could not be computed")
+        assert plan.loc[sku, "final_units"] == 0
+    planned = plan.drop(index=[broken_plan, broken_read])
+    assert not planned["reason"].str.startswith("Not planned").any()
+    at.button(key="growth_save").click().run()
+    ok(at)
+    _, table = ws.load_plan(int(ws.plans("growth")["id"].iloc[0]))
+    assert sorted(table["sku"]) == growth

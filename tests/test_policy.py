@@ -558,6 +558,14 @@ def test_no_order_stays_no_order_even_with_an_moq():
     assert policy.round_order(-30, case_pack=24, moq=500) == 0
 
 
+def test_float_dust_is_no_order_even_with_an_moq():
+    # 1e-18 units (S - position for a forecast that decayed to 1e-20/day) is no order: the
+    # MOQ raises an order, it does not create one. A millionth of a case is still a case.
+    assert policy.round_order(1e-18, case_pack=12, moq=200) == 0
+    assert policy.round_order(1e-18) == 0
+    assert policy.round_order(1e-5, case_pack=12, moq=200) == 204
+
+
 def test_blank_case_pack_means_single_units():
     assert policy.round_order(7.2, case_pack=float("nan"), moq=float("nan")) == 8
 
@@ -647,6 +655,51 @@ def test_split_deliveries_need_demand_to_space_them():
     with pytest.raises(InputError) as err:
         policy.split_deliveries(1_000, 3, 0, START)
     assert err.value.column == "daily_demand"
+
+
+@pytest.mark.parametrize("daily", [1e-20, 1e-300, 5e-324])
+def test_split_deliveries_of_almost_no_demand_stay_within_a_year(daily):
+    # A forecast decayed to ~0 with an MOQ forcing 300 units: the second delivery would come
+    # 100 / 1e-20 = 1e22 days later (pd.Timedelta overflowed: OutOfBoundsTimedelta). No
+    # delivery is scheduled more than MAX_DELIVERY_SPREAD_DAYS after the first (R-G4); the
+    # ones that would come later arrive together on that day. 5e-324 makes units / d infinite.
+    plan = policy.split_deliveries(300, 3, daily, START)
+    last = START + timedelta(days=policy.MAX_DELIVERY_SPREAD_DAYS)
+    assert plan["arrival"].tolist() == [START, last]
+    assert plan["units"].tolist() == [100, 200]
+    assert plan["delivery"].tolist() == [1, 2]
+    assert (plan["covers_days"] > policy.MAX_DELIVERY_SPREAD_DAYS).all()
+
+
+def test_split_deliveries_cap_only_the_deliveries_past_a_year():
+    # 1 unit/day, 900 units in 3: days 0, 300 and 600 -> the third lands on day 365.
+    plan = policy.split_deliveries(900, 3, 1.0, START)
+    assert plan["arrival"].tolist() == [
+        START,
+        START + timedelta(days=300),
+        START + timedelta(days=policy.MAX_DELIVERY_SPREAD_DAYS),
+    ]
+    assert plan["units"].tolist() == [300, 300, 300]
+    # A Timestamp first arrival gives plain dates too, as a date does.
+    stamped = policy.split_deliveries(900, 3, 1.0, pd.Timestamp(START))
+    assert stamped["arrival"].tolist() == plan["arrival"].tolist()
+
+
+@given(
+    st.floats(1, 1e7),
+    st.integers(1, 12),
+    st.floats(5e-324, 1e6),
+    st.sampled_from([None, 1, 6, 24, 500]),
+)
+@settings(max_examples=200, deadline=None)
+def test_split_deliveries_keep_every_unit_within_the_bound(total, shipments, daily, pack):
+    plan = policy.split_deliveries(total, shipments, daily, START, case_pack=pack)
+    arrivals = plan["arrival"].tolist()
+    assert arrivals[0] == START
+    assert arrivals == sorted(set(arrivals))  # one delivery per day, in order
+    assert arrivals[-1] <= START + timedelta(days=policy.MAX_DELIVERY_SPREAD_DAYS)
+    assert plan["units"].sum() == policy.round_order(total, pack)
+    assert len(plan) <= shipments
 
 
 # --------------------------------------------------------------------------- shipment_split_costs

@@ -250,3 +250,28 @@ def test_growth_priority_names_the_bad_cell() -> None:
     with pytest.raises(InputError) as err:
         keyword_table(KEYWORDS, PRODUCTS, max_competition=1.5)
     assert err.value.column == "keyword_max_competition"
+
+
+def test_growth_priority_takes_plan_rows_of_degenerate_skus() -> None:
+    # Plan rows of SKUs whose forecast decayed to almost nothing (restock.plan_sku): out of
+    # stock with nothing to order, a hoard of 5e26 days of cover, and no sales at all. They
+    # are ranked with the others, each with the plan's action, none raising.
+    today = date(2026, 10, 31)
+    rows = pd.DataFrame(
+        {
+            "sku": ["DUST", "HOARD", "NORMAL", "IDLE"],
+            "stage": ["maturity", "growth", "growth", "growth"],
+            "daily_demand": [2e-24, 1e-20, 20.0, 0.0],
+            "days_of_cover": [0.0, 5e26, 5.0, math.inf],
+            "lead_time_days": [95.0, 95.0, 45.0, 45.0],
+            "stockout_date": [date(2026, 11, 1), None, date(2026, 11, 5), None],
+            "order_date": [None, None, today, None],
+        }
+    )
+    out = growth_priority(rows, review_period_days=7, as_of=today).set_index("sku")
+    assert sorted(out.index) == ["DUST", "HOARD", "IDLE", "NORMAL"]
+    assert out.loc["NORMAL", "action"] == "restock now"
+    for sku in ("DUST", "HOARD", "IDLE"):
+        assert out.loc[sku, "action"] == "no order needed"
+    assert out.loc["HOARD", "urgency"] == 0.0 and out.loc["IDLE", "urgency"] == 0.0
+    assert out["score"].map(math.isfinite).all()

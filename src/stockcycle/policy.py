@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -45,9 +45,15 @@ from stockcycle.errors import InputError
 # Days in a month for monthly storage fees: a 365-day year over 12 months, matching the
 # 365-day year used for yearly holding-cost rates.
 DAYS_PER_MONTH = 365.0 / 12.0
+# Latest a split delivery is scheduled, in days after the first one (R-G4). A restock plan
+# looks one year ahead (its forecast and stock projection end there), so a date further out is
+# guesswork no supplier can be held to; and a demand that has decayed to almost nothing
+# (1e-20 units/day) would otherwise put the next delivery 1e22 days away, past any calendar.
+MAX_DELIVERY_SPREAD_DAYS = 365
 
 __all__ = [
     "DAYS_PER_MONTH",
+    "MAX_DELIVERY_SPREAD_DAYS",
     "LaunchOrder",
     "Newsvendor",
     "SafetyStock",
@@ -812,7 +818,9 @@ def round_order(units: float, case_pack: float | None = None, moq: float | None 
     """Order rounded up to whole cases, then up to the MOQ (itself rounded up to cases).
 
     Units in, whole units out. An order of 0 or less stays 0 (no order: the MOQ does not
-    force one). Source: R-G4 (restock quantity), supplier terms.
+    force one), and so does float dust below a millionth of a case (1e-18 units from a
+    forecast that has decayed to almost nothing). Source: R-G4 (restock quantity), supplier
+    terms.
     """
     need = _number(units, "units")
     if need <= 0:
@@ -820,6 +828,8 @@ def round_order(units: float, case_pack: float | None = None, moq: float | None 
     pack = _case_pack(case_pack)
     # Rounding away float dust first keeps 2,250.0000001 from becoming 2,251.
     cases = math.ceil(round(need / pack, 6))
+    if cases == 0:
+        return 0  # dust is no order, so the MOQ does not turn it into one
     out = cases * pack
     if moq is not None and not (isinstance(moq, float) and math.isnan(moq)):
         minimum = _non_negative(moq, "moq")
@@ -954,10 +964,15 @@ def split_deliveries(
     deliveries taking any extra case (early stock is the safer side). A delivery carries at
     least one case, so k is capped at the number of cases (24 units in 3 shipments of cases
     of 12 -> at most 2 deliveries) and a total of 0 gives no delivery. Delivery i arrives when
-    the deliveries before it have been sold: first arrival + floor(sum of their units / d)
-    days; deliveries that would land on the same day are merged into one.
-    Columns: delivery (1..k), arrival (date), units, covers_days.
-    Example (R-G4): 1,000 units in 3 shipments -> 334, 333, 333.
+    the deliveries before it have been sold:
+      arrival_i = first arrival + min(floor(sum of the units of deliveries 1..i-1 / d),
+                                      MAX_DELIVERY_SPREAD_DAYS) days
+    so no delivery comes more than ``MAX_DELIVERY_SPREAD_DAYS`` (a year) after the first; the
+    ones that would come later (a demand too small to sell a delivery within the year) arrive
+    together on that last day. Deliveries that land on the same day are merged into one.
+    Columns: delivery (1..k), arrival (date), units, covers_days (units / d).
+    Example (R-G4): 1,000 units in 3 shipments -> 334, 333, 333; at 20/day they arrive on
+    days 0, 16 and 33 (334 / 20 = 16.7 and 667 / 20 = 33.35 days, rounded down).
     Source: R-G4 (split into several deliveries to balance cash and storage cost).
     """
     total = round_order(total_units, case_pack)
@@ -983,17 +998,27 @@ def split_deliveries(
         )
     base, extra = divmod(n_cases, k)
     units = np.array([(base + (1 if i < extra else 0)) * pack for i in range(k)], dtype=np.int64)
-    start_offsets = np.floor(np.concatenate(([0.0], np.cumsum(units / d)[:-1])) + 1e-9)
-    # Deliveries that would land on the same day (each covering less than a day) are one.
-    offsets, at = np.unique(start_offsets, return_inverse=True)
-    units = np.bincount(at, weights=units).astype(np.int64)
-    first = pd.Timestamp(first_arrival)
+    sold_before = np.concatenate(([0], np.cumsum(units)[:-1]))
+    # units / d may be 1e22 days, or overflow to inf, for a demand of almost nothing: both
+    # mean "not sold within the cap", so no warning. The days are capped while still floats,
+    # since no integer or date type holds 1e22 days.
+    with np.errstate(over="ignore"):
+        days = np.minimum(sold_before / d, MAX_DELIVERY_SPREAD_DAYS)
+        start_offsets = np.floor(days + 1e-9).astype(np.int64)
+        # Deliveries that would land on the same day (each covering less than a day, or all
+        # those pushed to the cap) are one.
+        offsets, at = np.unique(start_offsets, return_inverse=True)
+        units = np.bincount(at, weights=units).astype(np.int64)
+        covers = units / d
+    # Python dates (a Timestamp is a datetime, so a date too): they reach the year 9999 where
+    # pandas stops in 2262, and at most a year of whole days is added to them.
+    first = first_arrival.date() if isinstance(first_arrival, datetime) else first_arrival
     return pd.DataFrame(
         {
             "delivery": np.arange(1, len(units) + 1),
-            "arrival": [(first + pd.Timedelta(days=int(o))).date() for o in offsets],
+            "arrival": [first + timedelta(days=int(o)) for o in offsets],
             "units": units,
-            "covers_days": units / d,
+            "covers_days": covers,
         }
     )
 

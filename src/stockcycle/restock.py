@@ -29,10 +29,14 @@ Decisions, each a documented simplification:
 
 from __future__ import annotations
 
+import functools
+import logging
 import math
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -55,6 +59,11 @@ PLAN_HORIZON_DAYS = 365
 SHIPPING_MODES = ("sea", "air")
 #: A location snapshot older than this many days before the plan date is flagged in the reason.
 STALE_STOCK_DAYS = 30
+#: Longest error text quoted in a "Not planned" reason: one line a seller can read, with the
+#: full text and traceback in the log.
+PROBLEM_DETAIL_CHARS = 120
+
+log = logging.getLogger(__name__)
 
 PLAN_COLUMNS = [
     "sku",
@@ -196,9 +205,10 @@ def _lead_time_sd(orders: pd.DataFrame) -> dict[str, float]:
 
 def _product_figure(prod: dict[str, Any], column: str, *, positive: bool = False) -> float | None:
     """A products-table figure of one SKU, None when blank; an ``InputError`` naming the SKU
-    and column when negative (or not above 0 where ``positive``)."""
+    and column when negative (or not above 0 where ``positive``) or infinite (no lead time,
+    cost or case pack is; days of it would not fit in a date either)."""
     value = optional_number(prod.get(column))
-    if value is not None and (value < 0 or (positive and value == 0)):
+    if value is not None and (value < 0 or (positive and value == 0) or math.isinf(value)):
         raise InputError(
             f"SKU {prod.get('sku')} has {column} {value:g}",
             file="products table",
@@ -299,6 +309,70 @@ def _stock_notes(rows: pd.DataFrame, as_of: date) -> str:
     return ("Check the stock figures: " + "; ".join(notes) + ". ") if notes else ""
 
 
+def _failed_in(err: BaseException) -> str:
+    """The stockcycle function ``err`` was raised in (the innermost of our named frames, e.g.
+    ``policy.split_deliveries``; comprehensions and lambdas are part of the function around
+    them), or "" when none of its frames is ours."""
+    package = Path(__file__).resolve().parent
+    ours = ""
+    for frame in traceback.extract_tb(err.__traceback__):
+        path = Path(frame.filename).resolve()
+        if path.is_relative_to(package) and not frame.name.startswith("<"):
+            module = ".".join(path.relative_to(package).with_suffix("").parts)
+            ours = f"{module}.{frame.name}"
+    return ours
+
+
+def sku_problem(err: Exception, sku: str) -> str:
+    """Why ``sku`` could not be planned, in one plain line for its "Not planned" row.
+
+    An ``InputError`` is a problem in the seller's data and is quoted as written. Anything
+    else is a fault of ours: the line says the plan could not be computed, which of our
+    functions failed and with which error (its text shortened to ``PROBLEM_DETAIL_CHARS``),
+    e.g. "its plan could not be computed: policy.split_deliveries failed with
+    OutOfBoundsTimedelta (...)"; the traceback goes to the log (logger
+    ``stockcycle.restock``), so the fault is recorded, never swallowed.
+    """
+    if isinstance(err, InputError):
+        return str(err)
+    log.error("the plan of SKU %s could not be computed", sku, exc_info=err)
+    where = _failed_in(err)
+    failed = f"{where} failed with {type(err).__name__}" if where else type(err).__name__
+    detail = " ".join(str(err).split())
+    if len(detail) > PROBLEM_DETAIL_CHARS:
+        detail = detail[: PROBLEM_DETAIL_CHARS - 1] + "…"
+    return (
+        f"its plan could not be computed: {failed}{f' ({detail})' if detail else ''}. "
+        "The details are in the log."
+    )
+
+
+def not_planned_row(sku: str, problem: str, stage: str | None = None) -> dict[str, Any]:
+    """The plan row (``PLAN_COLUMNS``) of a SKU that could not be planned: no order, no dates
+    (None, as a planned row without them), the problem as the reason."""
+    row: dict[str, Any] = dict.fromkeys(PLAN_COLUMNS, float("nan"))
+    for col in ("order_date", "ship_by_date", "order_by_date", "stockout_date"):
+        row[col] = None
+    row.update(sku=sku, stage=stage, order_units=0, reason=f"Not planned: {problem}")
+    return row
+
+
+def plan_each(
+    supplies: Mapping[str, SkuSupply], plan: Callable[[SkuSupply], SkuPlan]
+) -> tuple[dict[str, SkuPlan], dict[str, str]]:
+    """``plan(supply)`` for every SKU: (plans by SKU, problems by SKU). One SKU whose plan
+    fails, whatever the error, does not stop the others: its ``sku_problem`` line goes into
+    the problems instead."""
+    plans: dict[str, SkuPlan] = {}
+    problems: dict[str, str] = {}
+    for sku, supply in supplies.items():
+        try:
+            plans[sku] = plan(supply)
+        except Exception as err:  # noqa: BLE001 - one SKU must not stop the plan of the others
+            problems[sku] = sku_problem(err, sku)
+    return plans, problems
+
+
 def load_supply(
     ws: Workspace,
     *,
@@ -316,7 +390,9 @@ def load_supply(
 
     A SKU whose products or purchase-order rows are unusable raises ``InputError``; with an
     ``errors`` dictionary, its message is put there under the SKU instead and the SKU left out,
-    so one bad row does not stop the plan of every other SKU."""
+    so one bad row does not stop the plan of every other SKU. With ``errors``, any other
+    exception from one SKU is put there too (``sku_problem``: a plain line, the traceback in
+    the log); without it, every exception propagates."""
     from stockcycle.forecast import run_batch
     from stockcycle.forecast.demand import demand_panel
     from stockcycle.lifecycle import stage_table
@@ -350,10 +426,10 @@ def load_supply(
     for sku in wanted:
         try:
             out[sku] = _supply_of(sku, batch.results[sku], context, as_of)
-        except InputError as err:
+        except Exception as err:  # noqa: BLE001 - one SKU must not stop the plan of the others
             if errors is None:
                 raise
-            errors[sku] = str(err)
+            errors[sku] = sku_problem(err, sku)
     return out
 
 
@@ -469,6 +545,9 @@ def _reorder_trigger(
     rate (R-G2): between two reviews nothing is ordered, so s must cover L + R days.
     """
     n = len(forecast)
+    # Indexes past the forecast read its end anyway; clipping first keeps the sums below in
+    # int64 when a barely selling SKU has an order cycle of 1e22 days (EOQ / d at 1e-40/day).
+    cycle_days = min(cycle_days, n)
     cum = np.concatenate([[0.0], np.cumsum(forecast)])
     arrived = np.concatenate([[0.0], np.cumsum(arrivals_by_day)])
     # Index k = 0 is today (before tomorrow's demand), k >= 1 is the end of day k.
@@ -640,24 +719,32 @@ def plan_sku(
             "beyond the year ahead: no order needed."
         )
     else:
-        order_date = supply.as_of + timedelta(days=trigger.day)
         needed = max(0.0, trigger.order_up_to - trigger.position)
         order_units = policy.round_order(needed, supply.case_pack, supply.moq)
-        when = "now" if trigger.day == 0 else f"on {order_date.isoformat()}"
-        if stockout is None:
-            runs_out = "stock lasts the year without it only if nothing goes wrong"
-        elif stockout < order_date:
-            runs_out = (
-                f"stock runs out on {stockout.isoformat()}, before the open orders land "
-                "(no new order arrives sooner)"
+        if order_units == 0:
+            # The trigger fired, but the order rounds to nothing (a forecast that has decayed
+            # to almost 0/day): no order, so neither a case nor the MOQ.
+            reason = (
+                f"Nothing to order: the order-up-to level is only {needed:.2g} units above the "
+                f"stock and open orders, less than one (the forecast is {d:.2g} units/day)."
             )
         else:
-            runs_out = f"stock runs out on {stockout.isoformat()} without it"
-        article = "an" if shipping_mode == "air" else "a"
-        reason = (
-            f"Order {order_units:,} units {when}: {cover:,.0f} days of cover, {runs_out}, and "
-            f"{article} {shipping_mode} order takes {lead:,.0f} days to be sellable."
-        )
+            order_date = supply.as_of + timedelta(days=trigger.day)
+            when = "now" if trigger.day == 0 else f"on {order_date.isoformat()}"
+            if stockout is None:
+                runs_out = "stock lasts the year without it only if nothing goes wrong"
+            elif stockout < order_date:
+                runs_out = (
+                    f"stock runs out on {stockout.isoformat()}, before the open orders land "
+                    "(no new order arrives sooner)"
+                )
+            else:
+                runs_out = f"stock runs out on {stockout.isoformat()} without it"
+            article = "an" if shipping_mode == "air" else "a"
+            reason = (
+                f"Order {order_units:,} units {when}: {cover:,.0f} days of cover, {runs_out}, "
+                f"and {article} {shipping_mode} order takes {lead:,.0f} days to be sellable."
+            )
     if not supply.stock_known:
         reason = (
             "No stock figures for this SKU (import an FBA inventory report or an inventory "
@@ -747,8 +834,10 @@ def restock_plan(
     stockout probability (R-L4), review period, deliveries (R-G4), slow-mover cover (R-M3),
     duty rate. ``supplies`` reuses a ``load_supply`` result.
 
-    A SKU whose own data is unusable (a products or purchase-order row, ``InputError``) gets a
-    row with no order and the message as its reason; the other SKUs are planned."""
+    A SKU that cannot be planned gets a row with no order and "Not planned: <why>" as its
+    reason (``not_planned_row``), and the other SKUs are planned: its own data is unusable (a
+    products or purchase-order row, ``InputError``: the message as written), or its plan
+    failed some other way (``sku_problem``: what failed, the traceback in the log)."""
     settings = settings or ws.settings()
     problems: dict[str, str] = {}
     if supplies is None:
@@ -769,14 +858,11 @@ def restock_plan(
         "holding_cost_rate": settings.holding_cost_rate,
     }
     options.update(plan_kwargs)
-    rows = []
-    for sku, supply in supplies.items():
-        try:
-            rows.append(plan_sku(supply, **options).row)
-        except InputError as err:
-            problems[sku] = str(err)
+    plans, failed = plan_each(supplies, functools.partial(plan_sku, **options))
+    problems.update(failed)
+    rows = [p.row for p in plans.values()]
     rows += [
-        {"sku": sku, "order_units": 0, "reason": f"Not planned: {message}"}
+        not_planned_row(sku, message, supplies[sku].stage if sku in supplies else None)
         for sku, message in problems.items()
     ]
     table = pd.DataFrame(rows, columns=PLAN_COLUMNS)

@@ -81,13 +81,16 @@ def _batch(path: str, version: str, settings: str) -> Any:
 @st.cache_resource(max_entries=8, show_spinner="Reading stock, orders and forecasts…")
 def _supply(
     path: str, version: str, settings: str, overrides: str, skus: tuple[str, ...]
-) -> dict[str, restock.SkuSupply]:
-    """``restock.load_supply`` for ``skus``; the other arguments are the cache key."""
+) -> tuple[dict[str, restock.SkuSupply], dict[str, str]]:
+    """``restock.load_supply`` for ``skus``: (supplies, why each SKU left out could not be
+    read); the other arguments are the cache key."""
     ws = Workspace(path)
     stages = stages_of(ws, ws.settings())
-    return restock.load_supply(
-        ws, batch=_batch(path, version, settings), skus=list(skus), stages=stages
+    problems: dict[str, str] = {}
+    supplies = restock.load_supply(
+        ws, batch=_batch(path, version, settings), skus=list(skus), stages=stages, errors=problems
     )
+    return supplies, problems
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -127,11 +130,28 @@ class Context:
         chosen = self.wiz.get("skus")
         return list(self.growth_skus if chosen is None else chosen)
 
-    def supply(self) -> dict[str, restock.SkuSupply]:
+    def _supply_and_problems(self) -> tuple[dict[str, restock.SkuSupply], dict[str, str]]:
         skus = tuple(sorted(self.selected))
         if not skus:
-            return {}
+            return {}, {}
         return _supply(self.path, self.version, _settings_key(self.settings), self._overrides, skus)
+
+    def supply(self) -> dict[str, restock.SkuSupply]:
+        """The supply of every chosen SKU whose data could be read."""
+        return self._supply_and_problems()[0]
+
+    def supply_problems(self) -> dict[str, str]:
+        """Chosen SKUs whose data could not be read, with why (``load_supply``'s errors)."""
+        return self._supply_and_problems()[1]
+
+    def plans(
+        self, supplies: dict[str, restock.SkuSupply]
+    ) -> tuple[dict[str, restock.SkuPlan], dict[str, str]]:
+        """``plan`` of every SKU of ``supplies`` (``restock.plan_each``): one SKU whose plan
+        fails does not stop the others; the second dictionary says why it failed. SKUs whose
+        data could not be read (``supply_problems``) are in it too."""
+        plans, failed = restock.plan_each(supplies, self.plan)
+        return plans, {**self.supply_problems(), **failed}
 
     # -- the seller's policy choices (Policy step), shared by Plan ---------------------------
     @property
@@ -259,17 +279,17 @@ def keyword_frames(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     return table, sku_keyword_summary(table)
 
 
-def priority_inputs(ctx: Context, supplies: dict[str, restock.SkuSupply]) -> pd.DataFrame:
-    """One row per SKU for ``growth_priority``: the SKU's plan row (``restock.plan_sku`` with
-    the seller's policy choices, the same row step 4 shows: stage, cover, lead time of the
-    chosen mode, stockout and order dates), the 8-week demand change after the season
-    (``lifecycle``) and the keyword summary."""
+def priority_inputs(ctx: Context, plans: dict[str, restock.SkuPlan]) -> pd.DataFrame:
+    """One row per planned SKU for ``growth_priority``: the SKU's plan row (``Context.plans``:
+    ``restock.plan_sku`` with the seller's policy choices, the same row step 4 shows: stage,
+    cover, lead time of the chosen mode, stockout and order dates), the 8-week demand change
+    after the season (``lifecycle``) and the keyword summary."""
     stages = ctx.stages.set_index("sku")
     _, summary = keyword_frames(ctx)
     summary = summary.set_index("sku")
     rows = []
-    for sku, s in supplies.items():
-        plan = ctx.plan(s).row
+    for sku, sku_plan in plans.items():
+        plan = sku_plan.row
         trend = stages["change_8w_adjusted"].get(sku, np.nan)
         if pd.isna(trend):
             trend = stages["change_8w"].get(sku, np.nan)
@@ -286,15 +306,24 @@ def priority_inputs(ctx: Context, supplies: dict[str, restock.SkuSupply]) -> pd.
     return pd.DataFrame(rows)
 
 
-def priority_frame(ctx: Context) -> pd.DataFrame:
-    supplies = ctx.supply()
-    if not supplies:
+def priority_frame(ctx: Context, plans: dict[str, restock.SkuPlan]) -> pd.DataFrame:
+    """``growth_priority`` of the planned SKUs (empty without any)."""
+    if not plans:
         return pd.DataFrame()
     return growth_priority(
-        priority_inputs(ctx, supplies),
+        priority_inputs(ctx, plans),
         review_period_days=ctx.policy_choice()["review_period_days"],
-        as_of=plan_date(supplies),
+        as_of=plan_date(ctx.supply()),
     )
+
+
+def show_not_planned(problems: dict[str, str]) -> None:
+    """One warning listing the SKUs that could not be planned, each with why."""
+    if problems:
+        st.warning(
+            "\n\n".join(f"**{sku}**: Not planned: {why}" for sku, why in sorted(problems.items())),
+            icon=":material/warning:",
+        )
 
 
 def plan_date(supplies: dict[str, restock.SkuSupply]) -> date:
@@ -397,15 +426,17 @@ def step_skus(ctx: Context) -> pd.DataFrame | None:
         st.info("Choose at least one SKU to plan.")
         return None
     supplies = ctx.supply()
-    missing = sorted(set(chosen) - set(supplies))
+    plans, problems = ctx.plans(supplies)
+    missing = sorted(set(chosen) - set(supplies) - set(problems))
     if missing:
         st.warning(
             f"No forecast for {', '.join(missing)} (no sales yet): plan a launch order on the "
             "Launch page instead."
         )
-    if not supplies:
+    show_not_planned(problems)
+    if not plans:
         return None
-    pr = priority_frame(ctx)
+    pr = priority_frame(ctx, plans)
     st.dataframe(
         pr[
             [
@@ -783,13 +814,19 @@ PLAN_EDITOR_COLUMNS = [
 
 def plan_table(ctx: Context) -> tuple[pd.DataFrame, dict[str, restock.SkuPlan]]:
     """The plan rows (``restock.PLAN_COLUMNS``) of every selected SKU with the seller's
-    policy choices, in priority order, plus the ``SkuPlan`` of each."""
+    policy choices, in priority order, plus the ``SkuPlan`` of each planned one. A SKU that
+    could not be planned gets a "Not planned: <why>" row at the end and no ``SkuPlan``, as in
+    ``restock.restock_plan``."""
     supplies = ctx.supply()
     order = [s for s in ctx.wiz.get("priority_order", []) if s in supplies]
     order += sorted(set(supplies) - set(order))
-    plans = {sku: ctx.plan(supplies[sku]) for sku in order}
-    rows = pd.DataFrame([p.row for p in plans.values()], columns=restock.PLAN_COLUMNS)
-    return rows, plans
+    plans, problems = ctx.plans({sku: supplies[sku] for sku in order})
+    stage_of = dict(zip(ctx.stages["sku"], ctx.stages["stage"], strict=True))
+    rows = [p.row for p in plans.values()] + [
+        restock.not_planned_row(sku, why, stage_of.get(sku))
+        for sku, why in sorted(problems.items())
+    ]
+    return pd.DataFrame(rows, columns=restock.PLAN_COLUMNS), plans
 
 
 def apply_overrides(
@@ -804,14 +841,21 @@ def apply_overrides(
     quantity overrides. Cash = ``fees.cash_needed`` of the final units (the plan's own formula,
     so an untouched row keeps the plan's cash). An untouched row keeps the plan's deliveries
     (``SkuPlan.deliveries``); an overridden quantity is split again with
-    ``policy.split_deliveries`` from the plan's first arrival (``SkuPlan.first_arrival``)."""
+    ``policy.split_deliveries`` from the plan's first arrival (``SkuPlan.first_arrival``).
+    A row without a plan (not planned) orders nothing and takes no override. When the split of
+    one SKU's quantity fails, that SKU gets no deliveries and its reason says why; the other
+    SKUs are split as usual."""
     out = rows.copy()
     out["final_units"] = [
-        int(overrides.get(s, u)) for s, u in zip(out["sku"], out["order_units"], strict=True)
+        int(overrides.get(s, u)) if s in plans else 0
+        for s, u in zip(out["sku"], out["order_units"], strict=True)
     ]
-    cash, frames = [], []
-    for sku, final in zip(out["sku"], out["final_units"], strict=True):
-        plan, supply = plans[sku], supplies[sku]
+    cash, frames, reasons = [], [], out["reason"].tolist()
+    for i, (sku, final) in enumerate(zip(out["sku"], out["final_units"], strict=True)):
+        plan, supply = plans.get(sku), supplies.get(sku)
+        if plan is None or supply is None:
+            cash.append(float("nan"))
+            continue
         mode = plan.row["shipping_mode"]
         cash.append(
             fees.cash_needed(final, supply.unit_cost, supply.freight_cost.get(mode, 0.0), duty_rate)
@@ -822,11 +866,19 @@ def apply_overrides(
         if final <= 0:
             dl = dl.iloc[0:0]
         elif sku in overrides:
-            dl = policy.split_deliveries(
-                final, shipments, plan.row["daily_demand"], plan.first_arrival, supply.case_pack
-            )
+            try:
+                dl = policy.split_deliveries(
+                    final, shipments, plan.row["daily_demand"], plan.first_arrival, supply.case_pack
+                )
+            except Exception as err:  # noqa: BLE001 - one SKU must not stop the others' split
+                dl = dl.iloc[0:0]
+                reasons[i] += (
+                    f" Your {final:,} units could not be split into deliveries: "
+                    f"{restock.sku_problem(err, sku)}"
+                )
         frames.append(dl.assign(sku=sku))
     out["final_cash_needed"] = cash
+    out["reason"] = reasons
     cols = ["sku", "delivery", "arrival", "units", "covers_days"]
     deliveries = (
         pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
@@ -876,6 +928,13 @@ def step_plan(ctx: Context) -> None:
         "quantity in the **Your quantity** column to override it."
     )
     rows, plans = plan_table(ctx)
+    show_not_planned(
+        {
+            sku: reason.removeprefix("Not planned: ")
+            for sku, reason in zip(rows["sku"], rows["reason"], strict=True)
+            if sku not in plans
+        }
+    )
     overrides: dict[str, int] = {
         k: int(v) for k, v in wiz.get("overrides", {}).items() if k in plans
     }
@@ -912,7 +971,9 @@ def step_plan(ctx: Context) -> None:
         for sku, units, proposed in zip(
             edited["sku"], edited["final_units"], plan["order_units"], strict=True
         )
-        if pd.notna(units) and int(units) != int(proposed)
+        # A SKU without a plan takes no quantity (``apply_overrides``): keeping its edit would
+        # make this differ from ``overrides`` on every run, and rerun for ever.
+        if pd.notna(units) and int(units) != int(proposed) and sku in plans
     }
     if new != overrides:
         wiz.set("overrides", new)
@@ -953,23 +1014,26 @@ def step_plan(ctx: Context) -> None:
             },
         )
 
-    focus = st.selectbox(
-        "Explain the plan of",
-        plan["sku"].tolist(),
-        key=wiz.widget_key("plan_explain_sku", plan["sku"].iloc[0]),
-    )
-    wiz.set("plan_explain_sku", focus)
-    sku_plan = plans[focus]
-    explain(f"plan of {focus}", sku_plan.explain())
-    dl = deliveries[deliveries["sku"] == focus]
-    explain(
-        f"deliveries of {focus}",
-        f"{int(plan.set_index('sku').loc[focus, 'final_units']):,} units in "
-        f"{len(dl)} deliveries of about a {choice['shipments']}th each, rounded to whole "
-        "cases; each one arrives when the one before has been sold (its units / daily demand "
-        f"= {sku_plan.row['daily_demand']:,.2f}/day), so stock and the cash in it stay low "
-        "between arrivals (R-G4).",
-    )
+    planned = [sku for sku in plan["sku"] if sku in plans]
+    if planned:
+        focus = st.selectbox(
+            "Explain the plan of",
+            planned,
+            key=wiz.widget_key("plan_explain_sku", planned[0]),
+        )
+        wiz.set("plan_explain_sku", focus)
+        sku_plan = plans[focus]
+        explain(f"plan of {focus}", sku_plan.explain())
+        dl = deliveries[deliveries["sku"] == focus]
+        explain(
+            f"deliveries of {focus}",
+            f"{int(plan.set_index('sku').loc[focus, 'final_units']):,} units in "
+            f"{len(dl)} deliveries of about a {choice['shipments']}th each, rounded to whole "
+            "cases; each one arrives when the one before has been sold (its units / daily "
+            f"demand = {sku_plan.row['daily_demand']:,.2f}/day), so stock and the cash in it "
+            "stay low between arrivals (R-G4); none later than "
+            f"{policy.MAX_DELIVERY_SPREAD_DAYS} days after the first.",
+        )
 
     export = export_frame(plan, currency)
     stem = f"growth_plan_{ctx.ws.name}_{date.today():%Y%m%d}"
