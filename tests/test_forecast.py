@@ -400,3 +400,15 @@ def test_q4_season_ahead_keeps_prophet() -> None:
     assert r.scores["moving_average"]["wape"] < r.scores["prophet"]["wape"]
     assert "28-day moving average (backtest WAPE" in r.reason
     assert "yearly seasonality moves the next 61 days +" in r.reason
+
+
+def test_a_blank_product_category_does_not_stop_the_batch(tmp_path) -> None:
+    # A young SKU looks for similar SKUs by category; a product with a blank category must not
+    # break that search for every SKU.
+    ws = _workspace(tmp_path, n_smooth=2, n_lumpy=1)
+    _add_young_sku(ws)
+    products = pd.DataFrame({"sku": ["SM0", "SM1", "NEW"], "category": [None, "mats", "mats"]})
+    ws.import_files([ParsedFile("p.csv", "generic", "test", {"products": products}, 3)])
+    batch = batch_mod.run_batch(ws, horizon=14, workers=1)
+    assert batch.results["NEW"].model == "peer"
+    assert "similar SKUs in 'mats'" in batch.results["NEW"].reason

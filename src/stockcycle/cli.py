@@ -8,6 +8,7 @@ the verb's handler takes the parsed arguments and returns an exit status. Bad in
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -25,6 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Life-cycle inventory planning for Amazon sellers.",
     )
     parser.add_argument("--version", action="version", version=f"stockcycle {__version__}")
+    parser.add_argument(
+        "--log",
+        metavar="FILE",
+        help="append the details (tracebacks) of anything that could not be computed to FILE",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -34,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.log:
+        handler = logging.FileHandler(args.log, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        logging.getLogger("stockcycle").addHandler(handler)
     try:
         return int(args.handler(args) or 0)
     except InputError as err:

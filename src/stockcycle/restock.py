@@ -394,7 +394,7 @@ def load_supply(
     exception from one SKU is put there too (``sku_problem``: a plain line, the traceback in
     the log); without it, every exception propagates."""
     from stockcycle.forecast import run_batch
-    from stockcycle.forecast.demand import demand_panel
+    from stockcycle.forecast.demand import workspace_panel
     from stockcycle.lifecycle import stage_table
 
     settings = settings or ws.settings()
@@ -406,8 +406,8 @@ def load_supply(
     if stages is None:
         stages = stage_table(ws, settings=settings)
     stage_of = dict(zip(stages["sku"], stages["stage"], strict=True)) if len(stages) else {}
-    sales, inventory = ws.read("sales"), ws.read("inventory")
-    panel = demand_panel(sales, inventory) if not sales.empty else pd.DataFrame(columns=["sku"])
+    inventory = ws.read("inventory")
+    panel = workspace_panel(ws, end=as_of)
     stock = _latest_stock(inventory)
     pooled = policy.pooled_position(stock) if len(stock) else pd.DataFrame(columns=["sku"])
     pooled = pooled.set_index("sku") if len(pooled) else pooled

@@ -235,7 +235,12 @@ def peer_levels(
     """
     products = ws.read("products")
     comp = ws.read("competitors")
-    category = dict(zip(products["sku"].astype(str), products["category"], strict=False))
+    # Blank categories left out: a missing value is no category, and comparing it is an error.
+    category = {
+        str(s): str(c)
+        for s, c in zip(products["sku"], products["category"], strict=False)
+        if isinstance(c, str) and c
+    }
     grouped = panel.groupby("sku", sort=False)
     lengths = grouped.size()
     recent = grouped["demand"].apply(lambda s: s.iloc[-28:].mean())

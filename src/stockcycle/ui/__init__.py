@@ -61,6 +61,11 @@ _PAGE_ICONS = {
 # stages" from the file, "Life-cycle stages" as the page's own title says.
 _PAGE_LABELS = {"life cycle stages": "Life-cycle stages"}
 log = logging.getLogger("stockcycle")
+# The app's server log is the terminal that runs it: errors never reach the seller's screen
+# as tracebacks, but whoever runs the server sees them (the package itself only has a
+# NullHandler, see ``stockcycle/__init__.py``).
+if not any(isinstance(h, logging.StreamHandler) for h in log.handlers):
+    log.addHandler(logging.StreamHandler())
 
 
 # -- the open workspace ------------------------------------------------------------------------

@@ -95,12 +95,13 @@ def _supply(
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _history(path: str, version: str, sku: str) -> pd.DataFrame:
-    """Daily demand of one SKU (``date, demand``; stockout days NaN), last ``HISTORY_DAYS``."""
-    from stockcycle.forecast.demand import demand_panel, sku_series
+    """Daily demand of one SKU (``date, demand``; stockout and closed days NaN), last
+    ``HISTORY_DAYS``."""
+    from stockcycle.forecast.demand import sku_series, workspace_panel
 
     del version  # cache key only
     ws = Workspace(path)
-    panel = demand_panel(ws.read("sales", skus=[sku]), ws.read("inventory", skus=[sku]))
+    panel = workspace_panel(ws, skus=[sku])
     if panel.empty or not (panel["sku"] == sku).any():
         return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "demand": []})
     return sku_series(panel, sku).tail(HISTORY_DAYS)[["date", "demand"]]
