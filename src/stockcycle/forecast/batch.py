@@ -40,7 +40,7 @@ from stockcycle.store import Workspace
 Progress = Callable[[float, str], None]
 CACHE_NAMESPACE = "forecast"
 #: Bumped whenever a change of the models changes their numbers, so old cache entries die.
-MODEL_VERSION = "7"
+MODEL_VERSION = "8"
 #: Backtest cuts used to choose each SKU's model in the batch forecast: the latest one. One
 #: Prophet fit per cut is the main cost of a batch; the lead-time quantiles pool the errors of
 #: the 30 SKUs nearest in level (``pool_errors``), so one cut per SKU still gives 30 error paths.
@@ -420,6 +420,13 @@ def _pct(x: float) -> str:
     return "n/a" if not np.isfinite(x) else f"{x:.0%}"
 
 
+def _total_wape(bt: Backtest, model: str) -> float:
+    """Error of the horizon totals over the backtest's cuts: sum over cuts of |F - A| / sum
+    of A, F and A the totals over the known days after each cut (NaN without demand)."""
+    a, f = catalogue.total_errors(bt.actual, bt.forecasts[model], bt.actual.shape[1])
+    return float(np.abs(f - a).sum() / a.sum()) if a.sum() > 0 else float("nan")
+
+
 def catalogue_results(
     panel: pd.DataFrame,
     horizon: int,
@@ -458,12 +465,20 @@ def catalogue_results(
                 forecasts={m: np.vstack([cf.paths[m][i] for cf in alive]) for m in alive[0].paths},
                 scale=np.array([mase_scale(y[first : cf.cut + 1]) for cf in alive]),
             )
-        scores = {m: metrics(bt, m) for m in bt.forecasts} if bt is not None else {}
-        mine = scores.get(method, {}).get("wape", np.nan)
+        scores = (
+            {m: {**metrics(bt, m), "total_wape": _total_wape(bt, m)} for m in bt.forecasts}
+            if bt is not None
+            else {}
+        )
+        mine = scores.get(method, {}).get("total_wape", np.nan)
         label = MODEL_LABELS[method]
         reason = (
             f"{label}: chosen for the whole catalogue ({len(p.skus):,} products) because {overall}"
-            + (f"; this product's daily error was {_pct(mine)}." if np.isfinite(mine) else ".")
+            + (
+                f"; this product's {h}-day totals were off by {_pct(mine)}."
+                if np.isfinite(mine)
+                else "."
+            )
         )
         obs = own[~np.isnan(own)]
         adi, cv2 = intermittent.adi_cv2(own[-365:])

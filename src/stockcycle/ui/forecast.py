@@ -41,12 +41,13 @@ def main(ws: Workspace) -> None:
     if right.button("Run backtest"):
         bar = st.progress(0.0, text="starting")
         try:
-            backtest_workspace(
+            done = backtest_workspace(
                 ws,
                 horizon=settings.backtest_horizon_days,
                 origins=settings.backtest_origins,
                 progress=lambda f, m: bar.progress(f, text=m),
             )
+            bar.progress(1.0, text=f"backtest done: {done.origins} past dates")
         except InputError as err:
             show_error(err)
 
@@ -61,8 +62,8 @@ def main(ws: Workspace) -> None:
         return
     st.subheader("Model per SKU")
     st.dataframe(
-        batch.summary[["sku", "model_label", "stage", "reason"]].rename(
-            columns={"sku": "SKU", "model_label": "Method", "stage": "Stage", "reason": "Why"}
+        batch.summary[["sku", "model_label", "reason"]].rename(
+            columns={"sku": "SKU", "model_label": "Method", "reason": "Why"}
         ),
         width="stretch",
         hide_index=True,
