@@ -373,10 +373,11 @@ def test_error_quantiles_finite_sample_rule() -> None:
     assert error_quantiles(with_nan, 0.9)[0] == 3.0
 
 
-def test_q4_season_ahead_keeps_prophet() -> None:
+def test_a_model_that_lost_its_backtest_is_not_kept_by_override() -> None:
     # Two and a half years of a product that sells 20/day and doubles from mid-November to
-    # Christmas; forecast made on 31 October. The last 28 days (the backtest window) hold no
-    # peak, so a flat baseline may win that window, yet the days ahead are the peak.
+    # Christmas; forecast made on 31 October. The October backtest window holds no peak and
+    # the moving average wins it: the lowest error is chosen, with no season-shift override
+    # (on real sales that override kept Prophet on 103 of 300 products, its worst ones).
     rng = np.random.default_rng(11)
     dates = pd.date_range("2024-05-01", "2026-10-31", freq="D")
     peak = ((dates.month == 11) & (dates.day >= 15)) | ((dates.month == 12) & (dates.day <= 24))
@@ -388,18 +389,10 @@ def test_q4_season_ahead_keeps_prophet() -> None:
         sku="Q4",
         origins=1,
     )
-    assert r.model == "prophet", r.reason
-    future = pd.date_range("2026-11-01", periods=61, freq="D")
-    in_peak = ((future.month == 11) & (future.day >= 15)) | (
-        (future.month == 12) & (future.day <= 24)
-    )
-    # The forecast rises by well over half in the peak weeks, as the two past Q4s did.
-    assert r.forecast[in_peak].mean() > 1.5 * r.forecast[:14].mean()
-    # Here the moving average did win the October window, and the reason says why Prophet
-    # is used all the same.
-    assert r.scores["moving_average"]["wape"] < r.scores["prophet"]["wape"]
-    assert "28-day moving average (backtest WAPE" in r.reason
-    assert "yearly seasonality moves the next 61 days +" in r.reason
+    wapes = {m: v["wape"] for m, v in r.scores.items()}
+    assert wapes["moving_average"] < wapes["prophet"]
+    assert r.model == min(wapes, key=wapes.get), r.reason
+    assert r.model != "prophet"
 
 
 def test_a_blank_product_category_does_not_stop_the_batch(tmp_path) -> None:

@@ -20,7 +20,6 @@ from stockcycle.forecast.events import promotion_days
 from stockcycle.forecast.models import (
     MA_DAYS,
     MODEL_LABELS,
-    YEARLY_FULL_DAYS,
     ModelContext,
     apply_promotions,
     model_path,
@@ -37,13 +36,6 @@ POOL_SIZE = 30
 DEFAULT_QUANTILES = (0.5, 0.9, 0.95, 0.99)
 #: Lead times stored with the batch forecast (days): 7, 14, 30 and the seed's 30-60 day range.
 DEFAULT_LEAD_TIMES = (7, 14, 30, 45, 60, 90)
-#: Largest change that the time of year alone may make between the backtest window and the
-#: forecast horizon (Prophet's yearly seasonality) before the backtest is deemed blind to it and
-#: Prophet is kept: 15%, the forecast deviation that calls for a re-plan (R-K6). Measured on 22
-#: curves with two years of history, forecasts made on 1 November for 61 days: choosing on the
-#: October window alone gave WAPE 0.43 and bias -35% (the moving average won 13 of 22 and
-#: missed the Q4 peak); Prophet 0.27 and +6%.
-SEASON_SHIFT_LIMIT = 0.15
 
 
 @dataclass
@@ -132,10 +124,9 @@ def forecast_sku(
       end of a lumpy item's life);
     - smooth or erratic: Prophet against the baselines (seasonal naive, 28-day moving
       average) in a rolling-origin backtest; the lowest WAPE wins, so Prophet is used only
-      where it earns its place; except that with two years of history, when Prophet's
-      yearly seasonality says the horizon differs by more than 15% from the backtest window
-      (``SEASON_SHIFT_LIMIT``), Prophet is kept, since a window from another season cannot
-      judge it. ``stage`` launch/growth switches Prophet to logistic growth.
+      where it earns its place (never by override: keeping Prophet where it lost its own
+      backtest because its yearly term predicted a change made real forecasts worse).
+      ``stage`` launch/growth switches Prophet to logistic growth.
 
     ``origins`` backtest cuts (default ``settings.backtest_origins``), ``H`` days apart, the
     last one ``H`` days before the end; the batch forecast chooses on the latest cut only
@@ -203,23 +194,8 @@ def forecast_sku(
         )
         chosen = ranked[0]
         final_ctx = ModelContext(promo=promo, growth=growth, init=init)
-        season_note = ""
-        if chosen == "prophet" or (dates[-1] - dates[0]).days >= YEARLY_FULL_DAYS:
-            # With a full yearly seasonality, Prophet knows what the time of year does to the days
-            # ahead; a backtest window from another season cannot show that (a forecast made
-            # in October for November-December), so a large shift keeps Prophet.
-            p_path, _, shift = prophet_forecast(
-                y, dates, horizon, final_ctx, window_days=origins * h
-            )
-            if chosen != "prophet" and abs(shift - 1.0) > SEASON_SHIFT_LIMIT:
-                season_note = (
-                    f"; chosen over the {MODEL_LABELS[chosen].lower()} (backtest "
-                    f"WAPE {_pct(scores[chosen]['wape'])}) because its yearly "
-                    f"seasonality moves the next {horizon} days {shift - 1:+.0%} "
-                    f"against the {origins * h} backtest days, a change the "
-                    f"baselines cannot see"
-                )
-                chosen = "prophet"
+        if chosen == "prophet":
+            p_path, _, _ = prophet_forecast(y, dates, horizon, final_ctx, window_days=origins * h)
         # Prophet is compared with the usual benchmark; a baseline with the model it beat.
         runner_up = "seasonal_naive" if chosen == "prophet" else "prophet"
         lead = (
@@ -230,8 +206,7 @@ def forecast_sku(
         reason = (
             f"{MODEL_LABELS[chosen]}: {lead}; backtest WAPE "
             f"{_pct(scores[chosen]['wape'])} vs {_pct(scores[runner_up]['wape'])} for "
-            f"{'Prophet' if runner_up == 'prophet' else 'seasonal naive (7 days)'}"
-            f"{season_note}."
+            f"{'Prophet' if runner_up == 'prophet' else 'seasonal naive (7 days)'}."
         )
         if growth == "logistic" and chosen == "prophet":
             reason = reason[:-1] + f"; logistic growth for a {stage} product."

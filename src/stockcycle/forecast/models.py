@@ -130,8 +130,7 @@ def prophet_params_to_init(params: dict[str, np.ndarray]) -> dict[str, Any]:
 #: nearly closes (0.274 against 0.265), and those SKUs get the yearly term the seller expects
 #: from one year of history on.
 #: On those August-October windows Prophet still loses to the moving average on most maturity
-#: and decline curves, and the per-SKU backtest picks the moving average; over a Q4 horizon
-#: it wins by far (``core.SEASON_SHIFT_LIMIT`` keeps it there).
+#: and decline curves, and the per-SKU backtest picks the moving average.
 PROPHET_OPTIONS: dict[str, Any] = {
     "seasonality_mode": "multiplicative",
     "seasonality_prior_scale": 1.0,
