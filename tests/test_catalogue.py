@@ -117,3 +117,12 @@ def test_fit_reads_nothing_after_its_cut() -> None:
     b_panel = Panel(p.skus, p.dates, y, p.open_day)
     b = global_model.predict(global_model.fit(b_panel, cut), b_panel, 14)
     np.testing.assert_allclose(a, b)
+
+
+def test_mase_scale_of_the_catalogue_equals_the_per_sku_formula() -> None:
+    from stockcycle.forecast.backtest import mase_scale
+
+    p = _panel(n_skus=4, days=120)
+    scales = catalogue.mase_scales(p, 100)
+    for i in range(4):
+        assert scales[i] == pytest.approx(mase_scale(p.y[i, :101]))

@@ -217,6 +217,18 @@ def relative_error(actual_total: np.ndarray, forecast_total: np.ndarray, days: i
     return (actual_total - forecast_total) / np.maximum(forecast_total, LEVEL_FLOOR * days)
 
 
+def mase_scales(p: Panel, cut: int) -> np.ndarray:
+    """Per SKU, the MASE scale of its history up to ``cut``: mean |y_t - y_(t-7)| over the
+    pairs of known days (Hyndman & Koehler, IJF 22 (2006), weekly season; as
+    ``backtest.mase_scale``). 0 when undefined."""
+    y = p.y[:, : cut + 1]
+    if y.shape[1] <= 7:
+        return np.zeros(y.shape[0])
+    d = np.abs(y[:, 7:] - y[:, :-7])
+    known = ~np.isnan(d)
+    return np.where(known, d, 0.0).sum(axis=1) / np.maximum(known.sum(axis=1), 1)
+
+
 @dataclass
 class NestedBacktest:
     """Per scored origin: the date, the method chosen on the cuts before it; ``per_sku`` one
@@ -250,7 +262,8 @@ def backtest(
     origins: horizon-total WAPE = sum |F - A| / sum A and bias = sum (F - A) / sum A of the
     totals over ``horizon`` and ``long_horizon`` days (the headline: what sizes orders),
     daily WAPE; for ``chosen`` also the P90 coverage of the totals and the pinball loss at
-    0.9 relative to the actual total.
+    0.9 relative to the actual total; for ``chosen`` and the moving average the daily WAPE
+    and MASE over the first ``horizon`` days (secondary figures).
     """
     last = len(p.dates) - 1
     scored = [last - long_horizon - horizon * k for k in range(origins)][::-1]
@@ -287,6 +300,7 @@ def backtest(
                 else np.full(len(level), np.nan)
             )
         paths = {"chosen": at[o].paths[method], **at[o].paths}
+        scale = mase_scales(p, o)
         for i in np.flatnonzero(alive):
             row: dict[str, object] = {
                 "sku": p.skus[i],
@@ -308,6 +322,9 @@ def backtest(
             row["daily_abs_error_ma"] = float(
                 np.abs(paths["moving_average"][i, :horizon] - act[i, :horizon])[known].sum()
             )
+            if scale[i] > 0 and known.any():
+                row["mase"] = row["daily_abs_error"] / known.sum() / scale[i]
+                row["mase_ma"] = row["daily_abs_error_ma"] / known.sum() / scale[i]
             rows.append(row)
     per_sku = pd.DataFrame(rows)
     return NestedBacktest(
@@ -347,4 +364,7 @@ def _overall(per_sku: pd.DataFrame, horizon: int, long_horizon: int) -> dict[str
     if a28:
         out["chosen"]["daily_wape"] = float(per_sku["daily_abs_error"].sum() / a28)
         out["moving_average"]["daily_wape"] = float(per_sku["daily_abs_error_ma"].sum() / a28)
+    if "mase" in per_sku.columns:
+        out["chosen"]["mase"] = float(per_sku["mase"].mean())
+        out["moving_average"]["mase"] = float(per_sku["mase_ma"].mean())
     return out

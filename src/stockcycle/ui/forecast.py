@@ -135,7 +135,9 @@ def show_backtest(params: dict, per_sku: pd.DataFrame) -> None:
             "and dates whose actual total stayed at or below the P90 (split-conformal quantile "
             "of the relative errors the 30 products nearest in level made at earlier periods); "
             f"pinball loss at 0.9: {chosen.get(f'pinball_p90_{h}', float('nan')):.3f} of the "
-            f"actual total; daily WAPE {chosen.get('daily_wape', float('nan')):.0%}. Stockout "
+            f"actual total; daily WAPE {chosen.get('daily_wape', float('nan')):.0%}, MASE "
+            f"{chosen.get('mase', float('nan')):.2f} (against the weekly seasonal naive "
+            "error of the history). Stockout "
             "and closed days are left out of both totals."
         )
         st.dataframe(per_sku, width="stretch", hide_index=True)
