@@ -7,6 +7,7 @@ Screenshots of every step go to ``/tmp/shots_growth/``.
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -64,7 +65,9 @@ def test_growth_wizard_walk_and_download_plan(
     # The library's plan for the same sample (the server loads its own copy of it).
     stages = stage_table(sample_workspace)
     growth = sorted(stages.loc[stages["stage"] == "growth", "sku"])
-    want = restock.restock_plan(sample_workspace, skus=growth).set_index("sku")
+    # The page plans on today's date (R-T1): orders due before it are overdue, placed today.
+    today = date.today()
+    want = restock.restock_plan(sample_workspace, skus=growth, today=today).set_index("sku")
 
     context = browser.new_context(viewport={"width": 1400, "height": 3000}, accept_downloads=True)
     page = context.new_page()
@@ -93,6 +96,9 @@ def test_growth_wizard_walk_and_download_plan(
         next_step(page, "Plan")
         button = page.get_by_role("button", name="Download plan (CSV)")
         button.wait_for(timeout=STEP_MS)
+        page.get_by_text(f"Plan made on {today.isoformat()} from data up to").wait_for(
+            timeout=STEP_MS
+        )
         settle(page)
         shot(page, "4_plan")
         # Override the first row's quantity in the editable table (a canvas grid): select its

@@ -27,6 +27,17 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 PAGE = "pages/6_Growth.py"
 TIMEOUT = 300
+#: The sample's data date (its last sales day and inventory snapshot).
+DATA_DATE = date(2026, 10, 31)
+
+
+@pytest.fixture(autouse=True)
+def page_today(monkeypatch):
+    """The page plans on the sample's data date, so its plan is ``restock_plan``'s with
+    ``today=None`` (R-T1); a test about planning later sets ``growth.today`` itself."""
+    from stockcycle.ui import growth
+
+    monkeypatch.setattr(growth, "today", lambda: DATA_DATE)
 
 
 def open_page(ws) -> AppTest:
@@ -412,3 +423,41 @@ def test_one_sku_that_cannot_be_planned_leaves_the_others_on_the_page(
     ok(at)
     _, table = ws.load_plan(int(ws.plans("growth")["id"].iloc[0]))
     assert sorted(table["sku"]) == growth
+
+
+def test_plan_made_today_from_old_data_says_so_and_flags_overdue_orders(
+    sample_workspace, expected, monkeypatch
+) -> None:
+    # R-T1: the sample's data ends on 2026-10-31; planned on 2026-12-05, 35 days later, the
+    # plan step says so, warns that the data is stale, and every order date before 2026-12-05
+    # shows its days late in the "Overdue (days)" column, as restock_plan(today=...) has them.
+    from stockcycle.ui import growth
+
+    today = DATA_DATE + timedelta(days=35)
+    monkeypatch.setattr(growth, "today", lambda: today)
+    at = open_page(sample_workspace)
+    go(at, 3)
+    assert [i.value for i in at.info if i.value.startswith("Plan made on")] == [
+        "Plan made on 2026-12-05 from data up to 2026-10-31."
+    ]
+    warnings = [w.value for w in at.warning if "days before today" in w.value]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("Your data ends 35 days before today: import recent reports.")
+    plan = frame_with(at, "final_units").set_index("sku")
+    want = restock.restock_plan(
+        sample_workspace,
+        skus=expected["growth"],
+        supplies=expected["supplies"],
+        today=today,
+    ).set_index("sku")
+    late = want[want["overdue_days"] > 0]
+    assert len(late) > 0
+    for sku, row in want.iterrows():
+        assert plan.loc[sku, "overdue_days"] == row["overdue_days"]
+        assert plan.loc[sku, "order_units"] == row["order_units"]
+        if row["order_date"] is not None and row["order_date"] < today:
+            assert row["overdue_days"] == (today - row["order_date"]).days
+            assert plan.loc[sku, "reason"].startswith(f"Overdue by {row['overdue_days']} days")
+            # Placed today: the first delivery lands a whole lead time after 2026-12-05.
+            first = pd.Timestamp(plan.loc[sku, "first_arrival"]).date()
+            assert first == today + timedelta(days=math.ceil(row["lead_time_days"]))

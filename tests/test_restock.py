@@ -163,6 +163,59 @@ def test_auto_mode_keeps_sea_when_flying_does_not_pay() -> None:
     assert plan_sku(supply(sea=40, air=5, unit_cost=None)).row["shipping_mode"] == "sea"
 
 
+def test_auto_mode_flies_when_only_air_lands_before_the_stockout() -> None:
+    # 900 units at 20/day run out on day 45 (2026-12-15). Sea (10 + 40 days) is ordered today,
+    # the position 900 being below s = 20 x 50 = 1,000, and lands on day 50: 4 days x 20 = 80
+    # units lost, worth 80 x $15.75 = $1,260 of margin. Air (10 + 5 days) is ordered on day
+    # 30, when the position reaches s = 20 x 15 = 300, and lands on day 45: in time. Its order
+    # (20 x (15 + 74) - 300 = 1,480 units) costs $1,480 more in freight than by sea, more than
+    # the margin saved, yet a mode that avoids the stockout beats one that does not.
+    sku = supply(on_hand=900, production=10, sea=40, air=5)
+    sea = plan_sku(sku, review_period_days=0, shipping_mode="sea").row
+    assert sea["stockout_date"] == date(2026, 12, 15)
+    assert (
+        "It lands after the stockout: on 2026-12-20, 5 days after 2026-12-15, about 80 "
+        in (sea["reason"])
+    )
+    assert "1,260.00 of margin" in sea["reason"]
+    plan = plan_sku(sku, review_period_days=0)
+    assert plan.row["shipping_mode"] == "air"
+    assert plan.row["order_date"] == AS_OF + timedelta(days=30)
+    assert plan.row["order_units"] == 1480
+    assert plan.first_arrival == date(2026, 12, 15)
+    assert "Air, not sea: a sea order would land on 2026-12-20" in plan.row["reason"]
+    assert "It lands after the stockout" not in plan.row["reason"]
+
+
+def test_order_date_before_today_is_overdue_and_placed_today() -> None:
+    # R-T1: the data ends on 2026-10-31 and the plan is made 35 days later, on 2026-12-05.
+    # The stock is still projected from the data date: 100 units at 20/day run out on
+    # 2026-11-05 and the order of 1,100 units was due on 2026-10-31 (first test), 35 days ago.
+    # Placed today, it lands a 30-day lead time later, on 2027-01-04: 59 days (11-06 .. 01-03)
+    # x 20 = 1,180 units of sales lost.
+    today = AS_OF + timedelta(days=35)
+    plan = plan_sku(supply(unit_cost=None), review_period_days=0, shipping_mode="sea", today=today)
+    row = plan.row
+    assert row["as_of"] == AS_OF
+    assert row["order_date"] == AS_OF and row["overdue_days"] == 35
+    assert row["order_units"] == 1100
+    assert plan.first_arrival == date(2027, 1, 4)
+    assert plan.deliveries["arrival"].iloc[0] == date(2027, 1, 4)
+    assert row["ship_by_date"] == date(2027, 1, 4)  # production only: no transit here
+    assert row["reason"].startswith("Overdue by 35 days: order now. Order 1,100 units")
+    assert "the stock ran out on 2026-11-05" in row["reason"]
+    assert (
+        "on 2027-01-04, 60 days after 2026-11-05, about 1,180 units of lost sales"
+        in (row["reason"])
+    )
+    # Without a date the plan is made on the data date: nothing is overdue.
+    same = plan_sku(supply(unit_cost=None), review_period_days=0, shipping_mode="sea").row
+    assert same["overdue_days"] == 0 and same["order_date"] == AS_OF
+    assert plan_sku(supply(unit_cost=None), review_period_days=0).first_arrival == date(
+        2026, 11, 30
+    )
+
+
 def test_unknown_shipping_mode_is_an_input_error() -> None:
     with pytest.raises(InputError, match="shipping mode"):
         plan_sku(supply(), shipping_mode="rail")
@@ -206,7 +259,10 @@ def test_sample_plan_counts_every_location_and_open_order(forecast_workspace, pl
 
 
 def test_plan_command_prints_json_rows(forecast_workspace, capsys) -> None:
-    code = main(["plan", "--workspace", str(forecast_workspace.path), "--json"])
+    # Planned on the sample's data date: the rows are restock_plan's with today=None.
+    code = main(
+        ["plan", "--workspace", str(forecast_workspace.path), "--json", "--today", "2026-10-31"]
+    )
     assert code == 0
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == len(forecast_workspace.skus())
@@ -228,6 +284,37 @@ def test_plan_command_prints_json_rows(forecast_workspace, capsys) -> None:
     expected = restock_plan(forecast_workspace).set_index("sku")
     for r in rows:
         assert r["order_units"] == expected.loc[r["sku"], "order_units"]
+
+
+def test_plan_command_says_the_date_and_flags_stale_data(forecast_workspace, capsys) -> None:
+    # R-T1: the sample's data ends on 2026-10-31; planned on 2026-12-05 (35 days later).
+    ws = str(forecast_workspace.path)
+    assert main(["plan", "--workspace", ws, "--today", "2026-12-05"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "Plan made on 2026-12-05 from data up to 2026-10-31" in lines
+    assert any(
+        line.startswith("Warning: Your data ends 35 days before today: import recent reports.")
+        for line in lines
+    )
+    expected = restock_plan(forecast_workspace, today=date(2026, 12, 5)).set_index("sku")
+    late = expected[expected["overdue_days"] > 0]
+    assert len(late) > 0
+    for _sku, row in late.iterrows():
+        assert row["overdue_days"] == (date(2026, 12, 5) - row["order_date"]).days
+        assert row["reason"].startswith(f"Overdue by {row['overdue_days']} days: order now")
+    assert main(["plan", "--workspace", ws, "--today", "2026-12-05", "--json"]) == 0
+    captured = capsys.readouterr()
+    rows = {r["sku"]: r for r in json.loads(captured.out)}
+    assert "Your data ends 35 days before today" in captured.err
+    for sku, row in expected.iterrows():
+        assert rows[sku]["today"] == "2026-12-05" and rows[sku]["as_of"] == "2026-10-31"
+        assert rows[sku]["overdue_days"] == row["overdue_days"]
+        assert rows[sku]["order_units"] == row["order_units"]
+    # Two days after the data date (within STALE_DATA_DAYS): the date line, no warning.
+    assert main(["plan", "--workspace", ws, "--today", "2026-11-02"]) == 0
+    out = capsys.readouterr().out
+    assert "Plan made on 2026-11-02 from data up to 2026-10-31" in out
+    assert "Warning" not in out
 
 
 def test_plan_command_service_level_raises_safety_stock(forecast_workspace, capsys) -> None:

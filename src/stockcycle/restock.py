@@ -59,6 +59,8 @@ PLAN_HORIZON_DAYS = 365
 SHIPPING_MODES = ("sea", "air")
 #: A location snapshot older than this many days before the plan date is flagged in the reason.
 STALE_STOCK_DAYS = 30
+#: Data ending more than this many days before today gets a stale-data warning (R-T1).
+STALE_DATA_DAYS = 3
 #: Longest error text quoted in a "Not planned" reason: one line a seller can read, with the
 #: full text and traceback in the log.
 PROBLEM_DETAIL_CHARS = 120
@@ -68,6 +70,7 @@ log = logging.getLogger(__name__)
 PLAN_COLUMNS = [
     "sku",
     "stage",
+    "as_of",
     "daily_demand",
     "sd_daily_demand",
     "on_hand",
@@ -81,6 +84,7 @@ PLAN_COLUMNS = [
     "order_up_to_units",
     "order_units",
     "order_date",
+    "overdue_days",
     "ship_by_date",
     "order_by_date",
     "stockout_date",
@@ -145,7 +149,7 @@ class SkuPlan:
     position_at_order: float = float("nan")  # stock + open orders on the order (review) date
     review_period_days: float = 0.0
     cycle_days: int = 0
-    first_arrival: date | None = None  # when an order placed on the order date lands
+    first_arrival: date | None = None  # when the order lands: placed max(order date, today)
 
     def explain(self) -> str:
         r = self.row
@@ -167,6 +171,36 @@ class SkuPlan:
             f"{r['order_units']:,} units.",
         ]
         return "\n".join(lines)
+
+
+def plan_dates_line(today: date, as_of: date | None) -> str:
+    """The line above every plan (R-T1): Plan made on <today> from data up to <as-of>."""
+    data = as_of.isoformat() if as_of is not None else "no data"
+    return f"Plan made on {today.isoformat()} from data up to {data}"
+
+
+def stale_data_warning(today: date, as_of: date | None) -> str | None:
+    """The stale-data warning (R-T1, "Your data ends N days before today: import recent
+    reports ...") when the data date is more than ``STALE_DATA_DAYS`` before ``today``; None
+    otherwise."""
+    if as_of is None:
+        return None
+    days = (today - as_of).days
+    if days <= STALE_DATA_DAYS:
+        return None
+    return (
+        f"Your data ends {days:,} days before today: import recent reports. Until then the plan "
+        f"projects the stock from {as_of.isoformat()}, and order dates before today are shown "
+        "as overdue."
+    )
+
+
+def table_as_of(table: pd.DataFrame) -> date | None:
+    """The data date of a plan table: the latest ``as_of`` of its rows (None without one)."""
+    if "as_of" not in table.columns:
+        return None
+    dates = [d for d in table["as_of"] if d is not None and not pd.isna(d)]
+    return max(dates) if dates else None
 
 
 # -- reading the workspace ----------------------------------------------------------------------
@@ -351,9 +385,11 @@ def not_planned_row(sku: str, problem: str, stage: str | None = None) -> dict[st
     """The plan row (``PLAN_COLUMNS``) of a SKU that could not be planned: no order, no dates
     (None, as a planned row without them), the problem as the reason."""
     row: dict[str, Any] = dict.fromkeys(PLAN_COLUMNS, float("nan"))
-    for col in ("order_date", "ship_by_date", "order_by_date", "stockout_date"):
+    for col in ("as_of", "order_date", "ship_by_date", "order_by_date", "stockout_date"):
         row[col] = None
-    row.update(sku=sku, stage=stage, order_units=0, reason=f"Not planned: {problem}")
+    row.update(
+        sku=sku, stage=stage, order_units=0, overdue_days=0, reason=f"Not planned: {problem}"
+    )
     return row
 
 
@@ -564,12 +600,27 @@ def _reorder_trigger(
     return _Trigger(k, float(position[at]), float(reorder[at]), float(up_to[at]))
 
 
+def _placed(row: dict[str, Any]) -> date | None:
+    """The day the plan's order is placed: its order date, or today when that date is past
+    (``overdue_days`` after it)."""
+    if row["order_date"] is None:
+        return None
+    return row["order_date"] + timedelta(days=int(row.get("overdue_days") or 0))
+
+
+def _arrival(row: dict[str, Any]) -> date | None:
+    """When the plan's order becomes sellable: placed + the total lead time of its mode."""
+    placed = _placed(row)
+    if placed is None:
+        return None
+    return placed + timedelta(days=max(1, math.ceil(row["lead_time_days"])))
+
+
 def _lands_late(row: dict[str, Any]) -> bool:
     """Whether the plan's order becomes sellable only after its projected stockout."""
     if not row["order_units"] or row["stockout_date"] is None or row["order_date"] is None:
         return False
-    arrival = row["order_date"] + timedelta(days=math.ceil(row["lead_time_days"]))
-    return arrival > row["stockout_date"]
+    return _arrival(row) > row["stockout_date"]
 
 
 def _lost_units(supply: SkuSupply, row: dict[str, Any]) -> float:
@@ -577,35 +628,57 @@ def _lost_units(supply: SkuSupply, row: dict[str, Any]) -> float:
     if not _lands_late(row):
         return 0.0
     first = (row["stockout_date"] - supply.as_of).days  # index of the day after the stockout
-    arrival = (row["order_date"] - supply.as_of).days + math.ceil(row["lead_time_days"])
+    arrival = (_arrival(row) - supply.as_of).days
     return supply.demand_over(first, max(0, arrival - 1 - first))
 
 
+def _unit_margin(supply: SkuSupply, mode: str) -> float | None:
+    """Price - unit cost - freight of ``mode`` per unit; None without a price or a cost."""
+    if supply.price is None or supply.unit_cost is None:
+        return None
+    return supply.price - supply.unit_cost - supply.freight_cost.get(mode, 0.0)
+
+
+def _late_note(supply: SkuSupply, row: dict[str, Any]) -> str:
+    """The reason's note for an order that lands after the stockout ("It lands after the
+    stockout: on ...") with the sales it cannot save, in units and margin; "" when in time."""
+    if not _lands_late(row):
+        return ""
+    arrival, out = _arrival(row), row["stockout_date"]
+    lost = _lost_units(supply, row)
+    margin = _unit_margin(supply, row["shipping_mode"])
+    money = f", {lost * margin:,.2f} of margin" if margin is not None else ""
+    return (
+        f" It lands after the stockout: on {arrival.isoformat()}, {(arrival - out).days:,} days "
+        f"after {out.isoformat()}, about {lost:,.0f} units of lost sales{money}."
+    )
+
+
 def _choose_mode(supply: SkuSupply, sea: SkuPlan, air: SkuPlan) -> SkuPlan:
-    """Auto shipping (R-L7): sea unless its order lands after the stockout and flying pays:
-    the margin of the sales air saves is more than the extra air freight."""
-    if not _lands_late(sea.row):
-        return sea
-    r = sea.row
-    if r["stockout_date"] >= r["order_date"]:
-        r["reason"] += f" Even this order lands after the stockout on {r['stockout_date']}."
+    """Auto shipping (R-L7), called when the sea order lands after the stockout: air when it
+    lands before the stockout (a mode that avoids the stockout beats one that does not);
+    when air is late too, air only if flying pays: the margin of the sales it saves is more
+    than the extra air freight."""
     if air.row["order_date"] is None:
         return sea
     saved = _lost_units(supply, sea.row) - _lost_units(supply, air.row)
-    margin = (
-        supply.price - supply.unit_cost - supply.freight_cost.get("sea", 0.0)
-        if supply.price is not None and supply.unit_cost is not None
-        else None
-    )
+    margin = _unit_margin(supply, "sea")
     extra = air.row["order_units"] * (
         supply.freight_cost.get("air", 0.0) - supply.freight_cost.get("sea", 0.0)
     )
+    money = f" ({saved * margin:,.2f} of margin)" if margin is not None else ""
+    if not _lands_late(air.row):
+        air.row["reason"] += (
+            f" Air, not sea: a sea order would land on {_arrival(sea.row).isoformat()}, after "
+            f"the stockout on {sea.row['stockout_date'].isoformat()}; flying saves about "
+            f"{saved:,.0f} units of lost sales{money} for {extra:,.2f} of extra freight."
+        )
+        return air
     if saved <= 0 or margin is None or saved * margin <= extra:
         return sea
-    late = "" if not _lands_late(air.row) else " (it still lands after the stockout)"
     air.row["reason"] += (
-        f" Flying saves about {saved:,.0f} units of lost sales{late}: "
-        f"{saved * margin:,.2f} of margin against {extra:,.2f} of extra freight."
+        f" Flying saves about {saved:,.0f} units of lost sales (it still lands after the "
+        f"stockout): {saved * margin:,.2f} of margin against {extra:,.2f} of extra freight."
     )
     return air
 
@@ -613,6 +686,7 @@ def _choose_mode(supply: SkuSupply, sea: SkuPlan, air: SkuPlan) -> SkuPlan:
 def plan_sku(
     supply: SkuSupply,
     *,
+    today: date | None = None,
     service_level: float = 0.95,
     review_period_days: float = 7,
     shipping_mode: str = "auto",
@@ -635,14 +709,23 @@ def plan_sku(
     the next L + R days + SS, up to S = forecast demand over the next L + C days + SS, with the
     order cycle C = max(R, EOQ / d) days (``order_cycle_days``, R-M5); rounded up to the case
     pack and MOQ. Decline and exit SKUs, and SKUs with more than ``slow_mover_cover_days`` of
-    cover (R-M3), are not reordered. ``shipping_mode`` "auto": sea unless air lands sooner
-    after a stockout and the margin it saves beats its extra freight (``_choose_mode``).
+    cover (R-M3), are not reordered. ``shipping_mode`` "auto": sea unless the sea order lands
+    after the stockout and air either lands before it or saves more margin than its extra
+    freight (``_choose_mode``).
+
+    ``today`` (R-T1; None: the supply's as-of date, the data date): the stock is projected from
+    the data date with the forecast, as before; an order date before today stays in the row with
+    ``overdue_days`` = days late and a reason that starts "Overdue by N days: order now", and
+    the order is placed today: its arrival, deliveries and ship-by date run from
+    max(order date, today). A projected stockout before today is told as past ("ran out on").
+    An order that lands after the stockout says so with the sales it cannot save.
     """
     if shipping_mode not in (*SHIPPING_MODES, "auto"):
         raise InputError(
             f"shipping mode '{shipping_mode}'", column="shipping_mode", expected="sea, air or auto"
         )
     options = {
+        "today": today,
         "service_level": service_level,
         "review_period_days": review_period_days,
         "shipments": shipments,
@@ -657,6 +740,7 @@ def plan_sku(
             return sea
         return _choose_mode(supply, sea, plan_sku(supply, shipping_mode="air", **options))
 
+    today = max(today or supply.as_of, supply.as_of)
     lead = supply.total_lead_time(shipping_mode)
     lead_days = max(1, math.ceil(lead))
     review_days = max(0, math.ceil(review_period_days))
@@ -699,7 +783,7 @@ def plan_sku(
     cover = policy.days_of_cover(supply.on_hand, d)
     position = supply.on_hand + float(supply.arrivals["units"].sum())
 
-    order_units, order_date = 0, None
+    order_units, order_date, overdue = 0, None, 0
     stage = supply.stage
     if stage in NO_REORDER_STAGES:
         reason = (
@@ -730,9 +814,20 @@ def plan_sku(
             )
         else:
             order_date = supply.as_of + timedelta(days=trigger.day)
-            when = "now" if trigger.day == 0 else f"on {order_date.isoformat()}"
+            overdue = max(0, (today - order_date).days)
+            if overdue:
+                when = f"(due on {order_date.isoformat()})"
+            elif order_date == today:
+                when = "now"
+            else:
+                when = f"on {order_date.isoformat()}"
             if stockout is None:
                 runs_out = "stock lasts the year without it only if nothing goes wrong"
+            elif stockout < today:
+                runs_out = (
+                    f"the stock ran out on {stockout.isoformat()} (projected from the data up "
+                    f"to {supply.as_of.isoformat()})"
+                )
             elif stockout < order_date:
                 runs_out = (
                     f"stock runs out on {stockout.isoformat()}, before the open orders land "
@@ -741,8 +836,10 @@ def plan_sku(
             else:
                 runs_out = f"stock runs out on {stockout.isoformat()} without it"
             article = "an" if shipping_mode == "air" else "a"
+            on_data = f" on {supply.as_of.isoformat()}" if today > supply.as_of else ""
             reason = (
-                f"Order {order_units:,} units {when}: {cover:,.0f} days of cover, {runs_out}, "
+                f"Order {order_units:,} units {when}: {cover:,.0f} days of cover{on_data}, "
+                f"{runs_out}, "
                 f"and {article} {shipping_mode} order takes {lead:,.0f} days to be sellable."
             )
     if not supply.stock_known:
@@ -751,6 +848,8 @@ def plan_sku(
             "table): planned as if nothing were on hand. " + reason
         )
     reason = supply.stock_note + reason
+    if overdue:
+        reason = f"Overdue by {overdue:,} days: order now. {reason}"
     order_by = policy.order_by_date(stockout, lead, review_period_days) if stockout else None
     freight = supply.freight_cost.get(shipping_mode, 0.0)
     cash = (
@@ -758,7 +857,8 @@ def plan_sku(
         if supply.unit_cost is not None
         else float("nan")
     )
-    ordered_on = order_date or supply.as_of
+    # Placed today when its date is past (R-T1): arrivals run from then.
+    ordered_on = max(order_date or today, today)
     first_arrival = ordered_on + timedelta(days=lead_days)
     deliveries = (
         policy.split_deliveries(order_units, shipments, d, first_arrival, supply.case_pack)
@@ -778,6 +878,7 @@ def plan_sku(
     row = {
         "sku": supply.sku,
         "stage": stage,
+        "as_of": supply.as_of,
         "daily_demand": d,
         "sd_daily_demand": supply.sd_daily_demand,
         "on_hand": supply.on_hand,
@@ -791,9 +892,11 @@ def plan_sku(
         "order_up_to_units": trigger.order_up_to,
         "order_units": int(order_units),
         "order_date": order_date,
-        # The supplier must hand the goods over when production is done.
+        "overdue_days": overdue,
+        # The supplier must hand the goods over when production (from the day the order is
+        # placed) is done.
         "ship_by_date": (
-            order_date + timedelta(days=math.ceil(supply.lead_time_days)) if order_date else None
+            ordered_on + timedelta(days=math.ceil(supply.lead_time_days)) if order_date else None
         ),
         "order_by_date": order_by,
         "stockout_date": stockout,
@@ -803,6 +906,7 @@ def plan_sku(
         "cash_needed": cash,
         "reason": reason,
     }
+    row["reason"] += _late_note(supply, row)
     return SkuPlan(
         row,
         safety,
@@ -827,12 +931,15 @@ def restock_plan(
     batch: Any | None = None,
     as_of: date | None = None,
     supplies: dict[str, SkuSupply] | None = None,
+    today: date | None = None,
     **plan_kwargs: Any,
 ) -> pd.DataFrame:
     """The restock plan of every SKU (or ``skus``): one ``plan_sku`` row each, ``PLAN_COLUMNS``,
     most urgent order first. Defaults from the workspace settings: service level = 1 - target
     stockout probability (R-L4), review period, deliveries (R-G4), slow-mover cover (R-M3),
-    duty rate. ``supplies`` reuses a ``load_supply`` result.
+    duty rate. ``supplies`` reuses a ``load_supply`` result. ``today`` (R-T1): the day the plan
+    is made (None: each SKU's data date); see ``plan_sku`` for what an order date before it
+    does.
 
     A SKU that cannot be planned gets a row with no order and "Not planned: <why>" as its
     reason (``not_planned_row``), and the other SKUs are planned: its own data is unusable (a
@@ -847,6 +954,7 @@ def restock_plan(
     elif skus is not None:
         supplies = {s: supplies[s] for s in skus if s in supplies}
     options: dict[str, Any] = {
+        "today": today,
         "service_level": (
             service_level if service_level is not None else 1 - settings.stockout_probability
         ),

@@ -4,32 +4,42 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from stockcycle.commands.data import add_workspace_arg, json_value, open_existing
+from stockcycle.commands.data import _parse_date, add_workspace_arg, json_value, open_existing
 from stockcycle.commands.forecast import _progress_line
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from stockcycle.export import to_csv_bytes, to_xlsx_bytes
     from stockcycle.forecast import run_batch
-    from stockcycle.restock import restock_plan
+    from stockcycle.restock import plan_dates_line, restock_plan, stale_data_warning, table_as_of
 
+    today = _parse_date(args.today, "--today") if args.today else date.today()
     ws = open_existing(args.workspace)
     batch = run_batch(ws, progress=None if args.json else _progress_line)
     options: dict[str, Any] = {}
     if args.mode:
         options["shipping_mode"] = args.mode
-    table = restock_plan(ws, batch=batch, service_level=args.service_level, **options)
+    table = restock_plan(ws, batch=batch, service_level=args.service_level, today=today, **options)
+    as_of = table_as_of(table)
+    stale = stale_data_warning(today, as_of)
     if args.out:
         out: Path = args.out
         data = to_xlsx_bytes(table) if out.suffix.lower() == ".xlsx" else to_csv_bytes(table)
         out.write_bytes(data)
     if args.json:
-        rows = [json_value(r) for r in table.to_dict("records")]
+        rows = [json_value({**r, "today": today}) for r in table.to_dict("records")]
         print(json.dumps(rows, indent=2))
+        if stale:
+            print(f"Warning: {stale}", file=sys.stderr)
         return 0
+    print(plan_dates_line(today, as_of))
+    if stale:
+        print(f"Warning: {stale}")
     ordering = table[table["order_units"] > 0]
     priced = ordering["cash_needed"].notna()
     cash = f", {ordering.loc[priced, 'cash_needed'].sum():,.2f} in cash" if priced.any() else ""
@@ -40,10 +50,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
         f"{int(ordering['order_units'].sum()):,} units{cash}"
     )
     width = max([len("SKU"), *(len(s) for s in table["sku"])])
-    print(f"{'SKU':<{width}}  {'stage':<9}{'order':>8}  {'order date':<11} reason")
+    overdue = int((table["overdue_days"] > 0).sum())
+    if overdue:
+        print(f"{overdue:,} orders are overdue: their order date is before {today.isoformat()}")
+    print(f"{'SKU':<{width}}  {'stage':<9}{'order':>8}  {'order date':<11}{'overdue':>8}  reason")
     for r in table.itertuples(index=False):
         when = r.order_date.isoformat() if r.order_date else "-"
-        print(f"{r.sku:<{width}}  {str(r.stage):<9}{r.order_units:>8,}  {when:<11} {r.reason}")
+        late = f"{int(r.overdue_days):,}d" if r.overdue_days > 0 else "-"
+        print(
+            f"{r.sku:<{width}}  {str(r.stage):<9}{r.order_units:>8,}  {when:<11}{late:>8}  "
+            f"{r.reason}"
+        )
     if args.out:
         print(f"wrote {len(table):,} rows to {args.out}")
     return 0
@@ -62,7 +79,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--mode",
         choices=("auto", "sea", "air"),
         default=None,
-        help="shipping mode (default auto: sea unless only air arrives before a stockout)",
+        help="shipping mode (default auto: sea unless only air arrives before the stockout, "
+        "or flying saves more margin than it costs)",
+    )
+    p.add_argument(
+        "--today",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the day the plan is made (default: today); order dates before it are overdue",
     )
     p.add_argument("--out", type=Path, help="also write the plan to a .csv or .xlsx file")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")

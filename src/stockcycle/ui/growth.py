@@ -64,6 +64,11 @@ PRIORITY_PLAN_COLUMNS = [
 ]
 
 
+def today() -> date:
+    """The day the page plans on (R-T1): today's date. A function so that a test can fix it."""
+    return date.today()
+
+
 # -- cached reads ----------------------------------------------------------------------------------
 def _settings_key(settings: Settings) -> str:
     return json.dumps(settings.to_dict(), sort_keys=True)
@@ -117,6 +122,7 @@ class Context:
         self.settings = ws.settings()
         self.version = data_version(ws)
         self.stages = stages_of(ws, self.settings)
+        self.today = today()
         self._overrides = json.dumps(ws.overrides("stage"), sort_keys=True)
 
     def table(self, name: str) -> pd.DataFrame:
@@ -207,7 +213,9 @@ class Context:
     def plan(self, supply: restock.SkuSupply, **changes: Any) -> restock.SkuPlan:
         """``restock.plan_sku`` with the seller's choices (``changes`` override them)."""
         choice = {**self.policy_choice(), **changes}
-        return restock.plan_sku(self.edited_supply(supply), **choice, **self.fixed_options())
+        return restock.plan_sku(
+            self.edited_supply(supply), today=self.today, **choice, **self.fixed_options()
+        )
 
     def default_plan(self, supply: restock.SkuSupply) -> restock.SkuPlan:
         """The plan with every default, the row ``restock.restock_plan`` gives (the deltas on
@@ -215,6 +223,7 @@ class Context:
         s = self.settings
         return restock.plan_sku(
             supply,
+            today=self.today,
             service_level=self.default_service_level,
             review_period_days=s.review_period_days,
             shipping_mode="auto",
@@ -314,7 +323,7 @@ def priority_frame(ctx: Context, plans: dict[str, restock.SkuPlan]) -> pd.DataFr
     return growth_priority(
         priority_inputs(ctx, plans),
         review_period_days=ctx.policy_choice()["review_period_days"],
-        as_of=plan_date(ctx.supply()),
+        as_of=max(plan_date(ctx.supply()), ctx.today),
     )
 
 
@@ -802,6 +811,7 @@ PLAN_EDITOR_COLUMNS = [
     "order_units",
     "final_units",
     "order_date",
+    "overdue_days",
     "shipping_mode",
     "deliveries",
     "first_arrival",
@@ -811,6 +821,15 @@ PLAN_EDITOR_COLUMNS = [
     "cash_needed",
     "reason",
 ]
+
+
+def show_plan_dates(day: date, as_of: date) -> None:
+    """ "Plan made on <day> from data up to <as-of>" and, when the data is older than a few days,
+    the stale-data warning (R-T1)."""
+    st.info(restock.plan_dates_line(day, as_of) + ".", icon=":material/event:")
+    stale = restock.stale_data_warning(day, as_of)
+    if stale:
+        st.warning(stale, icon=":material/warning:")
 
 
 def plan_table(ctx: Context) -> tuple[pd.DataFrame, dict[str, restock.SkuPlan]]:
@@ -901,6 +920,7 @@ def export_frame(plan: pd.DataFrame, currency: str) -> pd.DataFrame:
             "order_units": plan["final_units"].astype(int),
             "proposed_units": plan["order_units"].astype(int),
             "order_date": plan["order_date"],
+            "overdue_days": plan["overdue_days"],
             "shipping_mode": plan["shipping_mode"],
             "deliveries": plan["deliveries"],
             "first_arrival": plan["first_arrival"],
@@ -909,6 +929,7 @@ def export_frame(plan: pd.DataFrame, currency: str) -> pd.DataFrame:
             "safety_stock_units": plan["safety_stock_units"].round(0),
             "reorder_point_units": plan["reorder_point_units"].round(0),
             "stockout_date": plan["stockout_date"],
+            "as_of": plan["as_of"],
             "reason": plan["reason"],
         }
     )
@@ -922,6 +943,7 @@ def step_plan(ctx: Context) -> None:
         return
     wiz, currency = ctx.wiz, ctx.settings.currency
     choice = ctx.policy_choice()
+    show_plan_dates(ctx.today, plan_date(supplies))
     st.markdown(
         f"Service level **{choice['service_level']:.0%}**, review every "
         f"**{choice['review_period_days']} days**, **{choice['shipping_mode']}** shipping, "
@@ -957,6 +979,11 @@ def step_plan(ctx: Context) -> None:
                 "Your quantity", format="%d", min_value=0, step=1
             ),
             "order_date": st.column_config.DateColumn("Order date"),
+            "overdue_days": st.column_config.NumberColumn(
+                "Overdue (days)",
+                format="%d",
+                help="days the order date is before today: order now",
+            ),
             "shipping_mode": "Mode",
             "deliveries": st.column_config.NumberColumn("Deliveries", format="%d"),
             "first_arrival": st.column_config.DateColumn("First arrival"),
