@@ -405,3 +405,30 @@ def test_a_blank_product_category_does_not_stop_the_batch(tmp_path) -> None:
     batch = batch_mod.run_batch(ws, horizon=14, workers=1)
     assert batch.results["NEW"].model == "peer"
     assert "similar SKUs in 'mats'" in batch.results["NEW"].reason
+
+
+def test_peer_levels_read_only_the_search_named_like_the_category() -> None:
+    from stockcycle.forecast.batch import peer_levels
+
+    class Stub:
+        """A workspace with two searches: 'Lamps' sells 30 a month, 'spatulas' 3,000."""
+
+        def read(self, table: str) -> pd.DataFrame:
+            if table == "products":
+                return pd.DataFrame({"sku": ["LAMP", "MUG"], "category": ["lamps", "Mugs"]})
+            return pd.DataFrame(
+                {
+                    "snapshot_date": pd.to_datetime(["2026-09-30", "2026-10-31"]),
+                    "search": ["Lamps", "spatulas"],
+                    "monthly_sales": [30.0, 3000.0],
+                }
+            )
+
+    panel = pd.DataFrame(
+        {"sku": ["LAMP", "MUG"], "date": pd.to_datetime(["2026-10-31"] * 2), "demand": [0.0] * 2}
+    )
+    out = peer_levels(Stub(), panel, ["LAMP", "MUG"])  # type: ignore[arg-type]
+    # LAMP: its own search only, though an older snapshot: 30 / 30 = 1/day, never 100/day.
+    assert out["LAMP"][0] == pytest.approx(1.0)
+    # MUG has no search of its own: no competitor level at all, not the spatulas'.
+    assert "MUG" not in out

@@ -51,7 +51,13 @@ def test_seed_example_through_the_cli(capsys) -> None:
 def test_peer_median_comes_from_the_xray_file(capsys) -> None:
     p = plan(capsys)
     comp = parse_file(XRAY, XRAY.name, search="x").tables["competitors"]
-    expected = peers.peer_summary(peers.select_peers(comp, top_n=10))
+    # The typical product (R-L1): organic listings within +/-25% of the search's median
+    # price (no --price given), up to the top 100 by BSR.
+    organic = comp[~comp["sponsored"].astype(bool)]
+    price = organic["price"].median()
+    band = (price * 0.75, price * 1.25)
+    expected = peers.peer_summary(peers.select_peers(comp, top_n=100, price_band=band))
+    assert p["peers"]["price_band"] == pytest.approx(list(band))
     assert p["peers"]["n"] == expected.n
     assert p["peer_daily_sales"] == pytest.approx(expected.median)
     assert p["expected_daily_sales"] == pytest.approx(expected.median * Settings().launch_lift)
@@ -172,3 +178,34 @@ def test_no_sales_means_no_follow_up(capsys) -> None:
     code, out, _ = run(capsys, "--peers", str(XRAY), "--peer-daily", "0", *QUIET)
     assert code == 0
     assert "no follow-up needed" in out and "decide by" not in out
+
+
+def test_own_launches_warn_when_the_order_dwarfs_them(capsys, sample_workspace) -> None:
+    # NW-BMAT-XL (Bakeware): the sample's two other Bakeware launches of the last two years,
+    # NW-BMAT-MAC (8 units in its first 30 days) and NW-BMAT-ROLL (7): median 7.5 / 30 =
+    # 0.25/day; the seed example's 2,363 units last 31.5 days -> 7.9 units: 75 / 0.25 =
+    # 300x, warned.
+    code, out, err = run(
+        capsys, "-w", str(sample_workspace.path), "--sku", "NW-BMAT-XL",
+        "--peer-daily", "50", "--json", *QUIET,
+    )  # fmt: skip
+    assert code == 0, err
+    p = json.loads(out)
+    own = p["own_launches"]
+    assert own["comparable"] == "in 'Bakeware'"
+    assert sorted(r["sku"] for r in own["launches"]) == ["NW-BMAT-MAC", "NW-BMAT-ROLL"]
+    assert own["own_daily"] == pytest.approx(0.25)
+    assert own["ratio"] == pytest.approx(300.0)
+    assert any("your own launches" in w for w in p["warnings"])
+    # The product's own price centres the band: 24.99 +/- 25%.
+    assert p["peers"]["price_band"] == pytest.approx([24.99 * 0.75, 24.99 * 1.25])
+
+
+def test_a_sku_without_its_own_search_borrows_none(capsys, sample_workspace) -> None:
+    code, out, err = run(capsys, "-w", str(sample_workspace.path), "--sku", "NW-UT-LADLE", *QUIET)
+    assert code == 2 and out == ""
+    assert "NW-UT-LADLE has no Xray search" in err
+    code, _, err = run(
+        capsys, "-w", str(sample_workspace.path), "--search", "spatula", "--json", *QUIET
+    )
+    assert code == 2 and "spatula" in err

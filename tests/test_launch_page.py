@@ -67,8 +67,17 @@ def seed_example(at: AppTest) -> AppTest:
 
 
 def default_peers(ws: Workspace) -> peers.PeerSummary:
+    """The typical product (R-L1): organic listings of the latest snapshots within +/-25% of
+    the search's median price (a new product has no price of its own), top 100 by BSR."""
     comp = ws.read("competitors")
-    sel = peers.select_peers(comp, top_n=10, exclude_asins=peers.own_asins(ws.read("products")))
+    latest = comp.sort_values("snapshot_date").drop_duplicates("asin", keep="last")
+    price = latest.loc[~latest["sponsored"].astype(bool), "price"].median()
+    sel = peers.select_peers(
+        comp,
+        top_n=100,
+        price_band=(price * 0.75, price * 1.25),
+        exclude_asins=peers.own_asins(ws.read("products")),
+    )
     return peers.peer_summary(sel)
 
 
@@ -228,8 +237,12 @@ def test_upload_shows_a_bad_file_and_adds_a_good_xray(sample_workspace) -> None:
     xray = SAMPLE_DIR / "Xray_silicone-baking-mat_2026-10-31.csv"
     uploader = at.get("file_uploader")[0]
     uploader.set_value((xray.name, xray.read_bytes(), "text/csv")).run()
+    # The upload is its own search: choosing it shows its snapshot, and only its own.
+    assert "mats" in widget(at, "selectbox", "Search").options
+    widget(at, "selectbox", "Search").select("mats").run()
+    assert not at.exception
     options = widget(at, "multiselect", "Snapshots").options
-    assert f"2026-10-31 · mats (uploaded: {xray.name})" in options
+    assert options == [f"2026-10-31 · mats (uploaded: {xray.name})"]
 
 
 def test_another_product_prefills_its_own_row(sample_workspace) -> None:
@@ -319,3 +332,23 @@ def test_no_expected_sales_shows_no_follow_up_needed(sample_workspace) -> None:
     text = "\n".join(m.value for m in at.markdown)
     assert "No follow-up needed" in text and "Decide the follow-up" not in text
     assert metric(at, "Follow-up (30%)") == "0"
+
+
+def test_a_product_is_sized_on_its_own_search_and_its_own_launches(sample_workspace) -> None:
+    ws = sample_workspace
+    at = launch_page(ws)
+    # A ladle has no Xray search in the sample: the page says so and borrows none.
+    widget(at, "selectbox", "Product").select("NW-UT-LADLE").run()
+    assert widget(at, "selectbox", "Search").value == "(none of these)"
+    assert any("NW-UT-LADLE has no Xray search" in w.value for w in at.warning)
+    # NW-BMAT-XL: the baking mat search, peers within 24.99 +/- 25%; at the seed example
+    # its first order is 300x what the seller's two other Bakeware launches sold (CLI test).
+    widget(at, "selectbox", "Product").select("NW-BMAT-XL").run()
+    ok(at)
+    assert widget(at, "selectbox", "Search").value == "silicone baking mat"
+    assert any("18.74-31.24" in c.value for c in at.caption)
+    seed_example(at)
+    for step in ("Economics", "Order"):
+        click(at, f"Next: {step}")
+    assert metric(at, "Cycle stock (30 days)") == "2,250"
+    assert any("what your own launches (in 'Bakeware')" in w.value for w in at.warning)

@@ -423,10 +423,12 @@ def test_follow_up_risk_and_newsvendor_share_the_level_uncertainty() -> None:
     assert plan.window_mean_units == pytest.approx(75 * 45)
     ship = peers.follow_up_shipping(plan, {"air": 2.0, "sea": 0.5}, margin_per_unit=5.0)
     assert ship is not None
-    # Ordered on the review date (launch + 14 = 15 March); at the end of that day 15 days
-    # have sold (1..15 March): 2,363 - 15 x 75 = 1,238 units left.
-    assert ship.order_date == date(2027, 3, 15)
-    assert ship.on_hand_units == pytest.approx(2363 - 15 * 75)
+    # Ordered on the plan's one follow-up date: 2,363 / 75 = 31.5 days of cover, sea lead
+    # 45 + 5 = 50 days (made with the first batch) -> launch + floor(31.5 - 50) = 10 Feb 2027,
+    # 19 days before the launch: the whole first batch plus 19 days that sell nothing,
+    # 2,363 + 19 x 75 = 3,788 units of cover.
+    assert ship.order_date == plan.follow_up_decide_by == date(2027, 2, 10)
+    assert ship.on_hand_units == pytest.approx(2363 + 19 * 75)
     rows = ship.options.set_index("mode")
     for mode, lead in (("air", 19), ("sea", 50)):
         sd = plan.sd_level_daily * lead  # grows with L, not sqrt(L)
@@ -545,3 +547,67 @@ def test_xlsx_bytes_hold_text_not_formulas() -> None:
     assert first.data_type == "s" and first.value.startswith("'=HYPERLINK")
     assert all(sheet[f"A{i}"].data_type != "f" for i in range(2, 8))
     assert sheet["B2"].value == -5
+
+
+# -- the default peer set, own launches and one search per SKU (R-L1) ----------------------------
+def test_the_base_is_the_price_band_median_not_the_leaders() -> None:
+    # Ten leaders at 40.00 sell 300/day (BSR 1..10); twenty listings at 20.00 sell 25/day.
+    rows = [listing(f"L{i}", 300.0, price=40.0, bsr=i) for i in range(1, 11)]
+    rows += [listing(f"T{i}", 25.0, price=20.0, bsr=100 + i) for i in range(20)]
+    comp = xray(rows)
+    # Your price 20.00, band +/-25% = 15.00-25.00: the twenty typical listings only.
+    chosen = peers.default_peers(comp, 20.0, 0.25)
+    assert chosen.band == (15.0, 25.0) and not chosen.widened
+    summary = peers.peer_summary(chosen.selection)
+    assert summary.n == 20 and summary.median == pytest.approx(25.0)
+    # The leaders are the ceiling beside it: median 300/day.
+    assert peers.leaders(comp).median == pytest.approx(300.0)
+    # The seed example on that base: 25 x 1.5 = 37.5/day; 30 days -> 1,125 units.
+    demand = peers.launch_demand(summary, date(2027, 3, 1), 90, 1.5)
+    assert demand.base_daily == pytest.approx(37.5)
+
+
+def test_a_thin_price_band_is_widened_step_by_step_and_said() -> None:
+    # Two listings within +/-25% of 20.00, five more at 28.00 (+40%): +/-50% holds seven.
+    rows = [listing(f"A{i}", 10.0, price=20.0, bsr=i) for i in range(2)]
+    rows += [listing(f"B{i}", 12.0, price=28.0, bsr=10 + i) for i in range(5)]
+    chosen = peers.default_peers(xray(rows), 20.0, 0.25)
+    assert chosen.widened and chosen.share == 0.5 and chosen.band == (10.0, 30.0)
+    assert chosen.tried == ((0.25, 2), (0.5, 7))
+    assert "widened to 10.00-30.00" in chosen.note()
+
+
+def test_own_launches_and_the_sanity_warning() -> None:
+    # Two own launches of the data (data from 1 Jan 2026): A from 1 Mar sells 2/day, B from
+    # 1 Apr 4/day; OLD sold from the first day (its launch is not in the data).
+    days = pd.date_range("2026-01-01", "2026-10-31", freq="D")
+    rows = [("OLD", d, 5.0) for d in days]
+    rows += [("A", d, 2.0) for d in days if d >= pd.Timestamp("2026-03-01")]
+    rows += [("B", d, 4.0) for d in days if d >= pd.Timestamp("2026-04-01")]
+    sales = pd.DataFrame(rows, columns=["sku", "date", "units"])
+    products = pd.DataFrame({"sku": ["OLD", "A", "B"], "category": ["k", "k", "k"]})
+    launches = peers.own_launches(sales, products)
+    assert list(launches["sku"]) == ["B", "A"]
+    assert launches.set_index("sku")["daily_30"].to_dict() == {"A": 2.0, "B": 4.0}
+    # The seed example: 2,363 units at 75/day last 2,363 / 75 = 31.5 days; own launches: a
+    # median 3/day x 31.5 = 94.5 units; 2,363 / 94.5 = 75 / 3 = 25 > 3: warned, with numbers.
+    check = peers.launch_sanity(2363, 75.0, launches, category="k")
+    assert check is not None and check.warn
+    assert check.own_daily == 3.0 and check.ratio == pytest.approx(25.0)
+    assert "A 2.0/day" in check.message() and "2,363 units" in check.message()
+    # Planned at 9/day, exactly 3x the own launches' 3/day: not above 3, not flagged.
+    quiet = peers.launch_sanity(90, 9.0, launches, category="k")
+    assert quiet is not None and quiet.ratio == pytest.approx(3.0) and not quiet.warn
+
+
+def test_a_sku_reads_only_its_own_search() -> None:
+    a = xray([listing("A1", 10.0)], search="baking mat")
+    b = xray([listing("B1", 500.0)], search="spatula")
+    comp = pd.concat([a, b], ignore_index=True)
+    mat = {"sku": "M", "category": "Bakeware", "title": "Silicone Baking Mat XL"}
+    lamp = {"sku": "L", "category": "Lighting", "title": "Desk Lamp"}
+    names = peers.searches(comp)
+    assert peers.search_for_sku(mat, names) == "baking mat"
+    assert peers.search_for_sku(lamp, names) is None  # says so, borrows nothing
+    rows = peers.competitors_of_search(comp, "Baking  Mat")
+    assert set(rows["asin"]) == {"A1"}

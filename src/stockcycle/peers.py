@@ -119,7 +119,10 @@ def outlier_fences(monthly_sales: pd.Series, k: float = OUTLIER_IQR) -> tuple[fl
         return 0.0, math.inf
     q1, q3 = np.quantile(logs, [0.25, 0.75])
     iqr = q3 - q1
-    return float(math.exp(q1 - k * iqr)), float(math.exp(q3 + k * iqr))
+    # A hair of slack: exp(log(x)) is not always x, and listings that all sell the same (IQR 0)
+    # would otherwise fall outside their own fences.
+    slack = 1e-9
+    return float(math.exp(q1 - k * iqr - slack)), float(math.exp(q3 + k * iqr + slack))
 
 
 def select_peers(
@@ -249,6 +252,347 @@ def peer_summary(peers: pd.DataFrame) -> PeerSummary:
         q1_price=q(prices, 0.25),
         q3_price=q(prices, 0.75),
         median_reviews=q(reviews, 0.5),
+    )
+
+
+# -- the default peer set: the typical product of the search in your price band (R-L1) ------------
+# Up to this many of the best BSR in the price band: the seed's "typical product of the
+# category" (the top 100 by BSR), not the leaders.
+TYPICAL_TOP_N = 100
+# The best sellers of the search, shown beside the base as its ceiling, never as the base.
+LEADERS_TOP_N = 10
+# Fewer peers than this in the price band say too little: the band is widened step by step.
+MIN_BAND_PEERS = 5
+# The band's half-width, as a share of your price, tried in turn after the setting's.
+BAND_STEPS = (0.5, 0.75, 1.0)
+
+
+def price_band_around(price: float, share: float) -> tuple[float, float]:
+    """(low, high) = (price x (1 - share), price x (1 + share)), the low end floored at 0.
+
+    R-L1 "same price band": with the default ``Settings.launch_price_band`` = 0.25 a product
+    at 20.00 takes peers priced 15.00-25.00.
+    """
+    if not (price > 0 and share > 0):
+        raise InputError(
+            f"price {price} and band share {share}",
+            column="price_band",
+            expected="a price above 0 and a band share above 0",
+        )
+    return max(price * (1 - share), 0.0), price * (1 + share)
+
+
+@dataclass(frozen=True)
+class DefaultPeers:
+    """The default peer set (R-L1) and how its price band was found."""
+
+    selection: pd.DataFrame  # a select_peers result
+    price: float  # the price the band is drawn around
+    price_source: str  # where that price came from
+    share: float  # the band's half-width used, a share of the price (inf: no band)
+    band: tuple[float, float] | None  # (low, high) used; None: every price
+    setting_share: float  # the band the settings ask for
+    tried: tuple[tuple[float, int], ...]  # (share, peers found) for each band tried
+
+    @property
+    def widened(self) -> bool:
+        return self.share != self.setting_share
+
+    def note(self) -> str:
+        """A seller's sentence on the band used (and why it is wider than asked), or ''."""
+        if not self.widened:
+            return ""
+        first = self.tried[0]
+        used = (
+            f"{self.band[0]:,.2f}-{self.band[1]:,.2f} (+/-{self.share:.0%})"
+            if self.band is not None
+            else "every price"
+        )
+        return (
+            f"Only {first[1]} comparable listing{'s' if first[1] != 1 else ''} within "
+            f"+/-{first[0]:.0%} of your price {self.price:,.2f}: the price band was widened to "
+            f"{used} to find at least {MIN_BAND_PEERS}."
+        )
+
+
+def default_peers(
+    competitors: pd.DataFrame,
+    price: float | None,
+    share: float = 0.25,
+    *,
+    top_n: int = TYPICAL_TOP_N,
+    min_peers: int = MIN_BAND_PEERS,
+    exclude_asins: Iterable[str] = (),
+    exclude_outliers: bool = True,
+    exclude_sponsored: bool = True,
+) -> DefaultPeers:
+    """The typical product of the search in the seller's price band (R-L1, seed method).
+
+    Organic listings (sponsored placements left out) priced within price x (1 +/- share)
+    (``price_band_around``), up to the ``top_n`` = 100 best BSR, outliers and the seller's own
+    listings left out (``select_peers``). With fewer than ``min_peers`` peers the band is
+    widened step by step (+/-50%, 75%, 100%, then every price) and the band used is stated.
+    ``price`` None: the median price of the search's organic listings stands in, said in
+    ``price_source``.
+    """
+    source = "your price"
+    if price is None or not price > 0:
+        organic = latest_listings(competitors)
+        organic = organic[~organic["sponsored"]]
+        price = median_or(organic["price"], math.nan)
+        source = "the search's median price (no price of yours yet)"
+    tried: list[tuple[float, int]] = []
+    steps = [share, *[s for s in BAND_STEPS if s > share]] if math.isfinite(price) else []
+    for step in [*steps, math.inf]:
+        band = None if math.isinf(step) else price_band_around(price, step)
+        selection = select_peers(
+            competitors,
+            top_n=top_n,
+            price_band=band,
+            exclude_sponsored=exclude_sponsored,
+            exclude_outliers=exclude_outliers,
+            exclude_asins=exclude_asins,
+        )
+        found = int(selection["peer"].sum())
+        tried.append((step, found))
+        if found >= min_peers:
+            break
+    return DefaultPeers(
+        selection=selection,
+        price=float(price),
+        price_source=source,
+        share=float(step),
+        band=band,
+        setting_share=float(share),
+        tried=tuple(tried),
+    )
+
+
+def leaders(competitors: pd.DataFrame, exclude_asins: Iterable[str] = ()) -> PeerSummary | None:
+    """The search's best sellers: the ``LEADERS_TOP_N`` = 10 best BSR of the organic listings,
+    any price, outliers kept (R-L1 "top BSR"). Their median daily sales (monthly / 30.4) is the
+    ceiling a new listing could reach, not the base it should plan on. None without sales."""
+    selection = select_peers(
+        competitors,
+        top_n=LEADERS_TOP_N,
+        exclude_sponsored=True,
+        exclude_outliers=False,
+        exclude_asins=exclude_asins,
+    )
+    if not selection["peer"].any():
+        return None
+    return peer_summary(selection)
+
+
+# -- which competitor data a SKU may use: only its own search (R-L1) -------------------------------
+def _norm(text: object) -> str:
+    return " ".join(str(text).casefold().split())
+
+
+def searches(competitors: pd.DataFrame) -> list[str]:
+    """The searches the competitor snapshots were taken on, sorted."""
+    if competitors is None or competitors.empty or "search" not in competitors.columns:
+        return []
+    return sorted({str(s) for s in competitors["search"].dropna() if str(s).strip()})
+
+
+def search_for_sku(product: Mapping[str, object] | None, options: Iterable[str]) -> str | None:
+    """The search a SKU is mapped to by name: the one named like its category, else the one
+    whose every word appears in its title (case-insensitive); None when no search fits. A SKU
+    never borrows an unrelated search's competitors (R-L1: comparable products)."""
+    row = product or {}
+    names = list(options)
+    category = row.get("category")
+    if isinstance(category, str) and category.strip():
+        for name in names:
+            if _norm(name) == _norm(category):
+                return name
+    title = row.get("title")
+    if isinstance(title, str) and title.strip():
+        words = set(re.findall(r"[a-z0-9]+", title.casefold()))
+        fits = [n for n in names if set(re.findall(r"[a-z0-9]+", n.casefold())) <= words]
+        if fits:
+            return max(fits, key=len)  # the most specific search that fits
+    return None
+
+
+def competitors_of_search(competitors: pd.DataFrame, search: str) -> pd.DataFrame:
+    """The snapshots of one search only (case-insensitive name); empty when it has none."""
+    if competitors.empty or "search" not in competitors.columns:
+        return competitors.iloc[0:0]
+    mask = competitors["search"].astype("string").map(_norm, na_action="ignore") == _norm(search)
+    return competitors[mask.fillna(False).astype(bool)]
+
+
+# -- the seller's own launches: a sanity check on the first order ----------------------------------
+OWN_LAUNCH_YEARS = 2  # launches within this many years of the data date count
+OWN_LAUNCH_WINDOWS = (30, 60, 90)  # days after a launch its daily sales are measured over
+SANITY_RATIO = 3.0  # a first order above this many times your own launches' sales is flagged
+
+
+def own_launches(
+    sales: pd.DataFrame, products: pd.DataFrame | None, as_of: date | None = None
+) -> pd.DataFrame:
+    """The seller's own launches in the last two years and what each sold per day at first.
+
+    A launch: a SKU whose first sale lies after the first day of the workspace's sales (so the
+    launch is in the data), on or after ``as_of`` - 2 years (``as_of``: the last sales day by
+    default). Its launch day is ``products.launch_date`` when that falls within the data, else
+    its first sale. For each window w of 30, 60, 90 days: units sold in launch + [0, w) / w
+    (all channels), NaN until the window is over. Columns ``sku, category, launch_date,
+    days_observed, daily_30, daily_60, daily_90``, newest launch first.
+    """
+    cols = ["sku", "category", "launch_date", "days_observed"] + [
+        f"daily_{w}" for w in OWN_LAUNCH_WINDOWS
+    ]
+    if sales is None or sales.empty:
+        return pd.DataFrame(columns=cols)
+    df = sales[["date", "sku", "units"]].copy()
+    df["date"] = pd.to_datetime(df["date"])
+    start = df["date"].min()
+    last = pd.Timestamp(as_of) if as_of is not None else df["date"].max()
+    df = df[df["date"] <= last]
+    sold = df[pd.to_numeric(df["units"], errors="coerce") > 0]
+    first = sold.groupby("sku")["date"].min()
+    prods = products if products is not None else pd.DataFrame()
+    info = prods.set_index("sku") if "sku" in prods.columns else pd.DataFrame()
+    rows = []
+    since = last - pd.DateOffset(years=OWN_LAUNCH_YEARS)
+    for sku, first_sale in first.items():
+        if first_sale <= start:
+            continue  # selling before the data begins: its launch is not in the data
+        launch = first_sale
+        stated = info["launch_date"].get(sku) if "launch_date" in info.columns else None
+        if stated is not None and not pd.isna(stated) and start < pd.Timestamp(stated) <= last:
+            launch = pd.Timestamp(stated)
+        if launch < since:
+            continue
+        units = df[(df["sku"] == sku) & (df["date"] >= launch)].groupby("date")["units"].sum()
+        observed = int((last - launch).days) + 1
+        row = {
+            "sku": str(sku),
+            "category": info["category"].get(sku) if "category" in info.columns else None,
+            "launch_date": launch,
+            "days_observed": observed,
+        }
+        for w in OWN_LAUNCH_WINDOWS:
+            end = launch + pd.Timedelta(days=w)
+            row[f"daily_{w}"] = (
+                float(units[units.index < end].sum()) / w if observed >= w else math.nan
+            )
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values("launch_date", ascending=False, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class SanityCheck:
+    """The planned first order against the seller's own comparable launches."""
+
+    first_order_units: int
+    cover_days: float  # days of expected sales the first order covers
+    launches: pd.DataFrame  # the comparable own launches (``own_launches`` rows)
+    comparable: str  # which launches: "in 'Bakeware'" or "all"
+    own_daily: float  # median units/day of those launches in their first 30 days
+    own_units: float  # own daily x cover days: what they sold in the same period
+    ratio: float  # first order / own units (inf when they sold nothing)
+
+    @property
+    def warn(self) -> bool:
+        return self.ratio > SANITY_RATIO
+
+    def message(self) -> str:
+        """The seller's warning: the order against what their own launches sold."""
+        each = ", ".join(
+            f"{r.sku} {r.daily_30:,.1f}/day" for r in self.launches.head(5).itertuples()
+        )
+        more = f" and {len(self.launches) - 5} more" if len(self.launches) > 5 else ""
+        times = "far more than" if math.isinf(self.ratio) else f"{self.ratio:,.1f}x"
+        return (
+            f"The first order of {self.first_order_units:,} units is {times} what your own "
+            f"launches ({self.comparable}) sold in the same time: a median of "
+            f"{self.own_daily:,.1f} a day in their first 30 days ({each}{more}), "
+            f"{self.own_units:,.0f} units over the {self.cover_days:,.0f} days this order is "
+            "meant to last. Check the peers and the lift before ordering."
+        )
+
+    def explain(self) -> str:
+        return (
+            f"Own launches = your SKUs whose first sale is in the data, within "
+            f"{OWN_LAUNCH_YEARS} years of its last day; daily sales in the first 30 days = units "
+            f"sold in launch + 0..29 days / 30. Comparable: {self.comparable} "
+            f"({len(self.launches)} launches), median {self.own_daily:,.2f}/day. Same period = "
+            f"the days the first order covers = first order / expected daily sales = "
+            f"{self.cover_days:,.1f} days, so own sales = {self.own_daily:,.2f} x "
+            f"{self.cover_days:,.1f} = {self.own_units:,.1f} units. Ratio = "
+            f"{self.first_order_units:,} / {self.own_units:,.1f} = {self.ratio:,.1f}; a ratio "
+            f"above {SANITY_RATIO:g} is flagged."
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "first_order_units": self.first_order_units,
+            "cover_days": self.cover_days,
+            "comparable": self.comparable,
+            "launches": [
+                {
+                    "sku": r.sku,
+                    "launch_date": pd.Timestamp(r.launch_date).date().isoformat(),
+                    **{
+                        f"daily_{w}": None
+                        if pd.isna(getattr(r, f"daily_{w}"))
+                        else float(getattr(r, f"daily_{w}"))
+                        for w in OWN_LAUNCH_WINDOWS
+                    },
+                }
+                for r in self.launches.itertuples()
+            ],
+            "own_daily": self.own_daily,
+            "own_units": self.own_units,
+            "ratio": None if math.isinf(self.ratio) else self.ratio,
+            "warn": self.warn,
+        }
+
+
+def launch_sanity(
+    first_order_units: int,
+    expected_daily: float,
+    launches: pd.DataFrame,
+    category: str | None = None,
+    exclude_sku: str | None = None,
+) -> SanityCheck | None:
+    """The first order against the seller's own launches' first 30 days (R-L3 sanity check).
+
+    Comparable launches: ``own_launches`` rows with a full first 30 days, other than
+    ``exclude_sku``, in ``category`` when any is, else all. cover = first order / expected
+    daily sales (the days the order is meant to last); own units = median daily_30 x cover;
+    ratio = first order / own units; ``warn`` when ratio > ``SANITY_RATIO`` = 3. None without
+    a comparable launch or expected sales.
+    """
+    if launches is None or launches.empty or not expected_daily > 0:
+        return None
+    rows = launches.dropna(subset=["daily_30"])
+    if exclude_sku:
+        rows = rows[rows["sku"] != exclude_sku]
+    if rows.empty:
+        return None
+    comparable = "all of them"
+    if category and "category" in rows.columns:
+        same = rows[rows["category"].astype("string") == category]
+        if len(same):
+            rows, comparable = same, f"in '{category}'"
+    own_daily = float(rows["daily_30"].median())
+    cover = float(first_order_units) / float(expected_daily)
+    own_units = own_daily * cover
+    ratio = float(first_order_units) / own_units if own_units > 0 else math.inf
+    return SanityCheck(
+        first_order_units=int(first_order_units),
+        cover_days=cover,
+        launches=rows.reset_index(drop=True),
+        comparable=comparable,
+        own_daily=own_daily,
+        own_units=own_units,
+        ratio=ratio,
     )
 
 
@@ -1012,8 +1356,10 @@ def launch_plan(
     - R-L4/R-L7: first lead time = production + transit[first mode] + receiving
       (``policy.total_lead_time``); order by = launch date - lead (``policy.order_by_date``).
     - R-L5: follow-up lead = (production, 0 if ready) + transit[follow mode] + receiving;
-      decide by / cover = ``follow_up_decision_date``; it arrives launch + floor(cover), when
-      the first batch sells out.
+      decide by / cover = ``follow_up_decision_date``; ordered that day it arrives decide by +
+      ceil(lead) (= launch + floor(cover) for a whole-day lead), when the first batch sells
+      out. This one date is what the page's text, plan table, chart and shipping comparison
+      show.
     - Level sd = ``level_sd_from_quartiles`` of the demand's peer band x F, x lift (units/day).
     ``transit_days``: mode -> days (at least the two modes used). Defaults are Settings'.
     """
@@ -1061,7 +1407,9 @@ def launch_plan(
         follow_lead_days=follow_lead,
         first_cover_days=cover,
         follow_up_decide_by=decide_by,
-        follow_up_arrival=None if decide_by is None else launch + timedelta(days=math.floor(cover)),
+        follow_up_arrival=None
+        if decide_by is None
+        else decide_by + timedelta(days=math.ceil(follow_lead - 1e-9)),
         review_date=launch + timedelta(days=int(review_days)),
     )
 
@@ -1070,7 +1418,7 @@ def launch_plan(
 class FollowUpShipping:
     """The follow-up by air or sea: stockout risk before it lands (R-L4, R-L7)."""
 
-    order_date: date  # the later of decide-by and the review date
+    order_date: date  # the plan's decide-by date
     on_hand_units: float  # first batch left on the order date (expected sales)
     sd_level_daily: float  # units/day
     stockout_target: float
@@ -1099,15 +1447,17 @@ def follow_up_shipping(
     margin_per_unit: float = 0.0,
     stockout_target: float = 0.05,
 ) -> FollowUpShipping | None:
-    """The follow-up ordered on the later of its decide-by date and the review date, by each
-    mode: ``policy.compare_shipping`` with on hand = the first batch left then (expected sales
-    of ``plan.demand`` day by day, ``policy.projected_stock``), L = follow-up lead by mode and
-    sd of demand until arrival = sd_level x L (level uncertainty, as the newsvendor).
+    """The follow-up ordered on its decide-by date (the one follow-up date of the plan), by
+    each mode: ``policy.compare_shipping`` with on hand = the first batch left then (expected
+    sales of ``plan.demand`` day by day, ``policy.projected_stock``), plus expected daily x
+    the days from the order to the launch when it is ordered before the launch (those days
+    sell nothing, R-L5), L = follow-up lead by mode and sd of demand until arrival =
+    sd_level x L (level uncertainty, as the newsvendor).
     ``meets_target``: P(stockout) <= ``stockout_target`` (R-L4). None without a follow-up.
     """
     if plan.follow_up_decide_by is None:
         return None
-    ordered = max(plan.follow_up_decide_by, plan.review_date)
+    ordered = plan.follow_up_decide_by
     projection = policy.projected_stock(
         plan.launch_date, plan.order.first_order_units, plan.demand.daily["expected"].to_numpy()
     )
@@ -1117,6 +1467,8 @@ def follow_up_shipping(
         if before.any()
         else float(plan.order.first_order_units)
     )
+    pre_launch = max((plan.launch_date - ordered).days, 0)
+    on_hand += plan.order.expected_daily_sales * pre_launch
     fixed = plan.receiving_days + (0.0 if plan.follow_ready else plan.production_days)
     modes = list(plan.transit_days)
     options = {m: (plan.transit_days[m], float(freight_per_unit.get(m, 0.0))) for m in modes}

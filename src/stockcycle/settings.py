@@ -34,6 +34,11 @@ class Settings:
     launch_cover_days: int = _s(30, "R-L3", "Days of sales the first order covers", "days", 1, 365)
     launch_safety_days: int = _s(15, "R-L3", "Safety stock in the first order", "days", 0, 180)
     launch_lift: float = _s(1.5, "R-L3", "Launch lift over peer daily sales", "x", 0.1, 10)
+    # The peers are the typical product of the search in your price band (R-L1 "same price
+    # band"): your price +/- this share.
+    launch_price_band: float = _s(
+        0.25, "R-L1", "Peers' price band around your price (+/- share)", "", 0.01, 2
+    )
     lead_time_min_days: int = _s(30, "R-L4", "Supplier lead time, short end", "days", 0, 365)
     lead_time_max_days: int = _s(60, "R-L4", "Supplier lead time, long end", "days", 0, 365)
     stockout_probability: float = _s(0.05, "R-L4", "Target stockout probability", "", 0.001, 0.5)

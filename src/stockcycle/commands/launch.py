@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from stockcycle.checks import first_number
 from stockcycle.errors import InputError
 
 
@@ -43,6 +44,42 @@ def _read_peers(files: list[Path], search: str | None) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _own_search(
+    comp: pd.DataFrame, search: str | None, sku: str | None, product: dict[str, Any]
+) -> tuple[pd.DataFrame, str]:
+    """The workspace's snapshots of the one search the launch is sized on (R-L1): ``--search``,
+    else the search named like the SKU (``peers.search_for_sku``), else the only search.
+    Never another search's competitors: without one that fits, an ``InputError`` says so."""
+    from stockcycle import peers
+
+    names = peers.searches(comp)
+    if search is None and sku:
+        search = peers.search_for_sku(product, names)
+        if search is None:
+            raise InputError(
+                f"{sku} has no Xray search of its own in the workspace",
+                column="--search",
+                expected=f"--search naming its search (the workspace has: {', '.join(names)}) "
+                "or an Xray export of its search (--peers)",
+            )
+    if search is None:
+        if len(names) > 1:
+            raise InputError(
+                f"the workspace holds Xray snapshots of {len(names)} searches",
+                column="--search",
+                expected=f"--search with one of: {', '.join(names)}",
+            )
+        search = names[0] if names else ""
+    rows = peers.competitors_of_search(comp, search)
+    if rows.empty:
+        raise InputError(
+            f"no Xray snapshot of the search '{search}' in the workspace",
+            column="--search",
+            expected=f"one of: {', '.join(names)}",
+        )
+    return rows, search
+
+
 def _non_negative(value: float | None, name: str) -> float | None:
     if value is not None and (math.isnan(value) or value < 0):
         raise InputError(f"{name} is {value}", column=name, expected="a number >= 0")
@@ -58,14 +95,30 @@ def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
     settings = Settings()
     own: list[str] = []
     comp = pd.DataFrame()
+    products = pd.DataFrame()
+    launches = pd.DataFrame()
     if args.workspace is not None:
         ws = Workspace.open(args.workspace, create=False)
         settings = ws.settings()
-        own = peers.own_asins(ws.read("products"))
+        products = ws.read("products")
+        own = peers.own_asins(products)
+        launches = peers.own_launches(ws.read("sales"), products)
         if not args.peers:
             comp = ws.read("competitors")
+    product: dict[str, Any] = {}
+    if args.sku:
+        rows = products[products["sku"] == args.sku] if "sku" in products.columns else products
+        if rows.empty:
+            raise InputError(
+                f"SKU '{args.sku}' is not in the workspace's products",
+                column="--sku",
+                expected="a SKU of the products table (with --workspace)",
+            )
+        product = {k: (None if pd.isna(v) else v) for k, v in rows.iloc[0].to_dict().items()}
     if args.peers:
         comp = _read_peers(args.peers, args.search)
+    elif not comp.empty:
+        comp, search = _own_search(comp, args.search, args.sku, product)
     if comp.empty:
         raise InputError(
             "no competitor data",
@@ -84,16 +137,34 @@ def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
     )
     for name in (*numbers, "duty_rate"):
         _non_negative(getattr(args, name), f"--{name.replace('_', '-')}")
-    selection = peers.select_peers(
-        comp,
-        top_n=args.top_n,
-        price_band=tuple(args.price_band) if args.price_band else None,
-        exclude_sponsored=not args.include_sponsored,
-        exclude_outliers=not args.keep_outliers,
-        asins=args.asins,
-        exclude_asins=own,
-    )
+    own_price = args.price if args.price is not None else first_number(product.get("price"), None)
+    band_note = ""
+    custom = args.asins or args.price_band or args.include_sponsored or args.top_n is not None
+    if custom:
+        selection = peers.select_peers(
+            comp,
+            top_n=peers.TYPICAL_TOP_N if args.top_n is None else args.top_n,
+            price_band=tuple(args.price_band) if args.price_band else None,
+            exclude_sponsored=not args.include_sponsored,
+            exclude_outliers=not args.keep_outliers,
+            asins=args.asins,
+            exclude_asins=own,
+        )
+        band = tuple(args.price_band) if args.price_band else None
+        band_price, band_source = own_price, "given"
+    else:
+        chosen = peers.default_peers(
+            comp,
+            own_price,
+            settings.launch_price_band,
+            exclude_asins=own,
+            exclude_outliers=not args.keep_outliers,
+        )
+        selection, band = chosen.selection, chosen.band
+        band_price, band_source = chosen.price, chosen.price_source
+        band_note = chosen.note()
     summary = peers.peer_summary(selection)
+    ceiling = peers.leaders(comp, exclude_asins=own)
     peer_daily = summary.median if args.peer_daily is None else args.peer_daily
     lift = settings.launch_lift if args.lift is None else args.lift
     lead = peers.lead_time_defaults(None, settings)
@@ -131,10 +202,19 @@ def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
     )
     order = plan.order
     notes = []
+    if band_note:
+        notes.append(band_note)
+    sanity = peers.launch_sanity(
+        order.first_order_units,
+        order.expected_daily_sales,
+        launches,
+        category=product.get("category"),
+        exclude_sku=args.sku,
+    )
     if plan.follow_up_decide_by is None:
         notes.append("no follow-up needed: no expected sales, the first order never sells out")
     peer_rows = peers.peers_only(selection)
-    guesses = peers.economics_defaults(None, None, summary, peer_rows)
+    guesses = peers.economics_defaults(product or None, None, summary, peer_rows)
     if args.price is None:
         price = guesses.price
         notes.append(f"price: {guesses.sources['price']} {price:,.2f} (give --price to set yours)")
@@ -175,6 +255,8 @@ def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
             "supplier make it with the first batch and hold it (--follow-ready), or order more "
             "up front"
         )
+    if sanity is not None and sanity.warn:
+        warnings.append(sanity.message())
     d = plan.to_dict()
     return {
         "peers": {
@@ -183,7 +265,13 @@ def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
             "snapshots": sorted(
                 pd.to_datetime(comp["snapshot_date"]).dt.date.astype(str).unique().tolist()
             ),
+            "searches": peers.searches(comp),
+            "price": band_price,
+            "price_source": band_source,
+            "price_band": None if band is None else [float(band[0]), float(band[1])],
         },
+        "leaders": None if ceiling is None else ceiling.to_dict(),
+        "own_launches": None if sanity is None else sanity.to_dict(),
         "peer_daily_sales": peer_daily,
         "peer_daily_sales_source": "given" if args.peer_daily is not None else "peers' median",
         "lift": lift,
@@ -222,7 +310,19 @@ def _print_human(plan: dict[str, Any]) -> None:
     print(
         f"Peers: {p['n']} listings, daily sales median {p['median']:,.1f} "
         f"(Q1 {p['q1']:,.1f}, Q3 {p['q3']:,.1f}), median price {p['median_price']:,.2f}"
+        + (
+            f", priced {p['price_band'][0]:,.2f}-{p['price_band'][1]:,.2f}"
+            if p["price_band"]
+            else ""
+        )
+        + f" ({', '.join(p['searches'])})"
     )
+    lead = plan["leaders"]
+    if lead is not None:
+        print(
+            f"Leaders (top {lead['n']} by BSR): {lead['median']:,.1f} a day, the ceiling, not "
+            "the plan"
+        )
     factor = plan["demand_factor"]
     events = f" x event factor {factor:.3f} ({', '.join(plan['events'])})" if factor != 1 else ""
     print(
@@ -288,11 +388,26 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="XRAY_FILE",
         help="Helium 10 Xray export(s); without it, the workspace's competitor snapshots",
     )
-    p.add_argument("--search", help="the search the Xray exports show (default: file name)")
-    p.add_argument("--asins", nargs="+", metavar="ASIN", help="only these ASINs are peers")
-    p.add_argument("--top-n", type=int, default=10, help="peers: top N by BSR (default 10)")
     p.add_argument(
-        "--price-band", type=float, nargs=2, metavar=("LOW", "HIGH"), help="peers' price band"
+        "--search",
+        help="the search the Xray exports show (default: file name); with a workspace, the "
+        "search whose snapshots are the peers (default: the one named like --sku's category "
+        "or title, or the only one)",
+    )
+    p.add_argument("--sku", help="an existing SKU of the workspace: its price, category and search")
+    p.add_argument("--asins", nargs="+", metavar="ASIN", help="only these ASINs are peers")
+    p.add_argument(
+        "--top-n",
+        type=int,
+        help="peers: top N by BSR (default: the typical product, up to 100 organic listings "
+        "in your price band)",
+    )
+    p.add_argument(
+        "--price-band",
+        type=float,
+        nargs=2,
+        metavar=("LOW", "HIGH"),
+        help="peers' price band (default: your price +/- Settings' band, 25%%)",
     )
     p.add_argument("--include-sponsored", action="store_true", help="keep sponsored rows")
     p.add_argument("--keep-outliers", action="store_true", help="keep sales outliers")

@@ -230,8 +230,10 @@ def peer_levels(
 
     The seller's similar SKUs first: the median recent level (mean demand of the last 28 days)
     of other SKUs in the same ``products.category`` with at least 84 days of history. Else the
-    competitors: median ``monthly_sales`` / 30 of the latest Xray snapshot, restricted to the
-    search named like the SKU's category when there is one.
+    competitors: median ``monthly_sales`` / 30 of the latest Xray snapshot of the search named
+    like the SKU's category (case and spacing ignored). A SKU without such a search gets no
+    competitor level: another product's search never stands in for it (R-L1, comparable
+    products).
     """
     products = ws.read("products")
     comp = ws.read("competitors")
@@ -246,7 +248,11 @@ def peer_levels(
     recent = grouped["demand"].apply(lambda s: s.iloc[-28:].mean())
     old = set(lengths[lengths >= 84].index.astype(str))
     out: dict[str, tuple[float, str]] = {}
-    latest = comp[comp["snapshot_date"] == comp["snapshot_date"].max()] if len(comp) else comp
+
+    def norm(text: object) -> str:
+        return " ".join(str(text).casefold().split())
+
+    search_key = comp["search"].map(norm) if len(comp) else pd.Series(dtype="object")
     for sku in skus:
         cat = category.get(sku)
         if isinstance(cat, str) and cat:
@@ -255,10 +261,11 @@ def peer_levels(
             if len(vals):
                 out[sku] = (float(vals.median()), f"{len(vals)} similar SKUs in '{cat}'")
                 continue
-        if len(latest):
-            pool = latest
-            if isinstance(cat, str) and (latest["search"] == cat).any():
-                pool = latest[latest["search"] == cat]
+        if isinstance(cat, str) and len(comp):
+            pool = comp[search_key == norm(cat)]
+            if pool.empty:
+                continue
+            pool = pool[pool["snapshot_date"] == pool["snapshot_date"].max()]
             sales = pool["monthly_sales"].dropna()
             if len(sales):
                 out[sku] = (

@@ -15,6 +15,7 @@ those inputs.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -49,7 +50,10 @@ PRODUCT_INPUTS = (
     "plan_name",
     "monitor_source",
     "salvage",
+    "search",
+    "snapshots",
 )
+NO_SEARCH = "(none of these)"
 
 
 # -- data ------------------------------------------------------------------------------------------
@@ -92,13 +96,49 @@ def snapshot_options(data: Data, uploaded: dict[str, pd.DataFrame]) -> dict[str,
     return out
 
 
-def default_snapshots(options: dict[str, pd.DataFrame]) -> list[str]:
-    """Every snapshot of the same search as the latest one (so history shows by default)."""
+def search_options(options: dict[str, pd.DataFrame]) -> list[str]:
+    """The searches of every snapshot, the latest snapshot's first."""
     if not options:
         return []
-    latest = max(options, key=lambda k: options[k]["snapshot_date"].max())
-    search = str(options[latest]["search"].iloc[0])
+    order = sorted(options, key=lambda k: options[k]["snapshot_date"].max(), reverse=True)
+    return list(dict.fromkeys(str(options[k]["search"].iloc[0]) for k in order))
+
+
+def default_search(options: dict[str, pd.DataFrame], product: dict[str, Any]) -> str | None:
+    """The search the launch is sized on before the seller picks one (R-L1): for an existing
+    SKU the search named like its category or title (``peers.search_for_sku``), else none (it
+    never borrows another product's competitors); for a new product the latest snapshot's."""
+    names = search_options(options)
+    if product:
+        return peers.search_for_sku(product, names)
+    return names[0] if names else None
+
+
+def chosen_search(wiz: Wizard, data: Data, options: dict[str, pd.DataFrame]) -> str | None:
+    """The search stored by the page, else the default one; None: no search for this SKU."""
+    product = product_row(data, wiz.get("sku"))
+    search = wiz.get("search", default_search(options, product))
+    return None if search in (None, NO_SEARCH) else str(search)
+
+
+def default_snapshots(options: dict[str, pd.DataFrame], search: str | None = None) -> list[str]:
+    """Every snapshot of ``search`` (default: the latest snapshot's search), so history shows."""
+    if not options:
+        return []
+    if search is None:
+        names = search_options(options)
+        search = names[0]
     return [k for k, v in options.items() if str(v["search"].iloc[0]) == search]
+
+
+def band_price(wiz: Wizard, data: Data) -> float | None:
+    """The price the peers' price band is drawn around: the product's price, else the price
+    typed in step 1, else None (the search's median price stands in, ``peers.default_peers``)."""
+    product = product_row(data, wiz.get("sku"))
+    for value in (product.get("price"), wiz.get("band_price")):
+        if value is not None and not pd.isna(value) and float(value) > 0:
+            return float(value)
+    return None
 
 
 def product_row(data: Data, sku: str | None) -> dict[str, Any]:
@@ -126,26 +166,63 @@ class Plan:
     errors: dict[str, InputError] | None = None  # stage -> the seller's input it stopped on
 
 
-def compute_peers(wiz: Wizard, data: Data) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(chosen snapshots' rows, select_peers result) from the stored Peers inputs."""
+@dataclass
+class PeerSet:
+    """The chosen search's snapshots and the peers picked from them (R-L1)."""
+
+    comp: pd.DataFrame  # the chosen snapshots' rows (one search only)
+    selection: pd.DataFrame  # a select_peers result
+    search: str | None
+    chosen: peers.DefaultPeers | None = None  # the price band used (None: ASINs chosen)
+    leaders: peers.PeerSummary | None = None  # the search's best sellers: the ceiling
+
+
+def compute_peer_set(wiz: Wizard, data: Data, settings: Settings) -> PeerSet:
+    """The peers from the stored Peers inputs: the chosen search's snapshots only, its organic
+    listings in the price band around your price, up to the top N by BSR (default: the typical
+    product, ``peers.default_peers``), or the ASINs the seller chose."""
     options = snapshot_options(data, wiz.get("uploaded", {}))
-    chosen = [k for k in wiz.get("snapshots", default_snapshots(options)) if k in options]
+    search = chosen_search(wiz, data, options)
+    empty = pd.DataFrame()
+    if search is None:
+        return PeerSet(empty, empty, None)
+    of_search = {k: v for k, v in options.items() if str(v["search"].iloc[0]) == search}
+    chosen = [k for k in wiz.get("snapshots", default_snapshots(of_search)) if k in of_search]
     if not chosen:
-        return pd.DataFrame(), pd.DataFrame()
-    comp = pd.concat([options[k] for k in chosen], ignore_index=True)
-    band = wiz.get("price_band")
-    asins = wiz.get("asins") or None
+        return PeerSet(empty, empty, search)
+    comp = pd.concat([of_search[k] for k in chosen], ignore_index=True)
     own = peers.own_asins(data.products) if wiz.get("exclude_own", True) else []
-    selection = peers.select_peers(
+    top_n = int(wiz.get("top_n", peers.TYPICAL_TOP_N))
+    asins = wiz.get("asins") or None
+    ceiling = peers.leaders(comp, exclude_asins=own)
+    if asins:
+        selection = peers.select_peers(
+            comp,
+            top_n=top_n,
+            exclude_sponsored=bool(wiz.get("exclude_sponsored", True)),
+            exclude_outliers=bool(wiz.get("exclude_outliers", True)),
+            asins=asins,
+            exclude_asins=own,
+        )
+        return PeerSet(comp, selection, search, None, ceiling)
+    band = peers.default_peers(
         comp,
-        top_n=int(wiz.get("top_n", 10)),
-        price_band=tuple(band) if band else None,
-        exclude_sponsored=bool(wiz.get("exclude_sponsored", True)),
-        exclude_outliers=bool(wiz.get("exclude_outliers", True)),
-        asins=asins,
+        band_price(wiz, data),
+        float(wiz.get("band_share", settings.launch_price_band)),
+        top_n=top_n,
         exclude_asins=own,
+        exclude_outliers=bool(wiz.get("exclude_outliers", True)),
+        exclude_sponsored=bool(wiz.get("exclude_sponsored", True)),
     )
-    return comp, selection
+    return PeerSet(comp, band.selection, search, band, ceiling)
+
+
+def compute_peers(
+    wiz: Wizard, data: Data, settings: Settings | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(chosen snapshots' rows, select_peers result) from the stored Peers inputs."""
+    ps = compute_peer_set(wiz, data, settings or Settings())
+    return ps.comp, ps.selection
 
 
 def sync_peer_daily(wiz: Wizard, median: float) -> float:
@@ -228,18 +305,24 @@ def compute_demand(
     )
 
 
-def economics_defaults(data: Data, product: dict[str, Any], plan: Plan) -> peers.EconomicsDefaults:
+def economics_defaults(
+    wiz: Wizard, data: Data, product: dict[str, Any], plan: Plan
+) -> peers.EconomicsDefaults:
     """Prefill for the Economics inputs (``peers.economics_defaults``): the chosen product's
     row, else the peers, else the medians of the workspace's products, else stated guesses."""
     rows = peers.peers_only(plan.selection) if plan.selection is not None else None
-    return peers.economics_defaults(product, data.products, plan.summary, rows)
+    d = peers.economics_defaults(product, data.products, plan.summary, rows)
+    typed = float(wiz.get("band_price") or 0.0)
+    if not product and typed > 0:
+        d = dataclasses.replace(d, price=typed, sources={**d.sources, "price": "step 1"})
+    return d
 
 
 def compute_economics(
     wiz: Wizard, data: Data, settings: Settings, plan: Plan
 ) -> fees.UnitEconomics:
     product = product_row(data, wiz.get("sku"))
-    d = economics_defaults(data, product, plan)
+    d = economics_defaults(wiz, data, product, plan)
     mode = wiz.get("first_mode", "air")
     freight = float(wiz.get(f"{mode}_cost", getattr(d, f"{mode}_cost")))
     return fees.unit_economics(
@@ -276,8 +359,12 @@ def compute_launch(wiz: Wizard, data: Data, settings: Settings, plan: Plan) -> p
 
 def build_plan(wiz: Wizard, data: Data, settings: Settings) -> tuple[Plan, pd.DataFrame]:
     plan = Plan()
-    comp, selection = compute_peers(wiz, data)
+    ps = compute_peer_set(wiz, data, settings)
+    comp, selection = ps.comp, ps.selection
     plan.selection = selection
+    if ps.search is None and snapshot_options(data, wiz.get("uploaded", {})):
+        plan.problem = no_search_text(wiz.get("sku"))
+        return plan, comp
     if selection.empty:
         plan.problem = (
             "No competitor snapshot chosen: import a Helium 10 Xray export on the Data page or "
@@ -307,6 +394,30 @@ def build_plan(wiz: Wizard, data: Data, settings: Settings) -> tuple[Plan, pd.Da
     return plan, comp
 
 
+def no_search_text(sku: str | None) -> str:
+    return (
+        f"{sku} has no Xray search of its own: choose its search in step 1, or import an Xray "
+        "export of the search its buyers use. Another product's competitors would size this "
+        "launch on the wrong market."
+    )
+
+
+def own_launch_check(data: Data, wiz: Wizard, plan: Plan) -> peers.SanityCheck | None:
+    """The first order against the seller's own launches (``peers.launch_sanity``)."""
+    if plan.order is None:
+        return None
+    product = product_row(data, wiz.get("sku"))
+    launches = peers.own_launches(data.sales, data.products)
+    category = product.get("category")
+    return peers.launch_sanity(
+        plan.order.first_order_units,
+        plan.order.expected_daily_sales,
+        launches,
+        category=str(category) if category else None,
+        exclude_sku=product.get("sku"),
+    )
+
+
 # -- page ------------------------------------------------------------------------------------------
 def main(ws: Workspace) -> None:
     settings = ws.settings()
@@ -334,7 +445,7 @@ def main(ws: Workspace) -> None:
     wiz.set("inputs_for_sku", wiz.get("sku"))
     step = wiz.show_steps()
     if step == 0:
-        peers_step(wiz, data)
+        peers_step(wiz, data, settings)
     plan, comp = build_plan(wiz, data, settings)
     needs = {1: [], 2: ["demand"], 3: ["demand", "economics"], 4: ["demand", "economics"]}
     missing = [s for s in needs.get(step, []) if getattr(plan, s) is None]
@@ -389,7 +500,7 @@ def _take_uploads(wiz: Wizard, files: list[Any], search: str) -> None:
     wiz.set("upload_errors", errors)
 
 
-def peers_step(wiz: Wizard, data: Data) -> None:
+def peers_step(wiz: Wizard, data: Data, settings: Settings) -> None:
     st.subheader("1 Peers: who sells what you will sell")
     with st.expander("Upload Xray snapshots", expanded=data.competitors.empty):
         search = wiz.field(
@@ -417,45 +528,68 @@ def peers_step(wiz: Wizard, data: Data) -> None:
     if not options:
         st.info("No competitor snapshots yet: upload a Helium 10 Xray export above.")
         return
+    product = product_row(data, wiz.get("sku"))
+    names = search_options(options)
+    suggested = default_search(options, product)
+    search = wiz.field(
+        st.selectbox,
+        "Search",
+        "search",
+        suggested if suggested is not None else NO_SEARCH,
+        options=[*names, NO_SEARCH],
+        help="The Amazon search your product will be found on. Only that search's Xray "
+        "snapshots are its competitors; an existing SKU starts on the search named like its "
+        "category or title.",
+    )
+    if search == NO_SEARCH:
+        st.warning(no_search_text(wiz.get("sku") or "This product"), icon=":material/warning:")
+        return
+    of_search = {k: v for k, v in options.items() if str(v["search"].iloc[0]) == search}
     chosen = wiz.field(
         st.multiselect,
         "Snapshots",
         "snapshots",
-        default_snapshots(options),
-        options=list(options),
-        help="One or more Xray snapshots. Each ASIN's latest figures are the peer figures; "
-        "several snapshots also show how each peer moved between them.",
+        default_snapshots(of_search),
+        options=list(of_search),
+        help="One or more Xray snapshots of this search. Each ASIN's latest figures are the "
+        "peer figures; several snapshots also show how each peer moved between them.",
     )
     if not chosen:
         st.info("Choose at least one snapshot.")
         return
-    comp = pd.concat([options[k] for k in chosen], ignore_index=True)
-    prices = pd.to_numeric(comp["price"], errors="coerce").dropna()
-    lo, hi = math.floor(float(prices.min())), math.ceil(float(prices.max()))
     c1, c2 = st.columns(2)
     with c1:
         wiz.field(
             st.number_input,
             "Top N by BSR",
             "top_n",
-            10,
+            peers.TYPICAL_TOP_N,
             min_value=1,
             max_value=500,
             step=1,
-            help="Keep the N listings with the best (lowest) Best Sellers Rank (R-L1).",
+            help="Keep up to N listings in your price band with the best (lowest) Best Sellers "
+            "Rank: 100 is the typical product of the search, not its leaders (R-L1).",
         )
-        stored = wiz.get("price_band")
-        if stored is not None and not (lo <= stored[0] <= stored[1] <= max(hi, lo + 1)):
-            wiz.pop("price_band")  # other snapshots, other prices: start from their range
+        if not product:
+            wiz.field(
+                st.number_input,
+                "Your price (optional)",
+                "band_price",
+                0.0,
+                min_value=0.0,
+                step=0.5,
+                help="The peers are priced around it; 0: the search's median price stands in.",
+            )
         wiz.field(
-            st.slider,
-            "Price band",
-            "price_band",
-            (float(lo), float(hi)),
-            min_value=float(lo),
-            max_value=float(max(hi, lo + 1)),
-            step=0.5,
-            help="Peers sell at a price close to yours (R-L1).",
+            st.number_input,
+            "Price band around your price (+/- share)",
+            "band_share",
+            float(settings.launch_price_band),
+            min_value=0.01,
+            max_value=2.0,
+            step=0.05,
+            help="Peers sell at a price close to yours: 0.25 = 25% below to 25% above "
+            "(R-L1, Settings). Too few listings in it and it is widened step by step.",
         )
     with c2:
         wiz.field(st.checkbox, "Leave out sponsored placements", "exclude_sponsored", True)
@@ -467,6 +601,7 @@ def peers_step(wiz: Wizard, data: Data) -> None:
             help="Listings whose sales lie outside Tukey's fences (1.5 IQR) on log sales.",
         )
         wiz.field(st.checkbox, "Leave out my own listings", "exclude_own", True)
+        comp = pd.concat([of_search[k] for k in chosen], ignore_index=True)
         all_asins = sorted(comp["asin"].dropna().astype(str).unique())
         wiz.field(
             st.multiselect,
@@ -474,20 +609,56 @@ def peers_step(wiz: Wizard, data: Data) -> None:
             "asins",
             [],
             options=all_asins,
+            help="Pick the peers yourself: the price band and top N then do not apply.",
         )
-    _, selection = compute_peers(wiz, data)
+    ps = compute_peer_set(wiz, data, settings)
+    comp, selection = ps.comp, ps.selection
     peer_rows = peers.peers_only(selection)
     if peer_rows.empty:
         st.warning("No peer is left with these filters: widen them.", icon=":material/warning:")
         return
     summary = peers.peer_summary(selection)
-    m = st.columns(5)
+    if ps.chosen is not None:
+        band = ps.chosen
+        where = (
+            f"priced {band.band[0]:,.2f}-{band.band[1]:,.2f}"
+            if band.band is not None
+            else "at any price"
+        )
+        st.caption(
+            f"Peers: the typical product of '{ps.search}', up to {int(wiz.get('top_n', 100))} "
+            f"listings by BSR {where}, around {band.price:,.2f} ({band.price_source})."
+        )
+        if band.widened:
+            st.info(band.note(), icon=":material/open_in_full:")
+    m = st.columns(6)
     m[0].metric("Peers", f"{summary.n}")
     m[1].metric("Median daily sales", f"{summary.median:,.1f}")
     m[2].metric("Q1 daily sales", f"{summary.q1:,.1f}")
     m[3].metric("Q3 daily sales", f"{summary.q3:,.1f}")
     m[4].metric("Median price", f"{summary.median_price:,.2f}")
-    explain("peer daily sales", summary.explain())
+    if ps.leaders is not None:
+        m[5].metric(
+            "Best sellers' daily sales",
+            f"{ps.leaders.median:,.1f}",
+            help=f"The median of the search's top {ps.leaders.n} by BSR, any price: what the "
+            "leaders sell, the ceiling, not what a new listing should plan on.",
+        )
+    extra = ""
+    if ps.leaders is not None:
+        extra = (
+            f"\n\nBest sellers: the top {ps.leaders.n} organic listings by BSR at any price "
+            f"sell a median {ps.leaders.median:,.1f}/day (Q1 {ps.leaders.q1:,.1f}, Q3 "
+            f"{ps.leaders.q3:,.1f}). They show the ceiling; the base is the typical product "
+            "in your price band (R-L1, the seed's method: the top 100 by BSR in the band)."
+        )
+    if ps.chosen is not None:
+        tried = ", ".join(f"+/-{sh:.0%}: {n}" for sh, n in ps.chosen.tried)
+        extra += (
+            f"\n\nPrice band = your price x (1 -/+ share); peers found per band tried "
+            f"({tried}); at least {peers.MIN_BAND_PEERS} are needed before it stops widening."
+        )
+    explain("peer daily sales", summary.explain() + extra)
     st.markdown("**Peers**")
     st.dataframe(
         peer_rows[
@@ -675,7 +846,7 @@ def demand_step(
 def economics_step(wiz: Wizard, data: Data, settings: Settings, plan: Plan) -> None:
     st.subheader("3 Economics: what one unit earns")
     product = product_row(data, wiz.get("sku"))
-    d = economics_defaults(data, product, plan)
+    d = economics_defaults(wiz, data, product, plan)
     st.caption(
         (f"Prefilled from the product row of {wiz.get('sku')}: " if product else "Prefilled: ")
         + d.sources_note()
@@ -857,7 +1028,7 @@ def order_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, plan:
     inputs = order_inputs(wiz, product_row(data, wiz.get("sku")), settings)
     launch = lp.launch_date
     first_mode, follow_mode = lp.first_mode, lp.follow_mode
-    econ_d = economics_defaults(data, product_row(data, wiz.get("sku")), plan)
+    econ_d = economics_defaults(wiz, data, product_row(data, wiz.get("sku")), plan)
     freight = {
         m: float(wiz.get(f"{m}_cost", getattr(econ_d, f"{m}_cost"))) for m in lp.transit_days
     }
@@ -869,6 +1040,10 @@ def order_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, plan:
     m[2].metric(f"First order ({order.first_order_share:.0%})", f"{order.first_order_units:,}")
     m[3].metric(f"Follow-up ({1 - order.first_order_share:.0%})", f"{order.follow_up_units:,}")
     explain("first order", order.explain() + "\n\n" + lp.explain())
+    sanity = own_launch_check(data, wiz, plan)
+    if sanity is not None and sanity.warn:
+        st.warning(sanity.message(), icon=":material/warning:")
+        explain("your own launches", sanity.explain())
 
     # The follow-up: the latest date to order it so it lands before the first batch sells out.
     decide_by = lp.follow_up_decide_by
@@ -929,9 +1104,9 @@ def order_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, plan:
     )
     if shipping is not None:
         st.markdown(
-            f"**Follow-up by air or sea, ordered on {shipping.order_date:%d %b %Y}** (about "
-            f"{shipping.on_hand_units:,.0f} units of the first batch left then; target stockout "
-            f"risk {target:.1%})"
+            f"**Follow-up by air or sea, ordered on {shipping.order_date:%d %b %Y}** (the "
+            f"decide-by date; about {shipping.on_hand_units:,.0f} units of sales covered from "
+            f"then on; target stockout risk {target:.1%})"
         )
         table = shipping.options
         shown = table.assign(expected_lost_units=table["expected_lost_units"].round())

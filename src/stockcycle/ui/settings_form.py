@@ -45,6 +45,7 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "backtest_horizon_days": _FORECAST,
     "backtest_origins": _FORECAST,
     "launch_lift": _LAUNCH,
+    "launch_price_band": _LAUNCH,
     "launch_cover_days": _LAUNCH,
     "launch_safety_days": _LAUNCH,
     "first_order_share": _LAUNCH,
