@@ -43,23 +43,27 @@ def test_closed_weekdays_and_dead_products_are_forecast_nothing() -> None:
 
 def test_method_is_chosen_on_pooled_totals_of_earlier_cuts() -> None:
     p = _panel()
-    cuts = [
-        catalogue.forecasts_at(p, c, 28) for c in catalogue.selection_cuts(len(p.dates) - 1, 28)
-    ]
+    last = len(p.dates) - 1
+    days = catalogue.selection_cuts(last, 28)
+    cuts = [catalogue.forecasts_at(p, c, 56) for c in days]
     assert len(cuts) == catalogue.SELECTION_CUTS
-    method, scores = catalogue.choose_method(p, cuts, 28)
-    # The choice is the lowest pooled error, computed by hand here.
-    for m in catalogue.METHODS:
-        num = den = 0.0
-        for cf in cuts:
-            act = p.y[:, cf.cut + 1 : cf.cut + 29]
-            known = ~np.isnan(act)
-            a = np.where(known, act, 0).sum(axis=1)
-            f = np.where(known, cf.paths[m], 0).sum(axis=1)
-            num += np.abs(f - a).sum()
-            den += a.sum()
-        assert scores[m] == pytest.approx(num / den)
-    assert scores[method] == min(scores.values())
+    method, scores = catalogue.choose_method(p, cuts, (28, 56), last)
+    # The pooled errors, computed by hand: 28-day totals over all six cuts, 56-day totals over
+    # the five whose 56 days end by the last day.
+    for h, usable in ((28, cuts), (56, [cf for cf in cuts if cf.cut + 56 <= last])):
+        assert len(usable) == (6 if h == 28 else 5)
+        for m in catalogue.METHODS:
+            num = den = 0.0
+            for cf in usable:
+                act = p.y[:, cf.cut + 1 : cf.cut + 1 + h]
+                known = ~np.isnan(act)
+                a = np.where(known, act, 0).sum(axis=1)
+                f = np.where(known, cf.paths[m][:, :h], 0).sum(axis=1)
+                num += np.abs(f - a).sum()
+                den += a.sum()
+            assert scores[h][m] == pytest.approx(num / den)
+    total = {m: scores[28][m] + scores[56][m] for m in catalogue.METHODS}
+    assert total[method] == min(total.values())
 
 
 def test_nested_backtest_never_reads_past_its_origin() -> None:

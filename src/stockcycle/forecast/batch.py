@@ -40,7 +40,7 @@ from stockcycle.store import Workspace
 Progress = Callable[[float, str], None]
 CACHE_NAMESPACE = "forecast"
 #: Bumped whenever a change of the models changes their numbers, so old cache entries die.
-MODEL_VERSION = "8"
+MODEL_VERSION = "9"
 #: Backtest cuts used to choose each SKU's model in the batch forecast: the latest one. One
 #: Prophet fit per cut is the main cost of a batch; the lead-time quantiles pool the errors of
 #: the 30 SKUs nearest in level (``pool_errors``), so one cut per SKU still gives 30 error paths.
@@ -453,8 +453,8 @@ def catalogue_results(
     method = run.method
     overall = (
         f"over the last {len(run.cuts)} periods of {h} days its {h}-day totals were off by "
-        f"{_pct(run.scores.get(method, np.nan))} across the catalogue, against "
-        f"{_pct(run.scores.get('moving_average', np.nan))} for the 28-day average"
+        f"{_pct(run.scores.get(h, {}).get(method, np.nan))} across the catalogue, against "
+        f"{_pct(run.scores.get(h, {}).get('moving_average', np.nan))} for the 28-day average"
     )
     start = p.dates[-1] + pd.Timedelta(days=1)
     out = []
@@ -469,7 +469,9 @@ def catalogue_results(
             bt = Backtest(
                 cut_dates=[p.dates[cf.cut + 1] for cf in alive],
                 actual=np.vstack([catalogue.actual_after(p, cf.cut, h)[i] for cf in alive]),
-                forecasts={m: np.vstack([cf.paths[m][i] for cf in alive]) for m in alive[0].paths},
+                forecasts={
+                    m: np.vstack([cf.paths[m][i, :h] for cf in alive]) for m in alive[0].paths
+                },
                 scale=np.array([mase_scale(y[first : cf.cut + 1]) for cf in alive]),
             )
         scores = (
