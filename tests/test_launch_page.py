@@ -213,6 +213,39 @@ def test_typed_sales_above_the_band_pull_the_follow_up_forward(sample_workspace)
     assert any("pull the follow-up 30% forward" in w.value for w in at.warning)
 
 
+def test_seven_typed_days_are_all_kept_and_empty_days_do_not_read_as_on_plan(
+    sample_workspace,
+) -> None:
+    ws = sample_workspace
+    at = seed_example(launch_page(ws))  # plan 75/day
+    start = widget(at, "date_input", "Launch date").value
+    # Seven figures 55-63% under the plan of 75/day over ten days, three days left empty.
+    offsets = [0, 1, 3, 4, 6, 8, 9]
+    units = [33.75, 30.0, 27.75, 31.5, 33.0, 29.25, 32.25]
+    typed = pd.DataFrame(
+        {"date": [start + pd.Timedelta(days=i) for i in range(10)], "units": [None] * 10}
+    )
+    typed["units"] = typed["units"].astype("float64")
+    typed.loc[offsets, "units"] = units
+    state = at.session_state[state_key("launch", ws)]
+    state["values"].update(typed_actuals=typed, typed_base=typed)
+    at.session_state[state_key("launch", ws)] = state
+    for step in ("Economics", "Order", "Monitor"):
+        click(at, f"Next: {step}")
+    assert metric(at, "Days reported") == "7"
+    assert metric(at, "State") == alerts.BELOW
+    assert metric(at, "Days in a row outside the band") == "7"
+    assert any("hold the follow-up 30%" in e.value for e in at.error)
+    shown = at.dataframe[-1].value
+    assert shown["actual"].dropna().tolist() == units
+    # Away and back: the editor starts again from the kept table, all seven still there.
+    click(at, "Back: Order")
+    click(at, "Next: Monitor")
+    kept = at.session_state[state_key("launch", ws)]["values"]["typed_actuals"]
+    assert kept["units"].dropna().tolist() == units
+    assert metric(at, "Days reported") == "7"
+
+
 def test_inputs_survive_a_visit_to_another_page(sample_workspace) -> None:
     ws = sample_workspace
     at = seed_example(launch_page(ws))

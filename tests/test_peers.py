@@ -485,10 +485,13 @@ def test_band_edges_count_as_within_and_mixed_sides_do_not_alert() -> None:
     assert s.first_alert is None
 
 
-def test_a_day_without_figures_breaks_a_run_and_few_days_are_too_early() -> None:
+def test_a_day_without_figures_is_skipped_and_few_days_are_too_early() -> None:
     s = alerts.launch_monitor(plan_100(), actual([70, 70, None, 70]), band=0.2, days=3)
-    assert list(s.rows["run"]) == [1, 2, 0, 1]
-    assert s.state == "on plan" and s.days_reported == 3
+    assert list(s.rows["run"]) == [1, 2, 2, 3]  # the empty day carries the run, no reset
+    assert list(s.rows["alert"]) == [False, False, False, True]
+    assert s.state == alerts.BELOW and s.days_reported == 3
+    within = alerts.launch_monitor(plan_100(), actual([70, 100, None, 70]), band=0.2, days=3)
+    assert list(within.rows["run"]) == [1, 0, 0, 1] and within.state == "on plan"
     early = alerts.launch_monitor(plan_100(), actual([70, 70]), band=0.2, days=3)
     assert early.state == "too early"
 

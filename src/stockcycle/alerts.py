@@ -23,8 +23,9 @@ class LaunchStatus:
 
     ``rows``: one row per day of the plan that has an actual figure or lies before the last
     one: ``date, plan, low, high, actual, deviation`` (actual / plan - 1), ``status``
-    (below / within / above / no data), ``run`` (consecutive days on that side of the band up
-    to this day) and ``alert`` (run >= ``days``).
+    (below / within / above / no data), ``run`` (consecutive reported days on that side of the
+    band up to this day; a day without a figure carries the run on and does not break it) and
+    ``alert`` (run >= ``days`` on a reported day).
     ``state``: "below", "above" (the last ``days`` or more reported days in a row were outside
     the band on that side), "on plan", or "too early" (fewer than ``days`` days reported).
     """
@@ -56,7 +57,8 @@ class LaunchStatus:
         return (
             f"Band = plan x (1 - {self.band:.0%}) .. plan x (1 + {self.band:.0%}) per day. "
             f"An alert needs **{self.days} days in a row** outside the band on the same side "
-            f"(R-L8); {self.days_reported} days reported, the current run is "
+            "(R-L8), counting only days with a figure: a day left empty is skipped, it does not "
+            f"break the run; {self.days_reported} days reported, the current run is "
             f"{self.run_length} day(s) {self.state if self.alert else 'outside the band'}."
             f"{detail} Below the band: promote and hold the follow-up 30%; above it: pull the "
             "follow-up 30% forward (R-L5)."
@@ -100,9 +102,10 @@ def launch_monitor(
     """Compare early daily sales with the launch plan (R-L8).
 
     low = plan (1 - band), high = plan (1 + band); a day is "below" when actual < low, "above"
-    when actual > high, else "within"; a day without an actual figure is "no data" and breaks a
-    run. ``days`` consecutive days on one side at the end of the reported period raise the
-    alert: below -> promote and hold the follow-up 30%; above -> pull the follow-up forward.
+    when actual > high, else "within"; a day without an actual figure is "no data" and is
+    skipped: it neither extends nor breaks a run, so the run counts consecutive days *with*
+    figures on one side of the band. ``days`` such days at the end of the reported period raise
+    the alert: below -> promote and hold the follow-up 30%; above -> pull the follow-up forward.
     ``plan_daily`` / ``actual``: units per day indexed by date (or frames ``date, units``);
     actual days outside the plan are ignored. Defaults: Settings.launch_deviation_band and
     Settings.launch_days_below_band.
@@ -138,19 +141,25 @@ def launch_monitor(
         default=WITHIN,
     )
     rows["status"] = pd.Series(status, index=rows.index, dtype="string")
+    # Days without a figure are skipped, not counted as "within": a seller who types Monday,
+    # Wednesday and Friday has three reported days in a row (R-L8 counts reported days).
     run, prev, count = [], None, 0
     for s in rows["status"]:
+        if s == NO_DATA:
+            run.append(count if prev in (BELOW, ABOVE) else 0)
+            continue
         count = (
             count + 1 if (s == prev and s in (BELOW, ABOVE)) else (1 if s in (BELOW, ABOVE) else 0)
         )
         prev = s
         run.append(count)
     rows["run"] = pd.Series(run, index=rows.index, dtype="int64")
-    rows["alert"] = rows["run"] >= days
+    rows["alert"] = (rows["run"] >= days) & (rows["status"] != NO_DATA)
 
     n_reported = int(rows["status"].ne(NO_DATA).sum())
     run_length = int(rows["run"].iloc[-1]) if len(rows) else 0
-    side = str(rows["status"].iloc[-1]) if len(rows) else NO_DATA
+    reported_status = rows.loc[rows["status"] != NO_DATA, "status"]
+    side = str(reported_status.iloc[-1]) if len(reported_status) else NO_DATA
     alerts = rows[rows["alert"]]
     first_alert = pd.Timestamp(alerts["date"].iloc[0]).date() if len(alerts) else None
     if run_length >= days and side == BELOW:

@@ -1313,6 +1313,48 @@ def saved_plan_daily(ws: Workspace, plan_id: int) -> tuple[str, pd.Series]:
     return str(params.get("sku", "")), pd.Series(daily, index=index, dtype="float64")
 
 
+def typed_sales_editor(wiz: Wizard, start: date) -> pd.Series:
+    """The "Typed in below" table: units per day the seller types, kept in the wizard store.
+
+    The editor's base table stays fixed while the editor is on screen (its identity, and so
+    the seller's edits, depend on it) and is replaced by the last edited table only when the
+    editor comes back (another step, page or product). Every typed figure is kept in
+    ``typed_actuals``; only rows without a date or without units are left out of the monitor,
+    and ``alerts.launch_monitor`` skips the days left empty (R-L8).
+    Returns units per day indexed by date (empty when nothing is typed yet).
+    """
+    editor_key = wiz.widget_key("typed_editor", seed=False)
+    if editor_key not in st.session_state or wiz.get("typed_base") is None:
+        # The editor starts again from the last saved table (its own edits are gone).
+        base = wiz.get("typed_actuals")
+        if base is None:
+            base = pd.DataFrame(
+                {"date": [start + timedelta(days=i) for i in range(7)], "units": [None] * 7}
+            )
+            base["units"] = base["units"].astype("float64")
+        wiz.set("typed_base", base)
+    edited = st.data_editor(
+        wiz.get("typed_base"),
+        key=editor_key,
+        num_rows="dynamic",
+        column_config={
+            "date": st.column_config.DateColumn("Date", required=True),
+            "units": st.column_config.NumberColumn("Units sold", min_value=0),
+        },
+        hide_index=True,
+    )
+    st.caption(
+        "Type the units sold per day and leave a day empty when you have no figure yet: "
+        "empty days are skipped, they do not count as on plan."
+    )
+    wiz.set("typed_actuals", edited)
+    typed = edited.dropna(subset=["date", "units"])
+    return pd.Series(
+        pd.to_numeric(typed["units"]).to_numpy(dtype="float64"),
+        index=pd.to_datetime(typed["date"]),
+    )
+
+
 def monitor_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, plan: Plan) -> None:
     st.subheader("5 Monitor: early sales against the plan")
     demand = plan.demand
@@ -1353,35 +1395,7 @@ def monitor_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, pla
             f"{actual.index.max():%d %b %Y}, all channels summed."
         )
     else:
-        editor_key = wiz.widget_key("typed_editor", seed=False)
-        if editor_key not in st.session_state:
-            # The editor starts again from the last edited table (its own edits are gone).
-            base = wiz.get("typed_actuals")
-            if base is None:
-                base = pd.DataFrame(
-                    {
-                        "date": [start + timedelta(days=i) for i in range(7)],
-                        "units": [None] * 7,
-                    }
-                )
-                base["units"] = base["units"].astype("float64")
-            wiz.set("typed_base", base)
-        edited = st.data_editor(
-            wiz.get("typed_base"),
-            key=editor_key,
-            num_rows="dynamic",
-            column_config={
-                "date": st.column_config.DateColumn("Date", required=True),
-                "units": st.column_config.NumberColumn("Units sold", min_value=0),
-            },
-            hide_index=True,
-        )
-        wiz.set("typed_actuals", edited)
-        typed = edited.dropna(subset=["date", "units"])
-        actual = pd.Series(
-            pd.to_numeric(typed["units"]).to_numpy(dtype="float64"),
-            index=pd.to_datetime(typed["date"]),
-        )
+        actual = typed_sales_editor(wiz, start)
     if actual.empty:
         st.info("No sales yet: import the product's sales or type the first days in.")
         return
