@@ -209,3 +209,47 @@ def test_a_sku_without_its_own_search_borrows_none(capsys, sample_workspace) -> 
         capsys, "-w", str(sample_workspace.path), "--search", "spatula", "--json", *QUIET
     )
     assert code == 2 and "spatula" in err
+
+
+def test_recent_entrants_are_a_second_opinion_in_the_json(capsys, tmp_path) -> None:
+    # Three organic listings of the sample's Xray re-dated to March 2026 join the two it
+    # already has (created within 18 months of the 31 Oct 2026 snapshot): five recent
+    # entrants, beside the base, not the base.
+    import csv
+
+    import pandas as pd
+
+    with XRAY.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    organic = [r for r in rows if r["Display Order"] != "Sponsored"][:3]
+    for r in organic:
+        r["Creation Date"] = "Mar 1, 2026"
+    edited = tmp_path / XRAY.name
+    with edited.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    code, out, err = run(capsys, "--peers", str(edited), "--json", *QUIET)
+    assert code == 0, err
+    p = json.loads(out)
+    young = p["recent_entrants"]
+    snapshot = pd.Timestamp("2026-10-31")
+    entrants = [
+        r
+        for r in rows
+        if r["Display Order"] != "Sponsored"
+        and (snapshot - pd.Timestamp(r["Creation Date"])).days <= 548
+    ]
+    daily = sorted(float(r["ASIN Sales"].replace(",", "")) / MONTH_DAYS for r in entrants)
+    assert young["count"] == len(daily) == 5
+    assert young["median_daily"] == pytest.approx(daily[2])
+    assert "18 months" in young["rule"]
+    # The first order scales with daily sales (R-L3): first order x entrants / peer figure.
+    assert young["implied_first_order_units"] == pytest.approx(
+        p["first_order_units"] * daily[2] / p["peer_daily_sales"]
+    )
+    code, out, _ = run(capsys, "--peers", str(edited), *QUIET)
+    assert "Recent entrants (5," in out
+
+
+MONTH_DAYS = 365 / 12

@@ -385,3 +385,33 @@ def test_a_product_is_sized_on_its_own_search_and_its_own_launches(sample_worksp
         click(at, f"Next: {step}")
     assert metric(at, "Cycle stock (30 days)") == "2,250"
     assert any("what your own launches (in 'Bakeware')" in w.value for w in at.warning)
+
+
+def test_recent_entrants_give_a_second_opinion_beside_the_peers(sample_workspace) -> None:
+    # The sample's Xray with three organic listings re-dated to March 2026: the peer step
+    # names them as recent entrants with their median daily sales (R-L1 second opinion).
+    import csv
+    import io
+
+    from stockcycle.sample import SAMPLE_DIR
+
+    xray = SAMPLE_DIR / "Xray_silicone-baking-mat_2026-10-31.csv"
+    rows = list(csv.DictReader(io.StringIO(xray.read_text(encoding="utf-8-sig"))))
+    organic = [r for r in rows if r["Display Order"] != "Sponsored"][-3:]
+    for r in organic:
+        r["Creation Date"] = "Mar 1, 2026"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    at = launch_page(sample_workspace)
+    widget(at, "text_input", "Search the exports were taken on").set_value("mats").run()
+    uploader = at.get("file_uploader")[0]
+    uploader.set_value((xray.name, out.getvalue().encode(), "text/csv")).run()
+    widget(at, "selectbox", "Search").select("mats").run()
+    ok(at)
+    snapshots = widget(at, "multiselect", "Snapshots")
+    snapshots.set_value(snapshots.options).run()
+    ok(at)
+    captions = " ".join(str(c.value) for c in at.caption)
+    assert "recent entrant" in captions and "18 months" in captions

@@ -68,6 +68,39 @@ def test_latest_snapshot_and_organic_row_stand_for_an_asin() -> None:
     assert row["daily_sales"] == pytest.approx(9.0)
 
 
+def test_recent_entrants_are_the_listings_created_in_the_last_18_months() -> None:
+    # Three entrants (created 2026) selling 4, 5 and 6 a day among five settled listings
+    # (created 2019) at 40 a day, snapshot 31 Oct 2026: the entrants' median is 5 a day.
+    old, new = pd.Timestamp("2019-05-01"), pd.Timestamp("2026-03-01")
+    rows = [listing(f"S{i}", 40.0, bsr=10 + i, created=old) for i in range(5)]
+    rows += [listing(f"N{i}", d, bsr=100 + i, created=new) for i, d in enumerate((4, 5, 6))]
+    rows.append(listing("AD", 50.0, bsr=1, created=new, sponsored=True))  # sponsored: left out
+    rows.append(listing("OWN", 90.0, bsr=2, created=new))  # the seller's own: left out
+    entrants = peers.recent_entrants(xray(rows), exclude_asins=["OWN"])
+    assert entrants is not None
+    assert entrants.summary.n == 3
+    assert entrants.summary.median == pytest.approx(5.0)
+    assert (entrants.summary.q1, entrants.summary.q3) == pytest.approx((4.5, 5.5))
+    assert "18 months" in entrants.rule
+    # The launch order is linear in daily sales: 2,250 + 1,125 units at 50/day (R-L3) give a
+    # first order of 1,575; at the entrants' 5/day it would be a tenth, 157.5.
+    assert entrants.implied(50.0, 1575) == pytest.approx(157.5)
+
+
+def test_without_creation_dates_few_reviews_mark_the_recent_entrants() -> None:
+    rows = [listing("S", 40.0, reviews=2500.0), listing("N1", 3.0, reviews=12.0)]
+    rows.append(listing("N2", 7.0, reviews=80.0))
+    table = xray(rows).drop(columns="created")
+    entrants = peers.recent_entrants(table)
+    assert entrants is not None and entrants.summary.n == 2
+    assert entrants.summary.median == pytest.approx(5.0)
+    assert "reviews" in entrants.rule
+    assert (
+        peers.recent_entrants(xray([listing("S", 40.0, created=pd.Timestamp("2019-01-01"))]))
+        is None
+    )
+
+
 def test_select_peers_gives_the_first_reason_each_listing_is_left_out() -> None:
     comp = xray(
         [

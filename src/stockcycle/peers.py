@@ -384,6 +384,66 @@ def leaders(competitors: pd.DataFrame, exclude_asins: Iterable[str] = ()) -> Pee
     return peer_summary(selection)
 
 
+# -- a second opinion: what recent entrants sell (R-L1) --------------------------------------------
+#: A listing created within this many days of its snapshot is a recent entrant (18 months):
+#: what a new listing can reach in its first year or so, not what settled sellers sell.
+RECENT_ENTRANT_DAYS = 548
+#: Without creation dates (older Xray layouts), a listing with fewer reviews than this counts
+#: as one in its first months: at the 1-2% of buyers who leave a review, a listing selling 10
+#: a day needs well over a year to gather 100.
+RECENT_ENTRANT_REVIEWS = 100
+
+
+@dataclass(frozen=True)
+class RecentEntrants:
+    """Daily sales of the search's recent entrants and how they were recognised."""
+
+    summary: PeerSummary
+    rule: str
+
+    def implied(self, peer_daily: float, first_order_units: float) -> float:
+        """The first order the entrants' median would give, units: the launch order is linear
+        in daily sales (R-L3: (30 + 15 days) x daily x lift, 70% first, R-L5), so it scales
+        by entrants' median / the peer figure used."""
+        if not peer_daily > 0:
+            return math.nan
+        return first_order_units * self.summary.median / peer_daily
+
+    def to_dict(self) -> dict:
+        return {
+            "count": self.summary.n,
+            "median_daily": self.summary.median,
+            "p25": self.summary.q1,
+            "p75": self.summary.q3,
+            "rule": self.rule,
+        }
+
+
+def recent_entrants(
+    competitors: pd.DataFrame, exclude_asins: Iterable[str] = ()
+) -> RecentEntrants | None:
+    """The organic listings of the latest snapshots that entered recently (R-L1, a second
+    opinion beside the price-band base): created within ``RECENT_ENTRANT_DAYS`` of the
+    snapshot (Xray's creation date), or, when the export has no creation dates, with fewer
+    than ``RECENT_ENTRANT_REVIEWS`` reviews; the seller's own listings and listings without a
+    sales estimate left out. Their daily sales = monthly / 30.4 (``peer_summary``). None when
+    there is none."""
+    df = latest_listings(competitors)
+    own = {str(a) for a in exclude_asins if a is not None and str(a)}
+    df = df[~df["sponsored"] & ~df["asin"].astype("string").isin(own).fillna(False)]
+    if df["age_days"].notna().any():
+        young = df["age_days"] <= RECENT_ENTRANT_DAYS
+        rule = "created in the last 18 months (Xray's creation date)"
+    else:
+        young = pd.to_numeric(df["reviews"], errors="coerce") < RECENT_ENTRANT_REVIEWS
+        rule = f"fewer than {RECENT_ENTRANT_REVIEWS} reviews (the export has no creation dates)"
+    selling = pd.to_numeric(df["monthly_sales"], errors="coerce") > 0
+    entrants = df[young.fillna(False).astype(bool) & selling]
+    if entrants.empty:
+        return None
+    return RecentEntrants(peer_summary(entrants), rule)
+
+
 # -- which competitor data a SKU may use: only its own search (R-L1) -------------------------------
 def _norm(text: object) -> str:
     return " ".join(str(text).casefold().split())

@@ -165,6 +165,7 @@ def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
         band_note = chosen.note()
     summary = peers.peer_summary(selection)
     ceiling = peers.leaders(comp, exclude_asins=own)
+    entrants = peers.recent_entrants(comp, exclude_asins=own)
     peer_daily = summary.median if args.peer_daily is None else args.peer_daily
     lift = settings.launch_lift if args.lift is None else args.lift
     lead = peers.lead_time_defaults(None, settings)
@@ -271,6 +272,14 @@ def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
             "price_band": None if band is None else [float(band[0]), float(band[1])],
         },
         "leaders": None if ceiling is None else ceiling.to_dict(),
+        "recent_entrants": (
+            None
+            if entrants is None
+            else {
+                **entrants.to_dict(),
+                "implied_first_order_units": entrants.implied(peer_daily, order.first_order_units),
+            }
+        ),
         "own_launches": None if sanity is None else sanity.to_dict(),
         "peer_daily_sales": peer_daily,
         "peer_daily_sales_source": "given" if args.peer_daily is not None else "peers' median",
@@ -322,6 +331,13 @@ def _print_human(plan: dict[str, Any]) -> None:
         print(
             f"Leaders (top {lead['n']} by BSR): {lead['median']:,.1f} a day, the ceiling, not "
             "the plan"
+        )
+    young = plan["recent_entrants"]
+    if young is not None:
+        print(
+            f"Recent entrants ({young['count']}, {young['rule']}): {young['median_daily']:,.1f} a "
+            f"day (Q1 {young['p25']:,.1f}, Q3 {young['p75']:,.1f}); planned on them, the first "
+            f"order would be {young['implied_first_order_units']:,.0f} units (a second opinion)"
         )
     factor = plan["demand_factor"]
     events = f" x event factor {factor:.3f} ({', '.join(plan['events'])})" if factor != 1 else ""

@@ -157,6 +157,7 @@ class Plan:
 
     selection: pd.DataFrame | None = None
     summary: peers.PeerSummary | None = None
+    entrants: peers.RecentEntrants | None = None
     peer_daily: float | None = None
     demand: peers.LaunchDemand | None = None
     economics: fees.UnitEconomics | None = None
@@ -175,6 +176,7 @@ class PeerSet:
     search: str | None
     chosen: peers.DefaultPeers | None = None  # the price band used (None: ASINs chosen)
     leaders: peers.PeerSummary | None = None  # the search's best sellers: the ceiling
+    entrants: peers.RecentEntrants | None = None  # a second opinion: recent entrants
 
 
 def compute_peer_set(wiz: Wizard, data: Data, settings: Settings) -> PeerSet:
@@ -195,6 +197,7 @@ def compute_peer_set(wiz: Wizard, data: Data, settings: Settings) -> PeerSet:
     top_n = int(wiz.get("top_n", peers.TYPICAL_TOP_N))
     asins = wiz.get("asins") or None
     ceiling = peers.leaders(comp, exclude_asins=own)
+    entrants = peers.recent_entrants(comp, exclude_asins=own)
     if asins:
         selection = peers.select_peers(
             comp,
@@ -204,7 +207,7 @@ def compute_peer_set(wiz: Wizard, data: Data, settings: Settings) -> PeerSet:
             asins=asins,
             exclude_asins=own,
         )
-        return PeerSet(comp, selection, search, None, ceiling)
+        return PeerSet(comp, selection, search, None, ceiling, entrants)
     band = peers.default_peers(
         comp,
         band_price(wiz, data),
@@ -214,7 +217,7 @@ def compute_peer_set(wiz: Wizard, data: Data, settings: Settings) -> PeerSet:
         exclude_outliers=bool(wiz.get("exclude_outliers", True)),
         exclude_sponsored=bool(wiz.get("exclude_sponsored", True)),
     )
-    return PeerSet(comp, band.selection, search, band, ceiling)
+    return PeerSet(comp, band.selection, search, band, ceiling, entrants)
 
 
 def compute_peers(
@@ -362,6 +365,7 @@ def build_plan(wiz: Wizard, data: Data, settings: Settings) -> tuple[Plan, pd.Da
     ps = compute_peer_set(wiz, data, settings)
     comp, selection = ps.comp, ps.selection
     plan.selection = selection
+    plan.entrants = ps.entrants
     if ps.search is None and snapshot_options(data, wiz.get("uploaded", {})):
         plan.problem = no_search_text(wiz.get("sku"))
         return plan, comp
@@ -643,6 +647,13 @@ def peers_step(wiz: Wizard, data: Data, settings: Settings) -> None:
             f"{ps.leaders.median:,.1f}",
             help=f"The median of the search's top {ps.leaders.n} by BSR, any price: what the "
             "leaders sell, the ceiling, not what a new listing should plan on.",
+        )
+    if ps.entrants is not None:
+        young = ps.entrants.summary
+        st.caption(
+            f"Second opinion: {young.n} recent entrant{'s' if young.n != 1 else ''} of this "
+            f"search ({ps.entrants.rule}) sell a median {young.median:,.1f} a day "
+            f"(half between {young.q1:,.1f} and {young.q3:,.1f})."
         )
     extra = ""
     if ps.leaders is not None:
@@ -1040,6 +1051,13 @@ def order_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, plan:
     m[2].metric(f"First order ({order.first_order_share:.0%})", f"{order.first_order_units:,}")
     m[3].metric(f"Follow-up ({1 - order.first_order_share:.0%})", f"{order.follow_up_units:,}")
     explain("first order", order.explain() + "\n\n" + lp.explain())
+    if plan.entrants is not None and plan.peer_daily:
+        implied = plan.entrants.implied(plan.peer_daily, order.first_order_units)
+        st.caption(
+            f"Second opinion: planned on what the search's {plan.entrants.summary.n} recent "
+            f"entrants sell ({plan.entrants.summary.median:,.1f} a day instead of "
+            f"{plan.peer_daily:,.1f}), the first order would be {implied:,.0f} units."
+        )
     sanity = own_launch_check(data, wiz, plan)
     if sanity is not None and sanity.warn:
         st.warning(sanity.message(), icon=":material/warning:")
