@@ -3,6 +3,6 @@
 from stockcycle.ui import error_boundary, page_setup
 from stockcycle.ui.importer import main
 
-ws = page_setup("Data")
+ws = page_setup("Data", stale_advice="import recent reports below.")
 with error_boundary():
     main(ws)

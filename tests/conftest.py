@@ -3,6 +3,9 @@
 - ``home`` (autouse): every test gets its own empty data directory (``STOCKCYCLE_HOME``), runs
   in local (not shared) mode, and starts and ends with an empty ``st.cache_data`` (it persists
   across AppTest instances in one pytest process).
+- ``fixed_today`` (autouse): "today" (``stockcycle.datadate.today``, R-T1) is the sample's data
+  date, so pages and plans of the sample show no stale-data warning and no overdue orders
+  whatever the day the tests run; a test about stale data sets another day itself.
 - ``sample_db``: the sample workspace loaded once per test session; ``sample_workspace``
   gives each test its own copy of it inside ``home``.
 """
@@ -12,11 +15,14 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The sample's data date: its last sales day and inventory snapshot (R-T1).
+SAMPLE_DATA_DATE = date(2026, 10, 31)
 
 
 def _clear_streamlit_caches() -> None:
@@ -37,6 +43,15 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     _clear_streamlit_caches()
     yield path
     _clear_streamlit_caches()
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> date:
+    """Today is the sample's data date (``datadate.today``, read by the pages and the CLI)."""
+    from stockcycle import datadate
+
+    monkeypatch.setattr(datadate, "today", lambda: SAMPLE_DATA_DATE)
+    return SAMPLE_DATA_DATE
 
 
 @pytest.fixture(scope="session")

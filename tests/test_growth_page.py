@@ -34,10 +34,10 @@ DATA_DATE = date(2026, 10, 31)
 @pytest.fixture(autouse=True)
 def page_today(monkeypatch):
     """The page plans on the sample's data date, so its plan is ``restock_plan``'s with
-    ``today=None`` (R-T1); a test about planning later sets ``growth.today`` itself."""
-    from stockcycle.ui import growth
+    ``today=None`` (R-T1); a test about planning later sets ``datadate.today`` itself."""
+    from stockcycle import datadate
 
-    monkeypatch.setattr(growth, "today", lambda: DATA_DATE)
+    monkeypatch.setattr(datadate, "today", lambda: DATA_DATE)
 
 
 def open_page(ws) -> AppTest:
@@ -429,20 +429,23 @@ def test_plan_made_today_from_old_data_says_so_and_flags_overdue_orders(
     sample_workspace, expected, monkeypatch
 ) -> None:
     # R-T1: the sample's data ends on 2026-10-31; planned on 2026-12-05, 35 days later, the
-    # plan step says so, warns that the data is stale, and every order date before 2026-12-05
-    # shows its days late in the "Overdue (days)" column, as restock_plan(today=...) has them.
-    from stockcycle.ui import growth
+    # plan step says so, the page warns once that the data is stale, and every order date
+    # before 2026-12-05 shows its days late in the "Overdue (days)" column, as
+    # restock_plan(today=...) has them.
+    from stockcycle import datadate
 
     today = DATA_DATE + timedelta(days=35)
-    monkeypatch.setattr(growth, "today", lambda: today)
+    monkeypatch.setattr(datadate, "today", lambda: today)
     at = open_page(sample_workspace)
     go(at, 3)
     assert [i.value for i in at.info if i.value.startswith("Plan made on")] == [
-        "Plan made on 2026-12-05 from data up to 2026-10-31."
+        "Plan made on 2026-12-05 from data up to 2026-10-31. The stock is projected from "
+        "2026-10-31, and order dates before today are shown as overdue."
     ]
     warnings = [w.value for w in at.warning if "days before today" in w.value]
-    assert len(warnings) == 1
-    assert warnings[0].startswith("Your data ends 35 days before today: import recent reports.")
+    assert warnings == [
+        "Your data ends 35 days before today: import recent reports on the Data page."
+    ]
     plan = frame_with(at, "final_units").set_index("sku")
     want = restock.restock_plan(
         sample_workspace,

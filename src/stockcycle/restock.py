@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stockcycle import fees, policy
+from stockcycle import datadate, fees, policy
 from stockcycle.checks import first_number, optional_number
 from stockcycle.errors import InputError
 from stockcycle.settings import Settings
@@ -59,8 +59,9 @@ PLAN_HORIZON_DAYS = 365
 SHIPPING_MODES = ("sea", "air")
 #: A location snapshot older than this many days before the plan date is flagged in the reason.
 STALE_STOCK_DAYS = 30
-#: Data ending more than this many days before today gets a stale-data warning (R-T1).
-STALE_DATA_DAYS = 3
+#: Data ending more than this many days before today gets a stale-data warning (R-T1); the one
+#: threshold of the CLI and the pages (``datadate``).
+STALE_DATA_DAYS = datadate.STALE_DATA_DAYS
 #: Longest error text quoted in a "Not planned" reason: one line a seller can read, with the
 #: full text and traceback in the log.
 PROBLEM_DETAIL_CHARS = 120
@@ -180,18 +181,16 @@ def plan_dates_line(today: date, as_of: date | None) -> str:
 
 
 def stale_data_warning(today: date, as_of: date | None) -> str | None:
-    """The stale-data warning (R-T1, "Your data ends N days before today: import recent
-    reports ...") when the data date is more than ``STALE_DATA_DAYS`` before ``today``; None
-    otherwise."""
+    """The stale-data warning of a plan (R-T1, ``datadate.stale_data_warning``: "Your data ends
+    N days before today: import recent reports ...") when the data date is more than
+    ``STALE_DATA_DAYS`` before ``today``; None otherwise."""
     if as_of is None:
         return None
-    days = (today - as_of).days
-    if days <= STALE_DATA_DAYS:
-        return None
-    return (
-        f"Your data ends {days:,} days before today: import recent reports. Until then the plan "
-        f"projects the stock from {as_of.isoformat()}, and order dates before today are shown "
-        "as overdue."
+    return datadate.stale_data_warning(
+        today,
+        as_of,
+        advice=f"import recent reports. Until then the plan projects the stock from "
+        f"{as_of.isoformat()}, and order dates before today are shown as overdue.",
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +13,12 @@ from stockcycle.commands.forecast import _progress_line
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from stockcycle import datadate
     from stockcycle.export import to_csv_bytes, to_xlsx_bytes
     from stockcycle.forecast import run_batch
     from stockcycle.restock import plan_dates_line, restock_plan, stale_data_warning, table_as_of
 
-    today = _parse_date(args.today, "--today") if args.today else date.today()
+    today = _parse_date(args.today, "--today") if args.today else datadate.today()
     ws = open_existing(args.workspace)
     batch = run_batch(ws, progress=None if args.json else _progress_line)
     options: dict[str, Any] = {}

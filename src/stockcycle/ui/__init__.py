@@ -1,8 +1,9 @@
 """The only package that imports streamlit: page setup, the open workspace, errors, navigation.
 
-Every page starts with ``ws = page_setup("Title")``. The open workspace is a path string in
-``st.session_state["workspace_path"]``; uploader values are never kept across pages (they vanish
-when the page changes), only what was parsed from them.
+Every page starts with ``ws = page_setup("Title")``, which also shows the workspace's data
+date in the sidebar and warns when it is stale (R-T1, ``stockcycle.datadate``). The open
+workspace is a path string in ``st.session_state["workspace_path"]``; uploader values are never
+kept across pages (they vanish when the page changes), only what was parsed from them.
 
 Navigation: the app uses Streamlit's ``pages/`` folder (every ``pages/*.py`` is routable by
 URL, e.g. ``/Data``); the automatic sidebar list is hidden in ``.streamlit/config.toml`` only so
@@ -17,12 +18,14 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from stockcycle import datadate
 from stockcycle.errors import InputError
 from stockcycle.store import DB_FILE, Workspace
 from stockcycle.ui.shared import shared_mode
@@ -32,6 +35,7 @@ __all__ = [
     "app_dir",
     "close_workspace",
     "current_workspace",
+    "data_date",
     "data_version",
     "error_boundary",
     "error_message",
@@ -43,6 +47,7 @@ __all__ = [
     "read_table",
     "show_error",
     "show_flash",
+    "show_stale_data",
     "sidebar_nav",
     "start_page",
 ]
@@ -204,6 +209,9 @@ def start_page(title: str) -> None:
             st.caption("No workspace open")
         else:
             st.markdown(f"**Workspace:** {ws.name}")
+            line = datadate.data_date_line(datadate.today(), data_date(ws))
+            if line:
+                st.caption(line)
         if is_shared():
             st.caption(
                 "Shared server: your workspace lives only in this browser tab's "
@@ -211,11 +219,13 @@ def start_page(title: str) -> None:
             )
 
 
-def page_setup(title: str) -> Workspace:
+def page_setup(title: str, *, stale_advice: str = datadate.IMPORT_ADVICE) -> Workspace:
     """Set up a page and return the open workspace.
 
     Without an open workspace it says so, links to Home and stops the script (``st.stop``),
-    so the rest of a page can assume a workspace.
+    so the rest of a page can assume a workspace. With one, the data date is in the sidebar
+    and a stale-data warning under the title when the data is old (R-T1), ending in
+    ``stale_advice`` (the Data page: "below" rather than "on the Data page").
     """
     start_page(title)
     st.title(title)
@@ -228,7 +238,24 @@ def page_setup(title: str) -> Workspace:
         )
         st.page_link("app.py", label="Go to Home", icon=":material/home:")
         st.stop()
+    show_stale_data(ws, stale_advice)
     return ws
+
+
+# -- the data date (R-T1) --------------------------------------------------------------------------
+def data_date(ws: Workspace) -> date | None:
+    """``ws.data_date()`` (the latest sales day or inventory snapshot), cached per data
+    version: the sidebar and the stale-data warning read it on every run of every page."""
+    return _data_date(str(ws.path), data_version(ws))
+
+
+def show_stale_data(ws: Workspace, advice: str = datadate.IMPORT_ADVICE) -> None:
+    """The stale-data warning of R-T1 at the top of a page, when ``ws``'s data ends more than
+    ``datadate.STALE_DATA_DAYS`` before today; nothing otherwise (or for an empty workspace).
+    The data date itself is in the sidebar (``start_page``)."""
+    message = datadate.stale_data_warning(datadate.today(), data_date(ws), advice)
+    if message:
+        st.warning(message, icon=":material/event_busy:")
 
 
 # -- cached reads --------------------------------------------------------------------------------
@@ -247,3 +274,9 @@ def read_table(path: str, table: str, version: str) -> pd.DataFrame:
     """
     del version  # part of the cache key only
     return Workspace(path).read(table)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _data_date(path: str, version: str) -> date | None:
+    del version  # part of the cache key only
+    return Workspace(path).data_date()

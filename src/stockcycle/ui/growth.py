@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from stockcycle import charts, fees, kpi, policy, restock
+from stockcycle import charts, datadate, fees, kpi, policy, restock
 from stockcycle.forecast.core import daily_interval
 from stockcycle.priority import (
     KEYWORD_BOOST,
@@ -62,11 +62,6 @@ PRIORITY_PLAN_COLUMNS = [
     "stockout_date",
     "order_date",
 ]
-
-
-def today() -> date:
-    """The day the page plans on (R-T1): today's date. A function so that a test can fix it."""
-    return date.today()
 
 
 # -- cached reads ----------------------------------------------------------------------------------
@@ -122,7 +117,7 @@ class Context:
         self.settings = ws.settings()
         self.version = data_version(ws)
         self.stages = stages_of(ws, self.settings)
-        self.today = today()
+        self.today = datadate.today()  # the day the page plans on (R-T1)
         self._overrides = json.dumps(ws.overrides("stage"), sort_keys=True)
 
     def table(self, name: str) -> pd.DataFrame:
@@ -824,12 +819,16 @@ PLAN_EDITOR_COLUMNS = [
 
 
 def show_plan_dates(day: date, as_of: date) -> None:
-    """ "Plan made on <day> from data up to <as-of>" and, when the data is older than a few days,
-    the stale-data warning (R-T1)."""
-    st.info(restock.plan_dates_line(day, as_of) + ".", icon=":material/event:")
-    stale = restock.stale_data_warning(day, as_of)
-    if stale:
-        st.warning(stale, icon=":material/warning:")
+    """ "Plan made on <day> from data up to <as-of>" (R-T1) and, when the data is older than a
+    few days, what that means for the plan (the page's own stale-data warning, from
+    ``page_setup``, says to import recent reports)."""
+    line = restock.plan_dates_line(day, as_of) + "."
+    if datadate.is_stale(day, as_of):
+        line += (
+            f" The stock is projected from {as_of.isoformat()}, and order dates before today "
+            "are shown as overdue."
+        )
+    st.info(line, icon=":material/event:")
 
 
 def plan_table(ctx: Context) -> tuple[pd.DataFrame, dict[str, restock.SkuPlan]]:

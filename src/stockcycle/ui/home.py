@@ -23,6 +23,7 @@ from stockcycle.ui import (
     read_table,
     show_error,
     show_flash,
+    show_stale_data,
 )
 from stockcycle.ui.shared import new_session_dir, restore_workspace, workspace_bytes
 
@@ -189,6 +190,7 @@ def summary(ws: Workspace, shared: bool) -> None:
         elif st.button("Close workspace", key="home_close", icon=":material/close:"):
             close_workspace()
             st.rerun()
+    show_stale_data(ws)
     if not info["sources"]:
         st.info(
             "This workspace is empty. Add your sales, inventory and product files on the "
