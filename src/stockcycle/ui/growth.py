@@ -1063,19 +1063,19 @@ def step_plan(ctx: Context) -> None:
         )
 
     export = export_frame(plan, currency)
-    stem = f"growth_plan_{ctx.ws.name}_{date.today():%Y%m%d}"
+    stem = f"growth_plan_{ctx.ws.name}_{ctx.today:%Y%m%d}"
     download_plan(export, stem, label="plan", key="growth_plan")
     if len(deliveries):
         download_plan(
             deliveries.assign(arrival=pd.to_datetime(deliveries["arrival"]).dt.date),
-            f"growth_deliveries_{ctx.ws.name}_{date.today():%Y%m%d}",
+            f"growth_deliveries_{ctx.ws.name}_{ctx.today:%Y%m%d}",
             label="deliveries",
             key="growth_deliveries",
             sheet_name="deliveries",
         )
     name = st.text_input(
         "Plan name",
-        key=wiz.widget_key("plan_name", f"Growth restock {date.today():%Y-%m-%d}"),
+        key=wiz.widget_key("plan_name", f"Growth restock {ctx.today:%Y-%m-%d}"),
     )
     wiz.set("plan_name", name)
     if st.button("Save plan to the workspace", key="growth_save", icon=":material/save:"):
