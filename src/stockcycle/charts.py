@@ -540,3 +540,56 @@ def before_after_chart(review: pd.DataFrame, title: str, height: int = 200) -> a
             ],
         )
     )
+
+
+def cover_corridor_chart(
+    today: pd.DataFrame, low_days: float, high_days: float, step: int = 18
+) -> alt.LayerChart:
+    """Days of cover per SKU (bars, coloured by the kind of action) against the FBA fee
+    corridor (R-F1): a red rule at ``low_days`` (the low-inventory-level fee's threshold) and
+    an orange one at ``high_days`` (22 weeks: the storage utilization surcharge). ``today``:
+    ``stockcycle.today.today_table(...).table`` (``sku, days_of_cover, action_type, action``);
+    SKUs without a figure are left out, infinite cover is drawn at the axis end."""
+    data = today[["sku", "days_of_cover", "action_type", "action"]].copy()
+    cover = pd.to_numeric(data["days_of_cover"], errors="coerce")
+    finite = cover.replace([float("inf")], float("nan"))
+    top = float(max(finite.max(skipna=True) if finite.notna().any() else 0.0, high_days) * 1.1)
+    data["cover_shown"] = cover.clip(upper=top)
+    data = data[data["cover_shown"].notna()]
+    base = alt.Chart(data).encode(y=alt.Y("sku:N", sort="-x", title=None))
+    bars = base.mark_bar().encode(
+        x=alt.X("cover_shown:Q", title="Days of cover", scale=alt.Scale(domain=[0, top])),
+        color=alt.Color("action_type:N", title="Action", legend=alt.Legend(orient="top")),
+        tooltip=[
+            alt.Tooltip("sku:N", title="SKU"),
+            alt.Tooltip("days_of_cover:Q", title="Days of cover", format=",.1f"),
+            alt.Tooltip("action:N", title="Action"),
+        ],
+    )
+    lines = pd.DataFrame(
+        {
+            "days": [low_days, high_days],
+            "what": [
+                f"Low-inventory fee under {low_days:g} days",
+                f"Storage utilization surcharge over {high_days:g} days",
+            ],
+        }
+    )
+    rules = (
+        alt.Chart(lines)
+        .mark_rule(strokeDash=[6, 3], size=2)
+        .encode(
+            x="days:Q",
+            color=alt.Color(
+                "what:N",
+                title="Fee corridor (R-F1)",
+                scale=alt.Scale(range=["#c0392b", "#e67e22"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[alt.Tooltip("what:N", title="Fee"), alt.Tooltip("days:Q", title="Days")],
+        )
+    )
+    # Two colour legends: the bars' actions and the rules' fees are independent scales.
+    return (
+        alt.layer(bars, rules).resolve_scale(color="independent").properties(height=alt.Step(step))
+    )

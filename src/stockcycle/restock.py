@@ -607,7 +607,7 @@ def _placed(row: dict[str, Any]) -> date | None:
     return row["order_date"] + timedelta(days=int(row.get("overdue_days") or 0))
 
 
-def _arrival(row: dict[str, Any]) -> date | None:
+def order_arrival(row: dict[str, Any]) -> date | None:
     """When the plan's order becomes sellable: placed + the total lead time of its mode."""
     placed = _placed(row)
     if placed is None:
@@ -619,7 +619,7 @@ def _lands_late(row: dict[str, Any]) -> bool:
     """Whether the plan's order becomes sellable only after its projected stockout."""
     if not row["order_units"] or row["stockout_date"] is None or row["order_date"] is None:
         return False
-    return _arrival(row) > row["stockout_date"]
+    return order_arrival(row) > row["stockout_date"]
 
 
 def _lost_units(supply: SkuSupply, row: dict[str, Any]) -> float:
@@ -627,11 +627,11 @@ def _lost_units(supply: SkuSupply, row: dict[str, Any]) -> float:
     if not _lands_late(row):
         return 0.0
     first = (row["stockout_date"] - supply.as_of).days  # index of the day after the stockout
-    arrival = (_arrival(row) - supply.as_of).days
+    arrival = (order_arrival(row) - supply.as_of).days
     return supply.demand_over(first, max(0, arrival - 1 - first))
 
 
-def _unit_margin(supply: SkuSupply, mode: str) -> float | None:
+def unit_margin(supply: SkuSupply, mode: str) -> float | None:
     """Price - unit cost - freight of ``mode`` per unit; None without a price or a cost."""
     if supply.price is None or supply.unit_cost is None:
         return None
@@ -643,9 +643,9 @@ def _late_note(supply: SkuSupply, row: dict[str, Any]) -> str:
     stockout: on ...") with the sales it cannot save, in units and margin; "" when in time."""
     if not _lands_late(row):
         return ""
-    arrival, out = _arrival(row), row["stockout_date"]
+    arrival, out = order_arrival(row), row["stockout_date"]
     lost = _lost_units(supply, row)
-    margin = _unit_margin(supply, row["shipping_mode"])
+    margin = unit_margin(supply, row["shipping_mode"])
     money = f", {lost * margin:,.2f} of margin" if margin is not None else ""
     return (
         f" It lands after the stockout: on {arrival.isoformat()}, {(arrival - out).days:,} days "
@@ -661,14 +661,14 @@ def _choose_mode(supply: SkuSupply, sea: SkuPlan, air: SkuPlan) -> SkuPlan:
     if air.row["order_date"] is None:
         return sea
     saved = _lost_units(supply, sea.row) - _lost_units(supply, air.row)
-    margin = _unit_margin(supply, "sea")
+    margin = unit_margin(supply, "sea")
     extra = air.row["order_units"] * (
         supply.freight_cost.get("air", 0.0) - supply.freight_cost.get("sea", 0.0)
     )
     money = f" ({saved * margin:,.2f} of margin)" if margin is not None else ""
     if not _lands_late(air.row):
         air.row["reason"] += (
-            f" Air, not sea: a sea order would land on {_arrival(sea.row).isoformat()}, after "
+            f" Air, not sea: a sea order would land on {order_arrival(sea.row).isoformat()}, after "
             f"the stockout on {sea.row['stockout_date'].isoformat()}; flying saves about "
             f"{saved:,.0f} units of lost sales{money} for {extra:,.2f} of extra freight."
         )

@@ -44,6 +44,7 @@ __all__ = [
     "open_workspace",
     "page_setup",
     "page_files",
+    "page_label",
     "read_table",
     "show_error",
     "show_flash",
@@ -55,6 +56,7 @@ __all__ = [
 WORKSPACE_KEY = "workspace_path"
 _FLASH_KEY = "_stockcycle_flash"
 _PAGE_ICONS = {
+    "today": ":material/today:",
     "data": ":material/upload_file:",
     "settings": ":material/tune:",
     "forecast": ":material/query_stats:",

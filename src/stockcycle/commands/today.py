@@ -1,0 +1,98 @@
+"""Today verb: ``stockcycle today`` prints each SKU's one current action with its urgency and
+the money at stake (R-T5), as of the data date and planned on today (R-T1)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from stockcycle.commands.data import _parse_date, add_workspace_arg, json_value, open_existing
+from stockcycle.commands.forecast import _progress_line
+
+#: The columns of the JSON output and of a download, in this order.
+OUTPUT_COLUMNS = [
+    "sku",
+    "title",
+    "stage",
+    "action",
+    "action_type",
+    "urgency",
+    "urgency_rank",
+    "due_date",
+    "overdue_days",
+    "money_at_stake",
+    "money_basis",
+    "order_units",
+    "days_of_cover",
+    "as_of",
+    "reason",
+    "page",
+]
+
+
+def _money(value: float) -> str:
+    return "-" if value is None or math.isnan(value) else f"{value:,.2f}"
+
+
+def cmd_today(args: argparse.Namespace) -> int:
+    from stockcycle import datadate
+    from stockcycle.export import to_csv_bytes, to_xlsx_bytes
+    from stockcycle.forecast import run_batch
+    from stockcycle.today import today_table
+
+    today = _parse_date(args.today, "--today") if args.today else datadate.today()
+    ws = open_existing(args.workspace)
+    batch = run_batch(ws, progress=None if args.json else _progress_line)
+    result = today_table(ws, today=today, batch=batch)
+    table = result.table[OUTPUT_COLUMNS]
+    stale = result.stale_warning()
+    if args.out:
+        out: Path = args.out
+        data = (
+            to_xlsx_bytes(table, sheet_name="today")
+            if out.suffix.lower() == ".xlsx"
+            else to_csv_bytes(table)
+        )
+        out.write_bytes(data)
+    if args.json:
+        rows = [json_value({**r, "today": today}) for r in table.to_dict("records")]
+        print(json.dumps(rows, indent=2))
+        if stale:
+            print(f"Warning: {stale}", file=sys.stderr)
+        return 0
+    print(result.dates_line())
+    if stale:
+        print(f"Warning: {stale}")
+    counts = table["urgency"].value_counts()
+    summary = ", ".join(f"{counts[u]:,} {u.lower()}" for u in table["urgency"].unique())
+    print(f"{len(table):,} SKUs: {summary or 'none'}")
+    width = max([len("SKU"), *(len(s) for s in table["sku"])])
+    act = max([len("action"), *(len(a) for a in table["action"])])
+    print(f"{'SKU':<{width}}  {'urgency':<9}{'at stake':>12}  {'action':<{act}}  reason")
+    for r in table.itertuples(index=False):
+        print(
+            f"{r.sku:<{width}}  {r.urgency:<9}{_money(r.money_at_stake):>12}  "
+            f"{r.action:<{act}}  {r.reason}"
+        )
+    if args.out:
+        print(f"wrote {len(table):,} rows to {args.out}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "today", help="one action per SKU for today: order, hold, trim, clear, exit, fix data"
+    )
+    add_workspace_arg(p)
+    p.add_argument(
+        "--today",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the day the actions are for (default: today); order dates before it are overdue",
+    )
+    p.add_argument("--out", type=Path, help="also write the table to a .csv or .xlsx file")
+    p.add_argument("--json", action="store_true", help="print the table as JSON")
+    p.set_defaults(handler=cmd_today)
