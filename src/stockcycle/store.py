@@ -24,7 +24,9 @@ import io
 import json
 import os
 import re
+import shutil
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -736,3 +738,149 @@ class Workspace:
     def cache_clear(self, namespace: str) -> None:
         with self.transaction() as con:
             con.execute("DELETE FROM cache WHERE namespace = ?", (namespace,))
+
+
+# -- restoring a downloaded workspace ----------------------------------------------------------
+# An uploaded workspace file is a database someone else wrote: it may carry triggers (one that
+# deleted all sales on the next import), views standing where our tables should be (a recursive
+# view named ``sales`` took 45 s of CPU and 2.9 GB), or tables of the wrong shape. So it is
+# never opened as the workspace: it is opened read-only, only its real tables with our names,
+# columns and types are read, and their rows are copied into a fresh workspace our own code
+# creates. Nothing else in the file (triggers, views, indexes, other tables) survives.
+
+# Reading the upload stops after this many seconds of SQLite work (a progress handler), so no
+# file, however made, holds a shared server's CPU for long; copying a real workspace of a
+# million order lines takes a few seconds.
+RESTORE_SECONDS = 60.0
+RESTORE_PROGRESS_STEPS = 1000  # SQLite steps between two looks at the clock
+# The largest single value read from the upload. Plans and results keep whole tables as CSV
+# text (a few MB for thousands of SKUs); a bigger value can only be there to exhaust memory.
+RESTORE_MAX_VALUE_BYTES = 64 * 1024 * 1024
+# typeof() values each declared column type may hold (NULL everywhere; NOT NULL is enforced by
+# the fresh table itself). REAL columns also take integers: SQLite stores 3.0 as 3.
+_ALLOWED_TYPES = {
+    "TEXT": ("text", "null"),
+    "INTEGER": ("integer", "null"),
+    "REAL": ("real", "integer", "null"),
+    "BLOB": ("blob", "text", "null"),
+}
+_RESTORE_EXPECTED = "a workspace file downloaded from stockcycle (.sqlite)"
+
+
+def _columns(con: sqlite3.Connection, table: str) -> list[tuple[str, str, int]]:
+    """(name, declared type, hidden) of a table's columns; hidden != 0 is a generated column."""
+    return [
+        (row[1], (row[2] or "").upper(), row[6])
+        for row in con.execute(f'PRAGMA table_xinfo("{table}")')
+    ]
+
+
+def restore_workspace_file(upload: Path, file_name: str, folder: Path) -> Path:
+    """Copy the known tables of the uploaded database ``upload`` into a fresh workspace in
+    ``folder``; return the new database path.
+
+    Raises ``InputError`` naming the table and what was expected when a known name is not a
+    real table, has other columns or types, holds values of the wrong type, or when the file
+    has no import log (then it is not a stockcycle workspace at all). A known table the file
+    lacks (it predates that table) starts empty, as ``Workspace.open`` would create it. On any
+    error ``folder`` is left without a database."""
+
+    def refuse(message: str) -> InputError:
+        return InputError(message, file=file_name, expected=_RESTORE_EXPECTED)
+
+    staging = folder / ".restoring"
+    shutil.rmtree(staging, ignore_errors=True)
+    fresh = Workspace.open(staging)  # our own schema, made by our own code
+    deadline = time.monotonic() + RESTORE_SECONDS
+    try:
+        src = sqlite3.connect(f"{upload.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise refuse("SQLite cannot open this file") from None
+    try:
+        # Read-only twice over, no functions from the file's schema, bounded work and values.
+        src.execute("PRAGMA query_only = ON")
+        src.execute("PRAGMA trusted_schema = OFF")
+        src.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, RESTORE_MAX_VALUE_BYTES)
+        src.set_progress_handler(lambda: int(time.monotonic() > deadline), RESTORE_PROGRESS_STEPS)
+        with fresh._connect() as dst:
+            ours = [
+                r[0]
+                for r in dst.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+            ]
+            # SQLite names are case-insensitive: a view "SALES" would answer for "sales".
+            objects = {
+                name.lower(): (kind, sql or "")
+                for name, kind, sql in src.execute("SELECT name, type, sql FROM sqlite_master")
+            }
+            if objects.get("imports", ("",))[0] != "table":
+                raise refuse("this database is not a stockcycle workspace (it has no import log)")
+            plan = []
+            for table in ours:
+                if table not in objects:
+                    continue
+                kind, sql = objects[table]
+                if kind != "table" or sql.upper().startswith("CREATE VIRTUAL"):
+                    raise refuse(f"'{table}' is a {kind} here, not a table (expected a table)")
+                want, have = _columns(dst, table), _columns(src, table)
+                if any(hidden for _, _, hidden in have):
+                    raise refuse(f"table '{table}' has generated columns, which ours never have")
+                if {c: t for c, t, _ in have} != {c: t for c, t, _ in want}:
+                    raise refuse(
+                        f"table '{table}' has the columns "
+                        + ", ".join(f"{c} {t}".strip() for c, t, _ in have)
+                        + "; expected "
+                        + ", ".join(f"{c} {t}" for c, t, _ in want)
+                    )
+                cols = [c for c, _, _ in want]
+                for col, typ, _ in want:
+                    allowed = _ALLOWED_TYPES.get(typ, ("text", "integer", "real", "blob", "null"))
+                    bad = src.execute(
+                        f'SELECT rowid FROM "{table}" WHERE typeof("{col}") NOT IN '
+                        f"({', '.join('?' * len(allowed))}) LIMIT 1",
+                        allowed,
+                    ).fetchone()
+                    if bad:
+                        raise refuse(
+                            f"table '{table}' column '{col}' holds a value not of type {typ}"
+                        )
+                    # Dates of the normalised tables are ISO text; anything else breaks pages.
+                    if table in TABLES and TABLES[table].columns.get(col) == "date":
+                        bad = src.execute(
+                            f'SELECT rowid FROM "{table}" WHERE "{col}" IS NOT NULL '
+                            f'AND "{col}" NOT GLOB ? LIMIT 1',
+                            ("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]",),
+                        ).fetchone()
+                        if bad:
+                            raise refuse(
+                                f"table '{table}' column '{col}' holds a value that is not a "
+                                "date (expected YYYY-MM-DD)"
+                            )
+                plan.append((table, cols))
+            dst.execute("BEGIN IMMEDIATE")
+            for table, cols in plan:
+                names = ", ".join(f'"{c}"' for c in cols)
+                rows = src.execute(f'SELECT {names} FROM "{table}"')
+                insert = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(cols))})'
+                while batch := rows.fetchmany(10_000):
+                    dst.executemany(insert, batch)
+            dst.execute("COMMIT")
+    except sqlite3.DatabaseError as err:  # also a NOT NULL or UNIQUE our tables enforce
+        shutil.rmtree(staging, ignore_errors=True)
+        if "interrupted" in str(err):
+            raise refuse(
+                f"reading this file took more than {RESTORE_SECONDS:.0f} seconds"
+            ) from None
+        raise refuse(f"this file cannot be read as a workspace ({err})") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        src.close()
+    target = folder / DB_FILE
+    os.replace(fresh.db_path, target)
+    shutil.rmtree(staging, ignore_errors=True)
+    return target

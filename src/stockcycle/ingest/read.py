@@ -21,6 +21,7 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import BinaryIO
 from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 
 import pandas as pd
 
@@ -211,11 +213,217 @@ _BROKEN_XLSX = (
 )
 
 
+# -- XLSX limits --------------------------------------------------------------------------------
+# An XLSX is a zip of XML parts, and openpyxl expands them in memory: a 1.5 MB upload whose
+# shared strings expand to one 1.5 GB string took a shared server from 385 MB to 15 GB. So the
+# zip directory and a streamed pass over every part are checked against these bounds *before*
+# openpyxl expands anything (``_check_xlsx_limits``).
+
+# Excel's own limits: no workbook Excel saved goes past them, so passing one means the file
+# was made to hurt (or by a tool that should have written CSV).
+XLSX_MAX_ROWS = 1_048_576
+XLSX_MAX_COLUMNS = 16_384
+XLSX_MAX_CELL_CHARS = 32_767
+# Cells the reader holds as Python text (rows x columns of the sheet, empty cells included,
+# since openpyxl pads rows to the sheet's width): about 175 bytes each at the peak of reading
+# (measured on 500,000 cells), so 5 million stay under 1 GB. Amazon and Helium 10 exports are
+# far below this.
+XLSX_MAX_CELLS = 5_000_000
+# Uncompressed bytes. Excel writes about 50 bytes of XML a cell, so a sheet at the cell bound
+# is about 250 MB; the whole workbook adds shared strings and styles to that.
+XLSX_MAX_PART_BYTES = 256 * 1024 * 1024
+XLSX_MAX_TOTAL_BYTES = 512 * 1024 * 1024
+# Spreadsheet XML compresses about 5-30 to 1, very repetitive sheets up to about 100; deflate's
+# ceiling is about 1,030 to 1 and a zip bomb sits near it. Small parts may compress absurdly
+# without harm, so the ratio is only checked on parts of a megabyte or more.
+XLSX_MAX_RATIO = 200
+XLSX_RATIO_MIN_BYTES = 1024 * 1024
+
+_XLSX_SMALLER = "an .xlsx file within Excel's limits, or the table saved as CSV"
+_CELL_REF = re.compile(r"([A-Za-z]{1,3})\d*")
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):,.0f} MB"
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+class _PartScan:
+    """One streamed pass over one XML part of a workbook, refusing what passes a bound.
+
+    Text is counted as expat delivers it (in pieces no bigger than the chunk fed), so a huge
+    string is refused after at most one chunk past the bound, never held. Worksheets (root
+    element ``worksheet``) also have their rows and columns counted: from ``<dimension>`` when
+    present (openpyxl pads to it), and from each ``<row>``/``<c>`` as they stream past."""
+
+    def __init__(self, src: Source, part: str) -> None:
+        self.src, self.part = src, part
+        self.root: str | None = None
+        self.text = 0  # characters of the current text node
+        self.string = 0  # characters of the current shared or inline string (<si>, <is>)
+        self.in_string = 0
+        self.row = 0
+        self.col = 0
+        self.max_col = 0
+
+    def refuse(self, message: str, expected: str = _XLSX_SMALLER, row: int | None = None):
+        raise self.src.error(message, row=row, expected=expected)
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        tag = name.rpartition(":")[2]
+        self.text = 0
+        if self.root is None:
+            self.root = tag
+        if tag in ("si", "is"):
+            self.in_string += 1
+            self.string = 0
+        if self.root != "worksheet":
+            return
+        if tag == "dimension":
+            self.dimension(attrs.get("ref", ""))
+        elif tag == "row":
+            r = attrs.get("r")
+            # openpyxl reads r="1e7" as row 10,000,000, so read it the same way.
+            self.row = int(float(r)) if r else self.row + 1
+            self.col = 0
+            if self.row > XLSX_MAX_ROWS:
+                self.refuse(
+                    f"the sheet has more than {XLSX_MAX_ROWS:,} rows, Excel's limit",
+                    expected=f"at most {XLSX_MAX_ROWS:,} rows; save a bigger table as CSV",
+                )
+            self.grid(self.row, self.max_col)
+        elif tag == "c":
+            ref = _CELL_REF.match(attrs.get("r", ""))
+            self.col = _column_number(ref.group(1)) if ref else self.col + 1
+            if self.col > self.max_col:
+                self.max_col = self.col
+                if self.col > XLSX_MAX_COLUMNS:
+                    self.refuse(
+                        f"the sheet has more than {XLSX_MAX_COLUMNS:,} columns, Excel's limit",
+                        row=self.row,
+                    )
+                self.grid(self.row, self.max_col)
+
+    def dimension(self, ref: str) -> None:
+        """The sheet's declared range, e.g. ``A1:T5000``; openpyxl pads every row to it."""
+        last = ref.rpartition(":")[2]
+        m = re.fullmatch(r"([A-Za-z]{1,3})(\d{1,10})", last)
+        if not m:
+            return  # openpyxl then measures the sheet itself; the rows are counted below
+        rows, cols = int(m.group(2)), _column_number(m.group(1))
+        if rows > XLSX_MAX_ROWS:
+            self.refuse(
+                f"the sheet declares {rows:,} rows, more than Excel's {XLSX_MAX_ROWS:,}",
+                expected=f"at most {XLSX_MAX_ROWS:,} rows; save a bigger table as CSV",
+            )
+        if cols > XLSX_MAX_COLUMNS:
+            self.refuse(f"the sheet declares {cols:,} columns, more than Excel's 16,384")
+        self.grid(rows, cols)
+
+    def grid(self, rows: int, cols: int) -> None:
+        if rows * cols > XLSX_MAX_CELLS:
+            self.refuse(
+                f"the sheet spans {rows:,} rows x {cols:,} columns, more than the "
+                f"{XLSX_MAX_CELLS:,} cells the reader holds in memory",
+                expected="a smaller sheet, or the table saved as CSV",
+            )
+
+    def end(self, name: str) -> None:
+        self.text = 0
+        if name.rpartition(":")[2] in ("si", "is"):
+            self.in_string = max(0, self.in_string - 1)
+
+    def chars(self, data: str) -> None:
+        self.text += len(data)
+        if self.in_string:
+            self.string += len(data)
+        if max(self.text, self.string) > XLSX_MAX_CELL_CHARS:
+            self.refuse(
+                f"a cell or string in part '{self.part}' holds more than "
+                f"{XLSX_MAX_CELL_CHARS:,} characters, Excel's limit for a cell",
+                expected=f"cells of at most {XLSX_MAX_CELL_CHARS:,} characters",
+            )
+
+    def doctype(self, *_: object) -> None:
+        # Excel never writes a DTD; one can only be there to define expanding entities.
+        self.refuse(
+            f"part '{self.part}' declares a DTD (XML entities), which Excel never writes",
+            expected="an .xlsx file saved by Excel, or a CSV",
+        )
+
+    def run(self, f: BinaryIO) -> None:
+        parser = expat.ParserCreate()
+        parser.StartElementHandler = self.start
+        parser.EndElementHandler = self.end
+        parser.CharacterDataHandler = self.chars
+        parser.StartDoctypeDeclHandler = self.doctype
+        try:
+            for chunk in iter(lambda: f.read(1 << 16), b""):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+        except (expat.ExpatError, ValueError, OverflowError):
+            # Not XML (an image, a binary part) or broken XML: nothing here can expand, and
+            # openpyxl decides whether the workbook is readable.
+            return
+
+
+def _check_xlsx_limits(src: Source) -> None:
+    """Refuse a workbook that passes a bound above, before openpyxl expands any of it.
+
+    First the zip directory (declared sizes; ``zipfile`` never inflates a part past its
+    declared size, so a lying directory cannot get past this), then one streamed pass over
+    every part, since openpyxl finds its parts through content types, not file names."""
+    with src.open() as f:
+        try:
+            zf = zipfile.ZipFile(f)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+            return  # openpyxl reports the damaged workbook
+        with zf:
+            infos = zf.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > XLSX_MAX_TOTAL_BYTES:
+                raise src.error(
+                    f"this workbook expands to {_mb(total)}, more than the "
+                    f"{_mb(XLSX_MAX_TOTAL_BYTES)} the reader accepts",
+                    expected="a smaller .xlsx, or the table saved as CSV",
+                )
+            for info in infos:
+                if info.file_size > XLSX_MAX_PART_BYTES:
+                    raise src.error(
+                        f"part '{info.filename}' of this workbook expands to "
+                        f"{_mb(info.file_size)}, more than the {_mb(XLSX_MAX_PART_BYTES)} "
+                        "the reader accepts",
+                        expected="a smaller .xlsx, or the table saved as CSV",
+                    )
+                ratio = info.file_size / max(1, info.compress_size)
+                if info.file_size >= XLSX_RATIO_MIN_BYTES and ratio > XLSX_MAX_RATIO:
+                    raise src.error(
+                        f"part '{info.filename}' of this workbook is compressed "
+                        f"{ratio:,.0f} to 1, which no spreadsheet is (a zip bomb)",
+                        expected=f"an .xlsx compressed at most {XLSX_MAX_RATIO} to 1",
+                    )
+            for info in infos:
+                if info.is_dir():
+                    continue
+                try:
+                    with zf.open(info) as part:
+                        _PartScan(src, info.filename).run(part)
+                except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError):
+                    continue  # a damaged part: openpyxl reports it
+
+
 def _sniff_xlsx(src: Source) -> Layout:
     """Read the first sheet of a workbook (small enough to hold: Excel stops at 1M rows)."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_xlsx_limits(src)
     try:
         with src.open() as f:
             wb = openpyxl.load_workbook(f, read_only=True, data_only=True)

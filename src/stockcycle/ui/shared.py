@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from stockcycle.errors import InputError
-from stockcycle.store import DB_FILE
+from stockcycle.store import DB_FILE, restore_workspace_file
 
 _TRUE = {"1", "true", "yes", "on"}
 _session_root: Path | None = None
@@ -70,36 +70,23 @@ def workspace_bytes(db_path: Path) -> bytes:
 
 
 def restore_workspace(data: bytes, file_name: str, folder: Path) -> Path:
-    """Write an uploaded workspace file into ``folder`` after checking it is one of ours.
+    """Make a fresh workspace in ``folder`` from an uploaded workspace file.
 
-    A stockcycle workspace is an SQLite database with an ``imports`` table; anything else
+    The upload is never opened as the workspace: ``restore_workspace_file`` reads its known
+    tables read-only and copies their rows into a database our own code creates, so no trigger,
+    view or other object in the file survives. Anything that is not a stockcycle workspace
     raises ``InputError`` and leaves ``folder`` without a database. Returns the database path.
     """
-    expected = "a workspace file downloaded from stockcycle (.sqlite)"
     if not data.startswith(b"SQLite format 3\x00"):
         raise InputError(
-            "this is not a stockcycle workspace file", file=file_name, expected=expected
+            "this is not a stockcycle workspace file",
+            file=file_name,
+            expected="a workspace file downloaded from stockcycle (.sqlite)",
         )
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / DB_FILE
-    tmp = folder / (DB_FILE + ".upload")
-    tmp.write_bytes(data)
+    upload = folder / (DB_FILE + ".upload")
+    upload.write_bytes(data)
     try:
-        con = sqlite3.connect(tmp)
-        try:
-            has_imports = con.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'imports'"
-            ).fetchone()
-        finally:
-            con.close()
-    except sqlite3.DatabaseError:
-        has_imports = None
-    if not has_imports:
-        tmp.unlink(missing_ok=True)
-        raise InputError(
-            "this database is not a stockcycle workspace (it has no import log)",
-            file=file_name,
-            expected=expected,
-        )
-    tmp.replace(target)
-    return target
+        return restore_workspace_file(upload, file_name, folder)
+    finally:
+        upload.unlink(missing_ok=True)
