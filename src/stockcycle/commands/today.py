@@ -11,26 +11,7 @@ from pathlib import Path
 
 from stockcycle.commands.data import _parse_date, add_workspace_arg, json_value, open_existing
 from stockcycle.commands.forecast import _progress_line
-
-#: The columns of the JSON output and of a download, in this order.
-OUTPUT_COLUMNS = [
-    "sku",
-    "title",
-    "stage",
-    "action",
-    "action_type",
-    "urgency",
-    "urgency_rank",
-    "due_date",
-    "overdue_days",
-    "money_at_stake",
-    "money_basis",
-    "order_units",
-    "days_of_cover",
-    "as_of",
-    "reason",
-    "page",
-]
+from stockcycle.today import TODAY_COLUMNS
 
 
 def _money(value: float) -> str:
@@ -47,7 +28,7 @@ def cmd_today(args: argparse.Namespace) -> int:
     ws = open_existing(args.workspace)
     batch = run_batch(ws, progress=None if args.json else _progress_line)
     result = today_table(ws, today=today, batch=batch)
-    table = result.table[OUTPUT_COLUMNS]
+    table = result.table[TODAY_COLUMNS]
     stale = result.stale_warning()
     if args.out:
         out: Path = args.out
