@@ -61,6 +61,29 @@ def _parse_date(text: str, what: str) -> date:
         raise InputError(f"{what} '{text}' is not a date", expected="YYYY-MM-DD") from None
 
 
+def write_table(table: pd.DataFrame, out: Path | None, sheet: str) -> None:
+    """Write ``table`` to ``out`` (.csv or .xlsx, formula-looking cells escaped by
+    ``stockcycle.export``); nothing when ``out`` is None; another suffix is an input error."""
+    from stockcycle.export import to_csv_bytes, to_xlsx_bytes
+
+    if not out:
+        return
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise InputError(f"--out {out} is not a .csv or .xlsx file", expected="FILE.csv or .xlsx")
+    data = to_xlsx_bytes(table, sheet_name=sheet) if suffix == ".xlsx" else to_csv_bytes(table)
+    out.write_bytes(data)
+
+
+def print_dated_rows(table: pd.DataFrame, today: date, warning: str | None) -> None:
+    """The rows of a plan-like table as JSON, each with the ``today`` it was made on; a
+    stale-data ``warning`` goes to stderr so that standard output stays parseable JSON."""
+    rows = [json_value({**r, "today": today}) for r in table.to_dict("records")]
+    print(json.dumps(rows, indent=2))
+    if warning:
+        print(f"Warning: {warning}", file=sys.stderr)
+
+
 def parse_mapping(text: str | None) -> dict[str, str] | None:
     """``"Order Date=date,Item=sku,Qty=units"`` (or a JSON object, or a file holding either)
     -> ``{"Order Date": "date", ...}``: source column on the left, stockcycle column on the

@@ -17,20 +17,14 @@ from typing import Any
 
 import pandas as pd
 
-from stockcycle.commands.data import _parse_date, add_workspace_arg, json_value, open_existing
+from stockcycle.commands.data import (
+    _parse_date,
+    add_workspace_arg,
+    json_value,
+    open_existing,
+    write_table,
+)
 from stockcycle.errors import InputError
-
-
-def _write(table: pd.DataFrame, out: Path | None, sheet: str) -> None:
-    from stockcycle.export import to_csv_bytes, to_xlsx_bytes
-
-    if not out:
-        return
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise InputError(f"--out {out} is not a .csv or .xlsx file", expected="FILE.csv or .xlsx")
-    data = to_xlsx_bytes(table, sheet_name=sheet) if suffix == ".xlsx" else to_csv_bytes(table)
-    out.write_bytes(data)
 
 
 def _dump(payload: Any) -> None:
@@ -62,7 +56,7 @@ def cmd_economics(args: argparse.Namespace) -> int:
         raise InputError(f"--month is {args.month}", column="month", expected="a month 1-12")
     ws = open_existing(args.workspace)
     table = economics_table(ws, skus=args.sku, month=args.month)
-    _write(table, args.out, "economics")
+    write_table(table, args.out, "economics")
     if args.json:
         _dump({"inputs": dict(table.attrs), "skus": _records(table)})
         return 0
@@ -127,7 +121,7 @@ def cmd_health(args: argparse.Namespace) -> int:
             gross_margin=args.gross_margin,
             settings=settings,
         )
-    _write(report.table, args.out, "health")
+    write_table(report.table, args.out, "health")
     if args.json:
         _dump(health_json(report))
         return 0
@@ -239,7 +233,7 @@ def cmd_clearance(args: argparse.Namespace) -> int:
 
     ws = open_existing(args.workspace)
     result = clearance_analysis(ws, args.sku, days=args.days, ad_budget_per_day=args.ad_budget)
-    _write(result.scenarios, args.out, "clearance")
+    write_table(result.scenarios, args.out, "clearance")
     if args.json:
         _dump(clearance_json(result))
         return 0

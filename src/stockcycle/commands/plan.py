@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from stockcycle.commands.data import _parse_date, add_workspace_arg, json_value, open_existing
+from stockcycle.commands.data import _parse_date, add_workspace_arg, open_existing, print_dated_rows
 from stockcycle.commands.forecast import _progress_line
 
 
@@ -32,10 +30,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         data = to_xlsx_bytes(table) if out.suffix.lower() == ".xlsx" else to_csv_bytes(table)
         out.write_bytes(data)
     if args.json:
-        rows = [json_value({**r, "today": today}) for r in table.to_dict("records")]
-        print(json.dumps(rows, indent=2))
-        if stale:
-            print(f"Warning: {stale}", file=sys.stderr)
+        print_dated_rows(table, today, stale)
         return 0
     print(plan_dates_line(today, as_of))
     if stale:

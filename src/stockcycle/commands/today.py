@@ -4,14 +4,17 @@ the money at stake (R-T5), as of the data date and planned on today (R-T1)."""
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import sys
 from pathlib import Path
 
-from stockcycle.commands.data import _parse_date, add_workspace_arg, json_value, open_existing
+from stockcycle.commands.data import (
+    _parse_date,
+    add_workspace_arg,
+    open_existing,
+    print_dated_rows,
+    write_table,
+)
 from stockcycle.commands.forecast import _progress_line
-from stockcycle.today import TODAY_COLUMNS
 
 
 def _money(value: float) -> str:
@@ -20,9 +23,8 @@ def _money(value: float) -> str:
 
 def cmd_today(args: argparse.Namespace) -> int:
     from stockcycle import datadate
-    from stockcycle.export import to_csv_bytes, to_xlsx_bytes
     from stockcycle.forecast import run_batch
-    from stockcycle.today import today_table
+    from stockcycle.today import TODAY_COLUMNS, today_table
 
     today = _parse_date(args.today, "--today") if args.today else datadate.today()
     ws = open_existing(args.workspace)
@@ -30,19 +32,9 @@ def cmd_today(args: argparse.Namespace) -> int:
     result = today_table(ws, today=today, batch=batch)
     table = result.table[TODAY_COLUMNS]
     stale = result.stale_warning()
-    if args.out:
-        out: Path = args.out
-        data = (
-            to_xlsx_bytes(table, sheet_name="today")
-            if out.suffix.lower() == ".xlsx"
-            else to_csv_bytes(table)
-        )
-        out.write_bytes(data)
+    write_table(table, args.out, "today")
     if args.json:
-        rows = [json_value({**r, "today": today}) for r in table.to_dict("records")]
-        print(json.dumps(rows, indent=2))
-        if stale:
-            print(f"Warning: {stale}", file=sys.stderr)
+        print_dated_rows(table, today, stale)
         return 0
     print(result.dates_line())
     if stale:
