@@ -228,6 +228,16 @@ def _decide(
             "reason": why,
         }
 
+    def hold(why: str) -> dict[str, Any]:
+        return {
+            **out,
+            "action": "Hold",
+            "action_type": "Hold",
+            "urgency": "Hold",
+            "money_at_stake": 0.0,
+            "reason": why,
+        }
+
     if row is None or supply is None:
         why = (
             row["reason"]
@@ -275,14 +285,7 @@ def _decide(
                 "money_basis": "cash tied up",
                 "reason": reason,
             }
-        return {
-            **out,
-            "action": "Hold",
-            "action_type": "Hold",
-            "urgency": "Hold",
-            "money_at_stake": 0.0,
-            "reason": "Decline stage: nothing on hand to clear.",
-        }
+        return hold("Decline stage: nothing on hand to clear.")
     units = int(row["order_units"])
     if units > 0 and row["order_date"] is not None:
         overdue = int(row["overdue_days"])
@@ -316,14 +319,7 @@ def _decide(
             "order_units": units,
             "reason": reason,
         }
-    return {
-        **out,
-        "action": "Hold",
-        "action_type": "Hold",
-        "urgency": "Hold",
-        "money_at_stake": 0.0,
-        "reason": reason,
-    }
+    return hold(reason)
 
 
 def today_table(
