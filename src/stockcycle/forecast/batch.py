@@ -27,6 +27,7 @@ from stockcycle.forecast.core import (
     describe,
     forecast_sku,
     lead_time_quantiles_many,
+    percent_text,
     pool_errors,
     prophet_candidate,
 )
@@ -40,7 +41,7 @@ from stockcycle.store import Workspace
 Progress = Callable[[float, str], None]
 CACHE_NAMESPACE = "forecast"
 #: Bumped whenever a change of the models changes their numbers, so old cache entries die.
-MODEL_VERSION = "9"
+MODEL_VERSION = "10"
 #: Backtest cuts used to choose each SKU's model in the batch forecast: the latest one. One
 #: Prophet fit per cut is the main cost of a batch; the lead-time quantiles pool the errors of
 #: the 30 SKUs nearest in level (``pool_errors``), so one cut per SKU still gives 30 error paths.
@@ -423,10 +424,6 @@ def _catalogue_key(panel: pd.DataFrame, horizon: int, settings: Settings) -> str
     return h.hexdigest()
 
 
-def _pct(x: float) -> str:
-    return "n/a" if not np.isfinite(x) else f"{x:.0%}"
-
-
 def _total_wape(bt: Backtest, model: str) -> float:
     """Error of the horizon totals over the backtest's cuts: sum over cuts of |F - A| / sum
     of A, F and A the totals over the known days after each cut (NaN without demand)."""
@@ -451,10 +448,11 @@ def catalogue_results(
     h = settings.backtest_horizon_days
     run = catalogue.run(p, horizon, selection_horizon=h, progress=progress)
     method = run.method
+    catalogue_wape = run.scores.get(h, {})
     overall = (
         f"over the last {len(run.cuts)} periods of {h} days its {h}-day totals were off by "
-        f"{_pct(run.scores.get(h, {}).get(method, np.nan))} across the catalogue, against "
-        f"{_pct(run.scores.get(h, {}).get('moving_average', np.nan))} for the 28-day average"
+        f"{percent_text(catalogue_wape.get(method, np.nan))} across the catalogue, against "
+        f"{percent_text(catalogue_wape.get('moving_average', np.nan))} for the 28-day average"
     )
     start = p.dates[-1] + pd.Timedelta(days=1)
     out = []
@@ -484,7 +482,7 @@ def catalogue_results(
         reason = (
             f"{label}: chosen for the whole catalogue ({len(p.skus):,} products) because {overall}"
             + (
-                f"; this product's {h}-day totals were off by {_pct(mine)}."
+                f"; this product's {h}-day totals were off by {percent_text(mine)}."
                 if np.isfinite(mine)
                 else "."
             )

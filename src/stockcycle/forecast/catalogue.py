@@ -13,7 +13,7 @@ the time against 33% by chance) and overfits; a pooled choice over six cuts does
 - ``ensemble``: the mean of the two above.
 
 Every method's daily path is multiplied by the share of that weekday the shop was open over
-the last 8 weeks (``global_model._open_share``), so closed weekdays get nothing (R-T2).
+the last 8 weeks (``global_model.open_share``), so closed weekdays get nothing (R-T2).
 
 ``backtest`` is nested: at each scored origin the method is chosen on cuts before it, the model
 is trained on data up to it, and nothing after it is read (a candidate that sees the future
@@ -41,15 +41,19 @@ MA_DAYS = 28
 Progress = Callable[[float, str], None]
 
 
-def moving_average(p: Panel, cut: int, horizon: int) -> np.ndarray:
-    """(n_skus, horizon): mean demand over the known days among days cut-27..cut (0 when
-    none is known: a SKU that sold nothing for 28 days is forecast nothing), times the open
-    share of each target weekday."""
+def recent_level(p: Panel, cut: int) -> np.ndarray:
+    """Per SKU, the mean demand of the known days among days cut-27..cut (0 when none is
+    known: a SKU that sold nothing for 28 days has no level)."""
     lo = max(0, cut + 1 - MA_DAYS)
     block = p.y[:, lo : cut + 1]
     known = ~np.isnan(block)
-    level = np.where(known, block, 0.0).sum(axis=1) / np.maximum(known.sum(axis=1), 1)
-    return level[:, None] * _open_profile(p, cut, horizon)[None, :]
+    return np.where(known, block, 0.0).sum(axis=1) / np.maximum(known.sum(axis=1), 1)
+
+
+def moving_average(p: Panel, cut: int, horizon: int) -> np.ndarray:
+    """(n_skus, horizon): the ``recent_level`` (the 28-day moving average), times the open
+    share of each target weekday."""
+    return recent_level(p, cut)[:, None] * _open_profile(p, cut, horizon)[None, :]
 
 
 def seasonal_naive(p: Panel, cut: int, horizon: int) -> np.ndarray:
@@ -62,7 +66,7 @@ def seasonal_naive(p: Panel, cut: int, horizon: int) -> np.ndarray:
 
 def _open_profile(p: Panel, cut: int, horizon: int) -> np.ndarray:
     """Open share of each target day's weekday, days cut+1..cut+horizon."""
-    share = global_model._open_share(p, cut)
+    share = global_model.open_share(p, cut)
     days = p.dates[0] + pd.to_timedelta(np.arange(cut + 1, cut + 1 + horizon), unit="D")
     return share[days.day_of_week.to_numpy()]
 
@@ -194,17 +198,16 @@ def run(
     method, scores = choose_method(p, cuts, (selection_horizon, 2 * selection_horizon), last)
     if progress:
         progress((steps - 1) / steps, "catalogue model: final fit")
-    final = forecasts_at(p, last, horizon)
-    return CatalogueRun(method, scores, final.paths[method], cuts, selection_horizon)
+    forecast = (
+        moving_average(p, last, horizon)
+        if method == "moving_average"
+        else forecasts_at(p, last, horizon).paths[method]
+    )
+    return CatalogueRun(method, scores, forecast, cuts, selection_horizon)
 
 
 #: SKUs nearest in level whose errors are pooled for one SKU's interval (as ``core.POOL_SIZE``).
 POOL_SIZE = 30
-
-
-def recent_level(p: Panel, cut: int) -> np.ndarray:
-    """Mean demand of the known days among the last 28 up to ``cut`` (0 when none)."""
-    return moving_average(p, cut, 1)[:, 0] / np.maximum(_open_profile(p, cut, 1)[0], 1e-9)
 
 
 def pooled_upper(

@@ -69,7 +69,8 @@ class SkuForecast:
         return pd.DataFrame({"date": dates, "forecast": self.forecast, "model": self.model})
 
 
-def _pct(x: float) -> str:
+def percent_text(x: float) -> str:
+    """A share as a whole percent for a sentence, 'n/a' when undefined."""
     return "n/a" if not np.isfinite(x) else f"{x:.0%}"
 
 
@@ -181,8 +182,8 @@ def forecast_sku(
         scores = {m: metrics(bt, m) for m in bt.forecasts}
         reason = (
             f"{MODEL_LABELS[chosen]}: {dclass} demand (ADI {adi:.2f} >= 1.32, "
-            f"CV² {cv2:.2f}); backtest WAPE {_pct(scores[chosen]['wape'])} vs "
-            f"{_pct(scores['seasonal_naive']['wape'])} for seasonal naive."
+            f"CV² {cv2:.2f}); backtest WAPE {percent_text(scores[chosen]['wape'])} vs "
+            f"{percent_text(scores['seasonal_naive']['wape'])} for seasonal naive."
         )
         path, _ = model_path(chosen, y, dates, horizon, ctx)
     else:
@@ -205,7 +206,8 @@ def forecast_sku(
         )
         reason = (
             f"{MODEL_LABELS[chosen]}: {lead}; backtest WAPE "
-            f"{_pct(scores[chosen]['wape'])} vs {_pct(scores[runner_up]['wape'])} for "
+            f"{percent_text(scores[chosen]['wape'])} vs "
+            f"{percent_text(scores[runner_up]['wape'])} for "
             f"{'Prophet' if runner_up == 'prophet' else 'seasonal naive (7 days)'}."
         )
         if growth == "logistic" and chosen == "prophet":

@@ -241,7 +241,7 @@ def _origin_features(y: np.ndarray, sums: _Sums, sku: np.ndarray, t: np.ndarray)
     return _Origins(sku, t, scale, feats, dormant)
 
 
-def _open_share(p: Panel, t: int) -> np.ndarray:
+def open_share(p: Panel, t: int) -> np.ndarray:
     """Share of each weekday the shop was open over the 8 weeks up to day t (1 when unknown)."""
     lo = max(0, t + 1 - 7 * WEEKDAY_WEEKS)
     wd = p.dates.day_of_week.to_numpy()[lo : t + 1]
@@ -356,6 +356,6 @@ def predict(model: GlobalModel, p: Panel, horizon: int, origin: int | None = Non
         ratio = np.minimum(model.estimator.predict(X).reshape(n, n_buckets), TARGET_CAP)
     level = ratio * np.where(o.dormant, 0.0, o.scale)[:, None]
     days = p.dates[0] + pd.to_timedelta(np.arange(t0 + 1, t0 + 1 + horizon), unit="D")
-    share = _open_share(p, t0)[days.day_of_week.to_numpy()]
+    share = open_share(p, t0)[days.day_of_week.to_numpy()]
     out = np.repeat(level, BUCKET, axis=1)[:, :horizon] * share[None, :]
     return np.where(np.isfinite(out), np.maximum(out, 0.0), 0.0)
