@@ -442,7 +442,7 @@ def load_supply(
         stages = stage_table(ws, settings=settings)
     stage_of = dict(zip(stages["sku"], stages["stage"], strict=True)) if len(stages) else {}
     inventory = ws.read("inventory")
-    panel = workspace_panel(ws, end=as_of)
+    panel = workspace_panel(ws, end=as_of, inventory=inventory)
     stock = _latest_stock(inventory)
     pooled = policy.pooled_position(stock) if len(stock) else pd.DataFrame(columns=["sku"])
     pooled = pooled.set_index("sku") if len(pooled) else pooled

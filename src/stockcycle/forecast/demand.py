@@ -254,14 +254,20 @@ def sku_series(panel: pd.DataFrame, sku: str) -> pd.DataFrame:
 
 
 def workspace_panel(
-    ws: Workspace, *, skus: list[str] | None = None, end: date | None = None
+    ws: Workspace,
+    *,
+    skus: list[str] | None = None,
+    end: date | None = None,
+    inventory: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The ``demand_panel`` of a workspace, or of some of its ``skus``, as of ``end`` (default:
     the workspace's data date, ``Workspace.data_date``). Closed days always come from the
     whole catalogue's daily units, so one SKU's panel marks the same closed days as the
-    catalogue's."""
+    catalogue's. ``inventory``: the (same SKUs') inventory table when the caller has read it
+    already, so it is not read twice."""
     sales = ws.read("sales", skus=skus)
-    inventory = ws.read("inventory", skus=skus)
+    if inventory is None:
+        inventory = ws.read("inventory", skus=skus)
     return demand_panel(
         sales,
         inventory,
