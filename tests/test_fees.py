@@ -426,3 +426,73 @@ def test_holding_fees_spread_over_calendar_months() -> None:
     base = F("0.09") * 20 * F("0.78") / 31
     assert aged == pytest.approx(float(base + 9 * F("0.09") * F("0.50") / 31))
     assert fees.holding_fees(0.09, "Small standard", date(2026, 3, 1), 0) == 0
+
+
+# --------------------------------------------------------------------------- dated figures
+
+
+def test_liquidation_processing_fee_is_tiered_by_shipping_weight() -> None:
+    # Standard size: 0.25 up to 0.5 lb, 0.30 to 1 lb, 0.35 to 2 lb, then 0.40 + 0.20 per whole
+    # lb above 2 (2.3 lb -> 1 lb extra, 4 lb -> 2 lb extra).
+    def per_unit(tier: str, lb: float) -> float:
+        return fees.liquidation_recovery(20.0, 1, size_tier=tier, weight_lb=lb).processing_fee
+
+    assert per_unit("Small standard", 0.5) == pytest.approx(0.25)
+    assert per_unit("Small standard", 0.7) == pytest.approx(0.30)
+    assert per_unit("Large standard", 2.0) == pytest.approx(0.35)
+    assert per_unit("Large standard", 2.3) == pytest.approx(0.40 + 0.20)
+    assert per_unit("Large standard", 4.0) == pytest.approx(0.40 + 2 * 0.20)
+    # Oversize: 0.90 for 2-4 lb, 1.90 + 0.20 x 3 for 12.5 lb.
+    assert per_unit("Large bulky", 3.0) == pytest.approx(0.90)
+    assert per_unit("Large bulky", 12.5) == pytest.approx(1.90 + 3 * 0.20)
+    # 100 units at ASP 20, 1.5 lb: gross 150, processing 35, referral 22.50 -> net 92.50.
+    liq = fees.liquidation_recovery(20.0, 100, size_tier="Large standard", weight_lb=1.5)
+    assert liq.net == pytest.approx(150 - 35 - 22.5)
+
+
+def test_removal_and_disposal_use_the_fees_of_their_day() -> None:
+    # Standard up to 0.5 lb: 1.04 until 2026-01-14, 0.84 from 2026-01-15; 0.5-1 lb 1.53 both.
+    assert fees.removal_fee("Small standard", 0.4, on=date(2026, 1, 14)) == pytest.approx(1.04)
+    assert fees.removal_fee("Small standard", 0.4, on=date(2026, 1, 15)) == pytest.approx(0.84)
+    assert fees.removal_fee("Small standard", 0.4, kind="disposal", on=date(2025, 6, 1)) == (
+        pytest.approx(1.04)
+    )
+    assert fees.removal_fee("Small standard", 0.7, on=date(2025, 6, 1)) == pytest.approx(1.53)
+    # No date: the newest figures.
+    assert fees.removal_fee("Small standard", 0.4) == pytest.approx(0.84)
+
+
+def test_aged_surcharge_of_2025_and_2026() -> None:
+    small = 0.02
+    # 2025: one 365+ tier, the greater of 6.90/ft3 (0.138) or 0.15 per unit.
+    assert fees.aged_surcharge(small, 400, on=date(2025, 6, 1)) == pytest.approx(0.15)
+    assert fees.aged_surcharge(small, 500, on=date(2025, 6, 1)) == pytest.approx(0.15)
+    # 2026: 12-15 months 0.30 per unit minimum, 15+ months 0.35.
+    assert fees.aged_surcharge(small, 400, on=date(2026, 2, 1)) == pytest.approx(0.30)
+    assert fees.aged_surcharge(small, 500, on=date(2026, 2, 1)) == pytest.approx(0.35)
+    # 271-300 days: 3.80/ft3 in 2023, 5.45 from 2024-02-15; before the table's first date
+    # the earliest figures apply.
+    assert fees.aged_surcharge(0.09, 280, on=date(2023, 6, 1)) == pytest.approx(0.09 * 3.80)
+    assert fees.aged_surcharge(0.09, 280, on=date(2024, 2, 15)) == pytest.approx(0.09 * 5.45)
+    assert fees.aged_surcharge(0.09, 280, on=date(2020, 1, 1)) == pytest.approx(0.09 * 3.80)
+
+
+def test_holding_fees_cross_a_fee_change() -> None:
+    # 0.02 ft3 standard, 400 days old on 2026-01-14, kept 3 days: the 14th and 15th pay the
+    # 2025 surcharge 0.15 a month, the 16th the 2026 one 0.30, plus storage 0.02 x 0.78.
+    got = fees.holding_fees(0.02, "Small standard", date(2026, 1, 14), 3, age_days=400)
+    expected = (3 * F("0.02") * F("0.78") + 2 * F("0.15") + F("0.30")) / 31
+    assert got == pytest.approx(float(expected))
+
+
+def test_two_figures_in_force_on_one_day_are_refused(tmp_path: Path) -> None:
+    rows = _rows()
+    header = rows[0]
+    dated = next(
+        i
+        for i, r in enumerate(rows)
+        if r[0] == "removal" and r[header.index("effective_to")] == "2026-01-14"
+    )
+    rows[dated][header.index("effective_to")] = ""  # the 1.04 row never ends
+    err = _bad(_write(tmp_path, rows))
+    assert "in force on 2026-01-15" in str(err) and err.column == "from"

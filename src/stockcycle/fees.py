@@ -28,6 +28,13 @@ liquidation          per_unit             processing fee per unit by shipping we
 when the figure was read on an Amazon page as in force for 2026; every other figure says in
 ``source`` and ``note`` where it comes from and which year.
 
+Dates: a figure applies from ``effective_from`` to ``effective_to`` (inclusive; blank = still in
+force). A changed fee keeps its earlier row with an ``effective_to``, so a computation for a day
+of 2025 costs 2025's fees: the lookups take the day they apply on (``on=``); without one they
+use the newest figures (the rows still in force). On every day from a fee's first
+``effective_from`` the rows in force must tile their ranges, as without dates. A day before a
+fee's first row uses its earliest figures (the oldest the table knows).
+
 Money is in the seller's currency; shares are floats 0..1 (0.15 = 15%).
 """
 
@@ -73,7 +80,13 @@ SIZE_CLASSES = (*STORAGE_CLASSES, "all")
 FEE_UNITS: dict[str, tuple[str, ...]] = {
     "storage": ("per_cubic_foot_month",),
     "aged_surcharge": ("per_cubic_foot_month",),
-    "low_inventory_level": ("days_of_supply",),
+    "low_inventory_level": (
+        "days_of_supply",
+        "per_unit",
+        "per_unit_small_standard",
+        "exempt_below_units_7_days",
+    ),
+    "storage_utilization": ("per_cubic_foot_month",),
     "removal": ("per_unit",),
     "disposal": ("per_unit",),
     "liquidation": ("share_of_asp", "share_of_gross", "per_unit"),
@@ -82,14 +95,31 @@ _RANGE_KIND: dict[tuple[str, str], str] = {
     ("storage", "per_cubic_foot_month"): "months",
     ("aged_surcharge", "per_cubic_foot_month"): "days",
     ("low_inventory_level", "days_of_supply"): "single",
+    # R-F1: the fee per unit by historical days of supply (whole days, inclusive ranges), the
+    # small-standard tier apart; the units sold in 7 days under which a SKU is exempt.
+    ("low_inventory_level", "per_unit"): "days",
+    ("low_inventory_level", "per_unit_small_standard"): "days",
+    ("low_inventory_level", "exempt_below_units_7_days"): "single",
+    # R-F1: the storage utilization surcharge by the account's weeks of supply (whole weeks).
+    ("storage_utilization", "per_cubic_foot_month"): "days",
     ("removal", "per_unit"): "weight",
     ("disposal", "per_unit"): "weight",
     ("liquidation", "share_of_asp"): "single",
     ("liquidation", "share_of_gross"): "single",
     ("liquidation", "per_unit"): "weight",
 }
+# Fees a seller's own (older) table may leave out: the functions below then count them as 0
+# and say so (``fee_rows_present``).
+_OPTIONAL_FEES = frozenset(
+    {
+        ("low_inventory_level", "per_unit"),
+        ("low_inventory_level", "per_unit_small_standard"),
+        ("low_inventory_level", "exempt_below_units_7_days"),
+        ("storage_utilization", "per_cubic_foot_month"),
+    }
+)
 # Every one of these must be present for both storage classes: the functions below need them.
-_REQUIRED_FEES = tuple(_RANGE_KIND)
+_REQUIRED_FEES = tuple(k for k in _RANGE_KIND if k not in _OPTIONAL_FEES)
 
 # Amazon size tiers as sellers write them (products.size_tier) -> storage class. Amazon renamed
 # the oversize tiers "small bulky / large bulky / extra-large" in 2024; both names are accepted.
@@ -126,6 +156,26 @@ class _Band:
     amount: float
     minimum_per_unit: float
     extra_per_lb: float
+    start: date = date.min  # effective_from
+    end: date | None = None  # effective_to (inclusive); None: still in force
+
+    def in_force(self, on: date | None) -> bool:
+        """In force on ``on`` (None: the newest figures, i.e. rows without an end)."""
+        if on is None:
+            return self.end is None
+        return self.start <= on and (self.end is None or on <= self.end)
+
+
+def _on_day(group: list[_Band], on: date | None) -> list[_Band]:
+    """The bands of ``group`` in force on ``on``; before the group's first ``effective_from``
+    its earliest figures (the oldest the table knows)."""
+    found = [b for b in group if b.in_force(on)]
+    if found or on is None:
+        return found
+    first = min(b.start for b in group)
+    if on < first:
+        return [b for b in group if b.in_force(first)]
+    return found
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,14 +204,17 @@ class FeeTable:
         n, u = len(self.rows), len(self.unconfirmed())
         return f"{self.path.name}: {n} fee figures, {u} not confirmed for 2026 (see 'note')"
 
-    def band(self, fee: str, unit: str, storage_class: str, value: float) -> _Band | None:
-        """The row of ``fee``/``unit`` for ``storage_class`` whose range holds ``value``.
+    def band(
+        self, fee: str, unit: str, storage_class: str, value: float, on: date | None = None
+    ) -> _Band | None:
+        """The row of ``fee``/``unit`` for ``storage_class`` whose range holds ``value``,
+        among the rows in force on ``on`` (None: the newest figures).
 
         Months and days are inclusive integer ranges; weights are (from, to] with 0 in the first
         row. None when ``value`` is below the first range (e.g. age under 181 days).
         """
         kind = _RANGE_KIND[(fee, unit)]
-        for b in self.bands[(fee, unit, storage_class)]:
+        for b in _on_day(self.bands[(fee, unit, storage_class)], on):
             if kind == "single":
                 return b
             low = b.low if b.low is not None else -math.inf
@@ -173,9 +226,11 @@ class FeeTable:
                 return b
         return None
 
-    def single(self, fee: str, unit: str, storage_class: str = "standard") -> _Band:
-        """The one row of a single-valued fee (thresholds, shares)."""
-        return self.bands[(fee, unit, storage_class)][0]
+    def single(
+        self, fee: str, unit: str, storage_class: str = "standard", on: date | None = None
+    ) -> _Band:
+        """The one row of a single-valued fee (thresholds, shares) in force on ``on``."""
+        return _on_day(self.bands[(fee, unit, storage_class)], on)[0]
 
 
 # --------------------------------------------------------------------------- loading
@@ -371,6 +426,8 @@ def _build_bands(
             amount=r["amount"],
             minimum_per_unit=r["minimum_per_unit"] or 0.0,
             extra_per_lb=r["extra_per_lb"] or 0.0,
+            start=r["effective_from"],
+            end=r["effective_to"],
         )
         for c in classes:
             bands.setdefault((r["fee"], r["unit"], c), []).append(b)
@@ -386,69 +443,89 @@ def _build_bands(
                     f"a row fee={fee}, unit={unit}, size_class={c} or all",
                 )
 
-    for (fee, unit, c), group in bands.items():
-        kind = _RANGE_KIND[(fee, unit)]
-        shown = "all" if all(b.size_class == "all" for b in group) else c
-        what = f"'{fee}' ({unit}) for size class '{shown}'"
-        if kind == "single":
-            if len(group) > 1:
+    for (fee, unit, c), every in bands.items():
+        # Each day a figure starts or ends, the rows then in force must tile as one table.
+        days = sorted(
+            {b.start for b in every} | {b.end + timedelta(days=1) for b in every if b.end}
+        )
+        for day in days:
+            group = [b for b in every if b.in_force(day)]
+            dated = f" (figures in force on {day})" if len(days) > 1 else ""
+            if not group:
                 raise _err(
                     path,
-                    f"{what} is given twice (also on row {group[0].row})",
-                    group[1].row,
-                    "size_class",
-                    "one row per size class (or one 'all' row)",
+                    f"no '{fee}' ({unit}) figure for size class '{c}' is in force on {day}",
+                    max(b.row for b in every),
+                    "effective_to",
+                    "a row in force on every day after the first (leave the newest open)",
                 )
-            continue
-        group.sort(key=lambda b: (b.low, b.row))
-        if kind == "months":
-            _check_months(path, what, group)
-            continue
-        step = 1.0 if kind == "days" else 0.0
-        if kind == "weight" and group[0].low != 0:
-            raise _err(
-                path,
-                f"{what} starts at {group[0].low:g} lb",
-                group[0].row,
-                "from",
-                "the first weight range to start at 0",
-            )
-        for prev, nxt in zip(group, group[1:], strict=False):
-            if prev.high is None:
-                raise _err(
-                    path,
-                    f"{what}: row {prev.row} is open-ended but row {nxt.row} follows",
-                    nxt.row,
-                    "from",
-                    "only the last range without 'to'",
-                )
-            want = prev.high + step
-            if nxt.low < want:  # type: ignore[operator]
-                raise _err(
-                    path,
-                    f"{what}: range overlaps row {prev.row} (which ends at {prev.high:g})",
-                    nxt.row,
-                    "from",
-                    f"from = {want:g}",
-                )
-            if nxt.low > want:  # type: ignore[operator]
-                raise _err(
-                    path,
-                    f"{what}: ranges leave a gap after row {prev.row} (which ends at "
-                    f"{prev.high:g})",
-                    nxt.row,
-                    "from",
-                    f"from = {want:g}",
-                )
-        if group[-1].high is not None:
-            raise _err(
-                path,
-                f"{what}: the last range ends at {group[-1].high:g}",
-                group[-1].row,
-                "to",
-                "an empty 'to' on the last range (open-ended)",
-            )
+            _check_group(path, fee, unit, c, group, dated)
+        every.sort(key=lambda b: (b.low if b.low is not None else -math.inf, b.row))
     return bands
+
+
+def _check_group(path: Path, fee: str, unit: str, c: str, group: list[_Band], dated: str) -> None:
+    """The rows of one fee, unit and storage class in force on one day tile their ranges."""
+    kind = _RANGE_KIND[(fee, unit)]
+    shown = "all" if all(b.size_class == "all" for b in group) else c
+    what = f"'{fee}' ({unit}) for size class '{shown}'{dated}"
+    if kind == "single":
+        if len(group) > 1:
+            raise _err(
+                path,
+                f"{what} is given twice (also on row {group[0].row})",
+                group[1].row,
+                "size_class",
+                "one row per size class (or one 'all' row)",
+            )
+        return
+    group.sort(key=lambda b: (b.low, b.row))
+    if kind == "months":
+        _check_months(path, what, group)
+        return
+    step = 1.0 if kind == "days" else 0.0
+    if kind == "weight" and group[0].low != 0:
+        raise _err(
+            path,
+            f"{what} starts at {group[0].low:g} lb",
+            group[0].row,
+            "from",
+            "the first weight range to start at 0",
+        )
+    for prev, nxt in zip(group, group[1:], strict=False):
+        if prev.high is None:
+            raise _err(
+                path,
+                f"{what}: row {prev.row} is open-ended but row {nxt.row} follows",
+                nxt.row,
+                "from",
+                "only the last range without 'to'",
+            )
+        want = prev.high + step
+        if nxt.low < want:  # type: ignore[operator]
+            raise _err(
+                path,
+                f"{what}: range overlaps row {prev.row} (which ends at {prev.high:g})",
+                nxt.row,
+                "from",
+                f"from = {want:g}",
+            )
+        if nxt.low > want:  # type: ignore[operator]
+            raise _err(
+                path,
+                f"{what}: ranges leave a gap after row {prev.row} (which ends at {prev.high:g})",
+                nxt.row,
+                "from",
+                f"from = {want:g}",
+            )
+    if group[-1].high is not None:
+        raise _err(
+            path,
+            f"{what}: the last range ends at {group[-1].high:g}",
+            group[-1].row,
+            "to",
+            "an empty 'to' on the last range (open-ended)",
+        )
 
 
 def _check_months(path: Path, what: str, group: list[_Band]) -> None:
@@ -548,16 +625,23 @@ def monthly_storage_fee(
     return cf * band.amount
 
 
-def aged_surcharge(cubic_feet: float, age_days: float, table: FeeTable | None = None) -> float:
+def aged_surcharge(
+    cubic_feet: float, age_days: float, table: FeeTable | None = None, *, on: date | None = None
+) -> float:
     """Aged-inventory surcharge per unit per month, on top of storage.
 
     ``max(cubic_feet x rate(age tier), minimum_per_unit(age tier))``; 0 below the first tier
-    (181 days). Age in whole days (FIFO age as Amazon reports it); cubic feet per unit. Source:
-    Amazon FBA aged inventory surcharge (2026 tiers in the fee table); SPEC R-D3, R-K2.
+    (181 days). Age in whole days (FIFO age as Amazon reports it); cubic feet per unit; the
+    tiers in force on ``on`` (None: the newest; 2026: 12-15 months the greater of 6.90 per
+    cubic foot or 0.30 per unit, 15+ months 7.90 or 0.35; 2025: 365+ days 6.90 or 0.15).
+    Source: Amazon FBA aged inventory surcharge (tiers and dates in the fee table); SPEC R-D3,
+    R-K2, R-F1.
     """
     cf = _non_negative(cubic_feet, "cubic_feet")
     age = _non_negative(age_days, "age_days")
-    band = _table(table).band("aged_surcharge", "per_cubic_foot_month", "standard", math.floor(age))
+    band = _table(table).band(
+        "aged_surcharge", "per_cubic_foot_month", "standard", math.floor(age), on
+    )
     if band is None:
         return 0.0
     return max(cf * band.amount, band.minimum_per_unit)
@@ -576,7 +660,8 @@ def holding_fees(
     ``sum over days d of [storage(cf, month of d) + surcharge(cf, age + k)] / days in month of
     d``: the monthly fees spread evenly over the days of each calendar month, so a stay across
     September-October pays part off-peak and part peak rates. ``age_days`` is the unit's age on
-    ``start``. Money per unit. Amazon bills the surcharge on a monthly snapshot (the 15th); the
+    ``start``; each day's surcharge tiers are those in force that day. Money per unit. Amazon
+    bills the surcharge on a monthly snapshot (the 15th); the
     daily spread is a planning approximation. Source: SPEC R-D3 (storage and surcharges avoided
     by clearing sooner), R-E2.
     """
@@ -593,7 +678,7 @@ def holding_fees(
         assert band is not None
         fee = cf * band.amount
         if age0 is not None:
-            fee += aged_surcharge(cf, age0 + k, table=t)
+            fee += aged_surcharge(cf, age0 + k, table=t, on=day)
         total += fee / month_days
     return total
 
@@ -613,9 +698,99 @@ def low_inventory_fee_applies(
     return d30 < threshold and d90 < threshold
 
 
-def _per_unit_by_weight(t: FeeTable, fee: str, size_tier: str | None, weight_lb: float) -> float:
+def fee_rows_present(fee: str, unit: str, table: FeeTable | None = None) -> bool:
+    """Whether the fee table has rows for ``fee``/``unit`` (the optional R-F1 fees may be
+    missing from a seller's own table; their functions then count 0)."""
+    t = _table(table)
+    return any((fee, unit, c) in t.bands for c in STORAGE_CLASSES)
+
+
+def low_inventory_threshold(table: FeeTable | None = None) -> float:
+    """The low-inventory-level fee's days-of-supply threshold T (R-F1: 28 days, fee table)."""
+    return _table(table).single("low_inventory_level", "days_of_supply").amount
+
+
+def low_inventory_exempt_units(table: FeeTable | None = None) -> float:
+    """Units sold in the last 7 days under which a SKU is exempt from the low-inventory-level
+    fee (R-F1: 20 in the table); 0 (no exemption) when the table has no such row."""
+    t = _table(table)
+    if not fee_rows_present("low_inventory_level", "exempt_below_units_7_days", t):
+        return 0.0
+    return t.single("low_inventory_level", "exempt_below_units_7_days").amount
+
+
+def low_inventory_fee_per_unit(
+    size_tier: str | None,
+    days_of_supply_30: float,
+    days_of_supply_90: float,
+    units_sold_7_days: float | None = None,
+    table: FeeTable | None = None,
+) -> float:
+    """Low-inventory-level fee per unit shipped (R-F1), money per unit.
+
+    0 unless ``low_inventory_fee_applies`` (both the 30- and the 90-day historical days of
+    supply below T = 28 days) and the SKU sold at least the exemption's units in the last 7
+    days (20 in the table; None: not checked). Otherwise the rate of the band holding the
+    historical days of supply Amazon shows, max(d30, d90) in whole days (2026 table: 0-13,
+    14-20, 21-27 days; small standard has its own rates, ``per_unit_small_standard``), by the
+    storage class of ``size_tier``. 0 when the table has no per-unit rows. Source: Amazon FBA
+    low-inventory-level fee (fee table rows name the page and year).
+    """
+    t = _table(table)
+    if not low_inventory_fee_applies(days_of_supply_30, days_of_supply_90, t):
+        return 0.0
+    if units_sold_7_days is not None:
+        sold = _non_negative(units_sold_7_days, "units_sold_7_days")
+        if sold < low_inventory_exempt_units(t):
+            return 0.0
+    small = " ".join(str(size_tier or "").strip().lower().split()) == "small standard"
+    unit = "per_unit_small_standard" if small else "per_unit"
+    if not fee_rows_present("low_inventory_level", unit, t):
+        return 0.0
+    days = math.floor(max(float(days_of_supply_30), float(days_of_supply_90)))
+    band = t.band("low_inventory_level", unit, storage_tier(size_tier), days)
+    return band.amount if band is not None else 0.0
+
+
+def storage_utilization_threshold_weeks(table: FeeTable | None = None) -> float:
+    """Weeks of supply above which the storage utilization surcharge starts (R-F1: 22 weeks):
+    the lower edge of the table's first tier; inf when the table has none."""
+    t = _table(table)
+    if not fee_rows_present("storage_utilization", "per_cubic_foot_month", t):
+        return math.inf
+    return min(b.low for b in t.bands[("storage_utilization", "per_cubic_foot_month", "standard")])
+
+
+def storage_utilization_surcharge(
+    cubic_feet: float,
+    size_tier: str | None,
+    weeks_of_supply: float,
+    table: FeeTable | None = None,
+) -> float:
+    """Storage utilization surcharge per unit per month, on top of storage (R-F1).
+
+    ``cubic_feet x rate(storage class, tier)`` where the tier holds the account's storage
+    utilization ratio in weeks of supply (average daily volume stored / average daily volume
+    shipped over the last 13 weeks, / 7). Tiers are "above a, up to b weeks": whole weeks
+    ceil(w) - 1 are looked up, so exactly 22.0 weeks pays nothing and 22.1 pays the first
+    tier. 0 at or below the first tier or without rows in the table. Source: Amazon 2024 FBA
+    storage utilization surcharge (fee table rows name the page and year).
+    """
+    cf = _non_negative(cubic_feet, "cubic_feet")
+    weeks = _non_negative(weeks_of_supply, "weeks_of_supply", allow_inf=True)
+    t = _table(table)
+    if not fee_rows_present("storage_utilization", "per_cubic_foot_month", t) or weeks <= 0:
+        return 0.0
+    key = math.ceil(weeks) - 1 if math.isfinite(weeks) else 10**9
+    band = t.band("storage_utilization", "per_cubic_foot_month", storage_tier(size_tier), key)
+    return cf * band.amount if band is not None else 0.0
+
+
+def _per_unit_by_weight(
+    t: FeeTable, fee: str, size_tier: str | None, weight_lb: float, on: date | None = None
+) -> float:
     w = _non_negative(weight_lb, "weight_lb")
-    band = t.band(fee, "per_unit", storage_tier(size_tier), w)
+    band = t.band(fee, "per_unit", storage_tier(size_tier), w, on)
     assert band is not None  # weights from 0 with an open last range
     # Amazon rounds the shipping weight up to whole lb for the per-lb part.
     extra_lb = max(0, math.ceil(round(w - (band.low or 0.0), 9))) if band.extra_per_lb else 0
@@ -623,17 +798,24 @@ def _per_unit_by_weight(t: FeeTable, fee: str, size_tier: str | None, weight_lb:
 
 
 def removal_fee(
-    size_tier: str | None, weight_lb: float, table: FeeTable | None = None, kind: str = "removal"
+    size_tier: str | None,
+    weight_lb: float,
+    table: FeeTable | None = None,
+    kind: str = "removal",
+    *,
+    on: date | None = None,
 ) -> float:
     """Removal (or disposal) fee per unit by storage class and shipping weight.
 
     ``amount(weight band) + extra_per_lb x ceil(weight - band start)`` (the shipped table has a
     per-lb part only on the heaviest band, e.g. standard over 2 lb: 2.89 + 1.06/lb). Weight in lb ->
-    money per unit. Source: Amazon FBA removal and disposal order fees; SPEC R-E3.
+    money per unit, at the fees in force on ``on`` (the day the order is created; None: the
+    newest). Standard size up to 0.5 lb: 1.04 before 2026-01-15, 0.84 from then. Source:
+    Amazon FBA removal and disposal order fees; SPEC R-E3, R-F3.
     """
     if kind not in ("removal", "disposal"):
         raise InputError(f"kind is {kind!r}", column="kind", expected="removal or disposal")
-    return _per_unit_by_weight(_table(table), kind, size_tier, weight_lb)
+    return _per_unit_by_weight(_table(table), kind, size_tier, weight_lb, on)
 
 
 @dataclass(frozen=True)
@@ -676,19 +858,22 @@ def liquidation_recovery(
     recovery_rate: float | None = None,
     size_tier: str | None = None,
     weight_lb: float = 0.0,
+    on: date | None = None,
 ) -> Liquidation:
     """Net recovery from FBA liquidation.
 
     ``gross = r x ASP x units``; ``net = gross - processing_per_unit(size, weight) x units -
     referral_rate x gross``. r defaults to the table's recovery share (0.075, the middle of
-    Amazon's 5-10%), referral 15% of gross. Money in, money out. Source: Amazon FBA Liquidations
-    fees; SPEC R-E3.
+    Amazon's 5-10%), referral 15% of gross. The processing fee is tiered by shipping weight
+    (standard size 0.25 up to 0.5 lb, 0.30 to 1 lb, 0.35 to 2 lb, then 0.40 + 0.20 per lb
+    above 2 lb), as in force on ``on`` (None: the newest). Money in, money out. Source:
+    Amazon FBA Liquidations fees; SPEC R-E3, R-F3.
     """
     asp = _non_negative(average_selling_price, "average_selling_price")
     n = _non_negative(units, "units")
     t = _table(table)
     if recovery_rate is None:
-        rate = t.single("liquidation", "share_of_asp").amount
+        rate = t.single("liquidation", "share_of_asp", on=on).amount
     else:
         rate = _non_negative(recovery_rate, "recovery_rate")
         if rate > 1:
@@ -697,8 +882,8 @@ def liquidation_recovery(
                 column="recovery_rate",
                 expected="a share between 0 and 1 (0.075 = 7.5%)",
             )
-    referral_rate = t.single("liquidation", "share_of_gross").amount
-    per_unit = _per_unit_by_weight(t, "liquidation", size_tier, weight_lb)
+    referral_rate = t.single("liquidation", "share_of_gross", on=on).amount
+    per_unit = _per_unit_by_weight(t, "liquidation", size_tier, weight_lb, on)
     gross = rate * asp * n
     processing = per_unit * n
     referral = referral_rate * gross
