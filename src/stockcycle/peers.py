@@ -457,11 +457,17 @@ def searches(competitors: pd.DataFrame) -> list[str]:
 
 
 def search_for_sku(product: Mapping[str, object] | None, options: Iterable[str]) -> str | None:
-    """The search a SKU is mapped to by name: the one named like its category, else the one
-    whose every word appears in its title (case-insensitive); None when no search fits. A SKU
-    never borrows an unrelated search's competitors (R-L1: comparable products)."""
+    """The search a SKU is mapped to: the one the seller named for it (``products.search``),
+    else the one named like its category, else the one whose every word appears in its title
+    (case-insensitive); None when no search fits. A SKU never borrows an unrelated search's
+    competitors (R-L1: comparable products)."""
     row = product or {}
     names = list(options)
+    named = row.get("search")
+    if isinstance(named, str) and named.strip():
+        for name in names:
+            if _norm(name) == _norm(named):
+                return name
     category = row.get("category")
     if isinstance(category, str) and category.strip():
         for name in names:

@@ -135,6 +135,8 @@ TABLES: dict[str, Table] = {
                 "referral_pct": "float",  # 0..1
                 "cubic_feet": "float",
                 "size_tier": "text",
+                "shipping_weight_lb": "float",  # per unit, for removal/liquidation fees (R-F3)
+                "search": "text",  # the Xray search the product competes in (R-L1, R-D4)
                 "lead_time_days": "float",  # supplier production lead time
                 "case_pack": "float",
                 "moq": "float",
@@ -213,6 +215,10 @@ TABLES: dict[str, Table] = {
         ),
     ]
 }
+
+#: Columns added to a table after workspaces were first written: a workspace file made before
+#: lacks them, and opening or restoring it adds them blank (``store._add_missing_columns``).
+ADDED_COLUMNS: dict[str, tuple[str, ...]] = {"products": ("shipping_weight_lb", "search")}
 
 
 def empty_frame(table: str):

@@ -37,10 +37,12 @@ import pandas as pd
 
 from stockcycle.errors import InputError
 from stockcycle.ingest.result import ParsedFile
-from stockcycle.schema import TABLES
+from stockcycle.schema import ADDED_COLUMNS, TABLES
 from stockcycle.settings import Settings
 
 DB_FILE = "workspace.sqlite"
+#: Override names of the product values a seller enters in the app: ``product:unit_cost``.
+PRODUCT_EDIT_PREFIX = "product:"
 SQL_TYPES = {"date": "TEXT", "text": "TEXT", "int": "INTEGER", "float": "REAL", "bool": "INTEGER"}
 
 _META_SQL = """
@@ -351,6 +353,7 @@ class Workspace:
         try:
             with ws._connect() as con:
                 con.executescript("".join(_table_sql(n) for n in TABLES) + _META_SQL)
+                _add_missing_columns(con)
         except sqlite3.DatabaseError as err:
             raise InputError(
                 f"cannot open the workspace at {ws.path} ({err})",
@@ -519,6 +522,9 @@ class Workspace:
             cur = con.execute(sql, params)
             names = [d[0] for d in cur.description]
             df = pd.DataFrame.from_records(cur.fetchall(), columns=names)
+        if table == "products":
+            wanted = None if skus is None else {str(s) for s in skus}
+            df = _with_product_edits(df, self.product_edits(), wanted)
         for col, typ in spec.items():
             if typ == "date":
                 # One dtype whatever pandas infers from the ISO text (schema.empty_frame's).
@@ -632,6 +638,55 @@ class Workspace:
     def clear_override(self, sku: str, name: str) -> None:
         with self.transaction() as con:
             con.execute("DELETE FROM overrides WHERE sku = ? AND name = ?", (sku, name))
+
+    def set_product_values(self, edits: dict[str, dict[str, Any]]) -> None:
+        """Store values the seller typed for products, ``{sku: {column: value}}``, in one
+        transaction. A value of None removes the seller's value (the imported one shows again).
+
+        The values live beside the imported products rows, not in them, so that re-importing a
+        report that carries the same column never overwrites what the seller entered; ``read``
+        lays them over the imported values. Validating them is the caller's job
+        (``products.validate_edits``)."""
+        columns = [c for c in TABLES["products"].columns if c != "sku"]
+        rows_set, rows_cleared = [], []
+        for sku, values in edits.items():
+            for column, value in values.items():
+                if column not in columns:
+                    raise InputError(
+                        f"'{column}' is not a product column", expected=", ".join(columns)
+                    )
+                name = PRODUCT_EDIT_PREFIX + column
+                if value is None:
+                    rows_cleared.append((str(sku), name))
+                else:
+                    rows_set.append((str(sku), name, json.dumps(value), _now()))
+        with self.transaction() as con:
+            con.executemany("DELETE FROM overrides WHERE sku = ? AND name = ?", rows_cleared)
+            con.executemany(
+                "INSERT INTO overrides VALUES (?,?,?,?) ON CONFLICT (sku, name) DO "
+                "UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                rows_set,
+            )
+
+    def product_edits(self) -> dict[str, dict[str, Any]]:
+        """``{sku: {column: value}}`` of the product values the seller entered in the app."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT sku, name, value FROM overrides WHERE substr(name, 1, ?) = ?",
+                (len(PRODUCT_EDIT_PREFIX), PRODUCT_EDIT_PREFIX),
+            ).fetchall()
+        out: dict[str, dict[str, Any]] = {}
+        for sku, name, value in rows:
+            out.setdefault(sku, {})[name[len(PRODUCT_EDIT_PREFIX) :]] = json.loads(value)
+        return out
+
+    def edits_version(self) -> str:
+        """Changes whenever a stage pin or a product value is set or removed (cache keys)."""
+        with self._connect() as con:
+            count, latest = con.execute(
+                "SELECT COUNT(*), MAX(updated_at) FROM overrides"
+            ).fetchone()
+        return f"{count}:{latest or ''}"
 
     def overrides(self, name: str | None = None) -> dict[str, dict[str, Any]]:
         """``{sku: {name: value}}`` of every override (only those called ``name`` if given)."""
@@ -767,6 +822,48 @@ _ALLOWED_TYPES = {
 _RESTORE_EXPECTED = "a workspace file downloaded from stockcycle (.sqlite)"
 
 
+def _with_product_edits(
+    products: pd.DataFrame, edits: dict[str, dict[str, Any]], skus: set[str] | None
+) -> pd.DataFrame:
+    """``products`` (raw rows of the products table) with the seller's values laid over the
+    imported ones; a SKU the seller gave values to but no report named gets its own row."""
+    edits = {s: v for s, v in edits.items() if skus is None or s in skus}
+    if not edits:
+        return products
+    out = products.astype(object).set_index("sku", drop=False)
+    for sku, values in edits.items():
+        if sku not in out.index:
+            out.loc[sku] = {c: None for c in out.columns} | {"sku": sku}
+        for column, value in values.items():
+            if column in out.columns:
+                out.at[sku, column] = value
+    return out.reset_index(drop=True)
+
+
+def _add_missing_columns(con: sqlite3.Connection) -> None:
+    """Give a workspace made by an older version the data columns added since (blank).
+
+    ``CREATE TABLE IF NOT EXISTS`` leaves an existing table as it was, so without this a new
+    products column (``shipping_weight_lb``) would make every import into an old workspace fail.
+    One transaction: the file is upgraded completely or not at all."""
+    missing = [
+        (name, col, typ)
+        for name, t in TABLES.items()
+        for col, typ in t.columns.items()
+        if col not in {c for c, _, _ in _columns(con, name)}
+    ]
+    if not missing:
+        return
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        for name, col, typ in missing:
+            con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{col}" {SQL_TYPES[typ]}')
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 def _columns(con: sqlite3.Connection, table: str) -> list[tuple[str, str, int]]:
     """(name, declared type, hidden) of a table's columns; hidden != 0 is a generated column."""
     return [
@@ -828,15 +925,22 @@ def restore_workspace_file(upload: Path, file_name: str, folder: Path) -> Path:
                 want, have = _columns(dst, table), _columns(src, table)
                 if any(hidden for _, _, hidden in have):
                     raise refuse(f"table '{table}' has generated columns, which ours never have")
-                if {c: t for c, t, _ in have} != {c: t for c, t, _ in want}:
+                have_types = {c: t for c, t, _ in have}
+                want_types = {c: t for c, t, _ in want}
+                # A file from an older version lacks the data columns added since (they start
+                # blank, as Workspace.open's migration leaves them); anything else must match.
+                added_since = set(ADDED_COLUMNS.get(table, ()))
+                if any(want_types.get(c) != t for c, t in have_types.items()) or any(
+                    c not in have_types and c not in added_since for c in want_types
+                ):
                     raise refuse(
                         f"table '{table}' has the columns "
                         + ", ".join(f"{c} {t}".strip() for c, t, _ in have)
                         + "; expected "
                         + ", ".join(f"{c} {t}" for c, t, _ in want)
                     )
-                cols = [c for c, _, _ in want]
-                for col, typ, _ in want:
+                cols = [c for c, _, _ in want if c in have_types]
+                for col, typ, _ in (w for w in want if w[0] in have_types):
                     allowed = _ALLOWED_TYPES.get(typ, ("text", "integer", "real", "blob", "null"))
                     bad = src.execute(
                         f'SELECT rowid FROM "{table}" WHERE typeof("{col}") NOT IN '

@@ -238,11 +238,16 @@ def peer_levels(
     """
     products = ws.read("products")
     comp = ws.read("competitors")
-    # Blank categories left out: a missing value is no category, and comparing it is an error.
+    # Blank categories and searches left out: a missing value is none, and comparing it fails.
     category = {
         str(s): str(c)
         for s, c in zip(products["sku"], products["category"], strict=False)
         if isinstance(c, str) and c
+    }
+    searches = {
+        str(s): str(q)
+        for s, q in zip(products["sku"], products["search"], strict=False)
+        if isinstance(q, str) and q.strip()
     }
     grouped = panel.groupby("sku", sort=False)
     lengths = grouped.size()
@@ -262,8 +267,10 @@ def peer_levels(
             if len(vals):
                 out[sku] = (float(vals.median()), f"{len(vals)} similar SKUs in '{cat}'")
                 continue
-        if isinstance(cat, str) and len(comp):
-            pool = comp[search_key == norm(cat)]
+        # The Xray search the seller named for the product, else the one named like its category.
+        search = searches.get(sku, cat)
+        if isinstance(search, str) and len(comp):
+            pool = comp[search_key == norm(search)]
             if pool.empty:
                 continue
             pool = pool[pool["snapshot_date"] == pool["snapshot_date"].max()]

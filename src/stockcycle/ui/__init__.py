@@ -262,9 +262,10 @@ def show_stale_data(ws: Workspace, advice: str = datadate.IMPORT_ADVICE) -> None
 
 # -- cached reads --------------------------------------------------------------------------------
 def data_version(ws: Workspace) -> str:
-    """Changes whenever an import lands: the key that invalidates cached reads of ``ws``."""
+    """Changes whenever an import lands or the seller edits a product or pins a stage: the key
+    that invalidates cached reads of ``ws``."""
     imports = ws.imports()
-    return f"{len(imports)}:{imports['id'].max() if len(imports) else 0}"
+    return f"{len(imports)}:{imports['id'].max() if len(imports) else 0}:{ws.edits_version()}"
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -18,10 +18,12 @@ import pandas as pd
 import streamlit as st
 
 from stockcycle.errors import InputError
+from stockcycle.export import to_csv_bytes
 from stockcycle.ingest.result import ParsedFile
 from stockcycle.schema import TABLES
 from stockcycle.store import Workspace
 from stockcycle.ui import data_version, error_message, flash, read_table, show_error
+from stockcycle.ui.products import product_editor_section
 
 PENDING_KEY = "data_pending"  # {entry id: entry dict}, in upload order
 _SEEN_KEY = "data_seen_uploads"  # uploader file ids already parsed
@@ -331,7 +333,7 @@ def _csv_bytes(df: pd.DataFrame, table: str) -> bytes:
     for col, typ in TABLES[table].columns.items():
         if typ == "date":
             out[col] = out[col].dt.strftime("%Y-%m-%d")
-    return out.to_csv(index=False).encode("utf-8")
+    return to_csv_bytes(out)  # formula-safe: a title like "=HYPERLINK(...)" stays text
 
 
 def preview_section(ws: Workspace) -> None:
@@ -389,6 +391,8 @@ def import_log_section(ws: Workspace) -> None:
 
 def main(ws: Workspace) -> None:
     upload_section(ws)
+    st.divider()
+    product_editor_section(ws)
     st.divider()
     preview_section(ws)
     st.divider()
