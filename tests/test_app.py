@@ -499,8 +499,12 @@ def test_settings_page_says_which_settings_are_used_and_where() -> None:
         c.value.startswith("Used today:") and "Life-cycle stages page" in c.value
         for c in decline_tab.caption
     )
+    # The Automation settings are read by the daily check and the Alerts page (R-A1, R-A4).
     automation_tab = next(t for t in at.tabs if t.label.startswith("Automation"))
-    assert any("Not used by any page yet" in c.value for c in automation_tab.caption)
+    assert any(
+        c.value.startswith("Used today:") and "stockcycle check" in c.value
+        for c in automation_tab.caption
+    )
     assert set(USED_BY) <= {i["name"] for i in Settings.field_info()}
 
 

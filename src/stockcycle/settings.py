@@ -105,6 +105,14 @@ class Settings:
         0.01,
         5,
     )
+    price_elasticity_default: float = _s(
+        -1.5,
+        "R-D2",
+        "Price elasticity when your own price history cannot give one (-1.5: 10% off sells 15% more)",
+        "",
+        -10,
+        -0.1,
+    )
     # Health, cash and risk (R-K)
     turnover_alert: float = _s(3.0, "R-K1", "Inventory turnover alert threshold", "/yr", 0, 100)
     turnover_target_low: float = _s(4.0, "R-K1", "Turnover target band, low end", "/yr", 0, 100)
@@ -127,6 +135,31 @@ class Settings:
     # Automation (R-A)
     low_stock_safety_factor: float = _s(
         1.2, "R-A1", "Safety factor on the low-stock threshold", "x", 1, 10
+    )
+    transfer_days: int = _s(
+        10, "R-A4", "Days a transfer between your locations takes", "days", 0, 120
+    )
+    competitor_price_drop: float = _s(
+        0.10, "R-M4", "Competitor price drop between snapshots that alerts", "", 0.01, 1
+    )
+    # 0 = not set: Amazon grants the limit monthly in Seller Central, so only the seller knows it.
+    fba_capacity_cubic_feet: float = _s(
+        0.0, "R-F2", "FBA monthly capacity limit (0 = not set)", "cubic feet", 0, 1e9
+    )
+    # Alert tuning (R-M6): what reaches the seller, and when a SKU's alerts count as noise.
+    alert_min_severity: str = _s(
+        "low", "R-M6", "Lowest alert severity shown and sent (low, medium, high)"
+    )
+    alert_notify_min_severity: str = _s(
+        "medium", "R-M6", "Lowest alert severity sent by email and Slack (low, medium, high)"
+    )
+    alert_rules_off: str = _s("", "R-M6", "Alert rules switched off (names, comma-separated)")
+    alert_snooze_days: int = _s(7, "R-M6", "Days a snoozed alert stays quiet", "days", 1, 365)
+    alert_tuning_days: int = _s(
+        28, "R-M6", "Window in which alerts that keep firing are counted", "days", 7, 365
+    )
+    alert_tuning_fires: int = _s(
+        3, "R-M6", "Alerts of one SKU in that window that flag it as noisy", "", 2, 100
     )
     # Forecasting (R-G2, R-K5)
     forecast_horizon_days: int = _s(90, "R-G2", "Forecast horizon", "days", 7, 365)

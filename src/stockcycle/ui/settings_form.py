@@ -21,6 +21,7 @@ FAMILIES = {
     "R-E": "Exit",
     "R-K": "Health, cash and risk",
     "R-A": "Automation",
+    "R-F": "Amazon fees and limits",
     "": "General",
 }
 
@@ -35,12 +36,13 @@ _STAGES = (
 )
 _FORECAST = ("Forecast page", "stockcycle forecast", "stockcycle backtest", *_PLAN)
 _LAUNCH = ("Launch page", "stockcycle launch")
+_ALERTS = ("Alerts page", "stockcycle check")
 #: Where each setting is read today. A setting not listed is kept in the workspace and takes
 #: effect when the page for its rule arrives; the Settings page says which is which, so it
 #: never claims more than the app does (tests check this table against the code).
 USED_BY: dict[str, tuple[str, ...]] = {
-    "decline_weekly_drop": _STAGES,
-    "decline_consecutive_weeks": _STAGES,
+    "decline_weekly_drop": (*_STAGES, *_ALERTS),
+    "decline_consecutive_weeks": (*_STAGES, *_ALERTS),
     "forecast_horizon_days": _FORECAST,
     "backtest_horizon_days": _FORECAST,
     "backtest_origins": _FORECAST,
@@ -50,8 +52,8 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "launch_safety_days": _LAUNCH,
     "first_order_share": _LAUNCH,
     "target_gross_margin": (*_LAUNCH, "stockcycle economics"),
-    "launch_deviation_band": ("Launch page",),
-    "launch_days_below_band": ("Launch page",),
+    "launch_deviation_band": ("Launch page", *_ALERTS),
+    "launch_days_below_band": ("Launch page", *_ALERTS),
     "lead_time_min_days": (*_LAUNCH, *_PLAN),
     "lead_time_max_days": (*_LAUNCH, *_PLAN),
     "duty_rate": (*_LAUNCH, *_PLAN, "stockcycle economics", "stockcycle clearance"),
@@ -59,7 +61,7 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "sea_days_max": ("Launch page", *_PLAN),
     "receiving_days": ("Launch page", *_PLAN),
     "stockout_probability": ("Launch page", *_PLAN),
-    "review_period_days": _PLAN,
+    "review_period_days": (*_PLAN, *_ALERTS),
     "restock_shipments": _PLAN,
     "slow_mover_cover_days": _PLAN,
     "ordering_cost": _PLAN,
@@ -68,20 +70,29 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "keyword_max_competition": ("Growth page",),
     "review_stockout_change": ("Growth page",),
     "review_cover_change": ("Growth page",),
-    "volatility_replan": ("Growth page",),
+    "volatility_replan": ("Growth page", *_ALERTS),
     "currency": ("Growth page",),
-    "turnover_alert": ("stockcycle health",),
-    "turnover_target_low": ("stockcycle health",),
+    "turnover_alert": ("stockcycle health", *_ALERTS),
+    "turnover_target_low": ("stockcycle health", *_ALERTS),
     "turnover_target_high": ("stockcycle health",),
-    "aging_watch_days": ("stockcycle health",),
-    "aging_discount_days": ("stockcycle health",),
-    "aging_writedown_days": ("stockcycle health",),
+    "aging_watch_days": ("stockcycle health", *_ALERTS),
+    "aging_discount_days": ("stockcycle health", *_ALERTS),
+    "aging_writedown_days": ("stockcycle health", *_ALERTS),
     "abc_a_share": ("stockcycle health",),
     "abc_b_share": ("stockcycle health",),
     "c_class_cash_cap": ("stockcycle health",),
     "stress_sales_drop": ("stockcycle health",),
     "cash_ratio_warning": ("stockcycle health",),
     "exit_cost_share": ("stockcycle clearance",),
+    "low_stock_safety_factor": _ALERTS,
+    "abnormal_sales_jump": _ALERTS,
+    "overstock_months": _ALERTS,
+    "competitor_price_drop": _ALERTS,
+    "forecast_deviation_replan": _ALERTS,
+    "transfer_days": _ALERTS,
+    "fba_capacity_cubic_feet": _ALERTS,
+    "alert_min_severity": _ALERTS,
+    "alert_rules_off": _ALERTS,
 }
 
 
