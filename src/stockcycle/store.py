@@ -62,7 +62,10 @@ CREATE TABLE IF NOT EXISTS plans (
     dtypes TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE IF NOT EXISTS alerts (
     id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, rule TEXT NOT NULL,
-    sku TEXT, severity TEXT NOT NULL, message TEXT NOT NULL, payload TEXT NOT NULL DEFAULT '{}');
+    sku TEXT, severity TEXT NOT NULL, message TEXT NOT NULL, payload TEXT NOT NULL DEFAULT '{}',
+    key TEXT, state TEXT NOT NULL DEFAULT 'new', updated_at TEXT, as_of TEXT, value REAL,
+    threshold REAL, action TEXT, money REAL, seen_at TEXT, snoozed_until TEXT,
+    resolved_at TEXT, reported_at TEXT, notified_at TEXT);
 CREATE TABLE IF NOT EXISTS results (
     name TEXT PRIMARY KEY, created_at TEXT NOT NULL, params TEXT NOT NULL, table_csv TEXT NOT NULL,
     dtypes TEXT NOT NULL DEFAULT '{}');
@@ -354,6 +357,7 @@ class Workspace:
             with ws._connect() as con:
                 con.executescript("".join(_table_sql(n) for n in TABLES) + _META_SQL)
                 _add_missing_columns(con)
+                _migrate_alerts(con)
         except sqlite3.DatabaseError as err:
             raise InputError(
                 f"cannot open the workspace at {ws.path} ({err})",
@@ -738,14 +742,155 @@ class Workspace:
     ) -> None:
         with self.transaction() as con:
             con.execute(
-                "INSERT INTO alerts (created_at, rule, sku, severity, message, payload) "
-                "VALUES (?,?,?,?,?,?)",
-                (_now(), rule, sku, severity, message, json.dumps(payload or {}, default=str)),
+                "INSERT INTO alerts (created_at, rule, sku, key, severity, message, payload) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (
+                    _now(),
+                    rule,
+                    sku,
+                    f"{rule}|{sku or ''}",
+                    severity,
+                    message,
+                    json.dumps(payload or {}, default=str),
+                ),
             )
 
-    def alerts(self) -> pd.DataFrame:
+    def alerts(self, sku: str | None = None, states: Iterable[str] | None = None) -> pd.DataFrame:
+        """The alert log, newest first: every episode of every alert (``sku``: one SKU's;
+        ``states``: only those states, e.g. ``OPEN_ALERT_STATES``)."""
+        sql, params = "SELECT * FROM alerts WHERE 1 = 1", []
+        if sku is not None:
+            sql, params = sql + " AND sku = ?", [*params, sku]
+        if states is not None:
+            wanted = list(states)
+            sql += f" AND state IN ({', '.join('?' * len(wanted))})"
+            params += wanted
         with self._connect() as con:
-            return pd.read_sql_query("SELECT * FROM alerts ORDER BY id DESC", con)
+            return pd.read_sql_query(sql + " ORDER BY id DESC", con, params=params)
+
+    def sync_alerts(
+        self,
+        current: Iterable[dict[str, Any]],
+        *,
+        as_of: date | None,
+        today: date,
+        kpis: dict[str, dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Bring the log in line with the alerts firing now (dicts of ``Alert.to_dict()``).
+
+        One row per episode of an alert, keyed by ``rule|sku``: an alert with no open row
+        (state new, seen or snoozed) starts one in state ``new``; an open one is updated in
+        place (figure, message, money), so an unchanged alert is neither reported nor sent
+        again. It becomes ``new`` again (reported and sent afresh) when its severity rises, or
+        when its snooze ends (``snoozed_until`` before ``today``) while it still fires. An open
+        row whose alert no longer fires is ``resolved`` (it cleared itself). ``kpis``: per SKU
+        figures kept in the payload (turnover, for the tuning view, R-M6). One transaction.
+        Returns ``{"new": [ids reported for the first time], "open": [ids], "resolved": [ids]}``.
+        """
+        from stockcycle.alerts import SEVERITIES
+
+        now, day = _now(), today.isoformat()
+        kpis = kpis or {}
+        new_ids: list[int] = []
+        touched: set[int] = set()
+        with self.transaction() as con:
+            open_rows = {
+                r[1]: r
+                for r in con.execute(
+                    "SELECT id, key, severity, state, snoozed_until FROM alerts "
+                    f"WHERE state IN ({', '.join('?' * len(OPEN_ALERT_STATES))})",
+                    OPEN_ALERT_STATES,
+                )
+            }
+            for a in current:
+                key = f"{a['rule']}|{a['sku']}"
+                payload = json.dumps({**a, "kpi": kpis.get(a["sku"], {})}, default=str)
+                figures = (
+                    a["severity"], a["message"], payload, now, as_of and as_of.isoformat(),
+                    a.get("value"), a.get("threshold"), a.get("action"), a.get("money_at_stake"),
+                )  # fmt: skip
+                row = open_rows.get(key)
+                if row is None:
+                    cur = con.execute(
+                        "INSERT INTO alerts (created_at, rule, sku, key, state, severity, "
+                        "message, payload, updated_at, as_of, value, threshold, action, money) "
+                        "VALUES (?,?,?,?,'new',?,?,?,?,?,?,?,?,?)",
+                        (now, a["rule"], a["sku"], key, *figures),
+                    )
+                    new_ids.append(int(cur.lastrowid))
+                    touched.add(int(cur.lastrowid))
+                    continue
+                alert_id, _, severity, state, until = row
+                touched.add(alert_id)
+                rises = SEVERITIES.get(a["severity"], 9) < SEVERITIES.get(severity, 9)
+                wakes = state == "snoozed" and (until is None or until < day)
+                con.execute(
+                    "UPDATE alerts SET severity = ?, message = ?, payload = ?, updated_at = ?, "
+                    "as_of = ?, value = ?, threshold = ?, action = ?, money = ? WHERE id = ?",
+                    (*figures, alert_id),
+                )
+                if rises or wakes:
+                    con.execute(
+                        "UPDATE alerts SET state = 'new', snoozed_until = NULL, seen_at = NULL, "
+                        "reported_at = NULL, notified_at = NULL WHERE id = ?",
+                        (alert_id,),
+                    )
+                    new_ids.append(alert_id)
+            resolved = [r[0] for k, r in open_rows.items() if r[0] not in touched]
+            con.executemany(
+                "UPDATE alerts SET state = 'resolved', resolved_at = ?, updated_at = ? "
+                "WHERE id = ?",
+                [(now, now, i) for i in resolved],
+            )
+            # New = never reported by a check yet (a failed run reports it on the next one).
+            unreported = [
+                r[0]
+                for r in con.execute(
+                    "SELECT id FROM alerts WHERE state = 'new' AND reported_at IS NULL ORDER BY id"
+                )
+            ]
+            con.executemany(
+                "UPDATE alerts SET reported_at = ? WHERE id = ?", [(now, i) for i in unreported]
+            )
+        return {"new": unreported, "open": sorted(touched), "resolved": resolved}
+
+    def set_alert_state(
+        self, alert_id: int, state: str, *, snoozed_until: date | None = None
+    ) -> None:
+        """Acknowledge (``seen``) or snooze (``snoozed`` until a date) an open alert, or open
+        it again (``new``). A resolved alert stays resolved: its condition has cleared."""
+        if state not in ("new", "seen", "snoozed"):
+            raise InputError(f"'{state}' is not an alert state", expected="new, seen or snoozed")
+        if state == "snoozed" and snoozed_until is None:
+            raise InputError("a snooze needs a date", expected="snoozed_until")
+        now = _now()
+        with self.transaction() as con:
+            row = con.execute("SELECT state FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+            if row is None:
+                raise InputError(f"no alert with id {alert_id}")
+            if row[0] == "resolved":
+                raise InputError(f"alert {alert_id} is resolved", expected="an open alert")
+            con.execute(
+                "UPDATE alerts SET state = ?, updated_at = ?, "
+                "seen_at = CASE WHEN ? = 'new' THEN NULL ELSE COALESCE(seen_at, ?) END, "
+                "snoozed_until = ? WHERE id = ?",
+                (
+                    state,
+                    now,
+                    state,
+                    now,
+                    snoozed_until.isoformat() if snoozed_until else None,
+                    alert_id,
+                ),
+            )
+
+    def mark_alerts_notified(self, ids: Iterable[int]) -> None:
+        """Record that these alerts reached the seller (email or Slack): not sent again."""
+        now = _now()
+        with self.transaction() as con:
+            con.executemany(
+                "UPDATE alerts SET notified_at = ? WHERE id = ?", [(now, int(i)) for i in ids]
+            )
 
     def save_result(
         self, name: str, table: pd.DataFrame, params: dict[str, Any] | None = None
@@ -864,6 +1009,53 @@ def _add_missing_columns(con: sqlite3.Connection) -> None:
     con.execute("COMMIT")
 
 
+#: States of an alert in the log: ``new`` (not yet acknowledged), ``seen`` (acknowledged),
+#: ``snoozed`` (quiet until ``snoozed_until``), ``resolved`` (its condition cleared).
+ALERT_STATES = ("new", "seen", "snoozed", "resolved")
+OPEN_ALERT_STATES = ("new", "seen", "snoozed")
+#: Columns the alert log gained with its states (added to older workspace files on open).
+ALERT_COLUMNS_ADDED: dict[str, str] = {
+    "key": "TEXT",
+    "state": "TEXT NOT NULL DEFAULT 'new'",
+    "updated_at": "TEXT",
+    "as_of": "TEXT",
+    "value": "REAL",
+    "threshold": "REAL",
+    "action": "TEXT",
+    "money": "REAL",
+    "seen_at": "TEXT",
+    "snoozed_until": "TEXT",
+    "resolved_at": "TEXT",
+    "reported_at": "TEXT",
+    "notified_at": "TEXT",
+}
+
+
+def _migrate_alerts(con: sqlite3.Connection) -> None:
+    """Give the alert log of an older workspace its state columns, the key of each old row
+    (``rule|sku``) and the index the daily check looks alerts up by. One transaction."""
+    have = {c for c, _, _ in _columns(con, "alerts")}
+    missing = [(c, t) for c, t in ALERT_COLUMNS_ADDED.items() if c not in have]
+    indexed = con.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'alerts_key_state'"
+    ).fetchone()
+    if not missing and indexed:
+        return  # the usual case: no write lock taken on open
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        for col, typ in missing:
+            con.execute(f'ALTER TABLE alerts ADD COLUMN "{col}" {typ}')
+        if missing:
+            con.execute(
+                "UPDATE alerts SET key = rule || '|' || COALESCE(sku, '') WHERE key IS NULL"
+            )
+        con.execute("CREATE INDEX IF NOT EXISTS alerts_key_state ON alerts (key, state)")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 def _columns(con: sqlite3.Connection, table: str) -> list[tuple[str, str, int]]:
     """(name, declared type, hidden) of a table's columns; hidden != 0 is a generated column."""
     return [
@@ -930,6 +1122,8 @@ def restore_workspace_file(upload: Path, file_name: str, folder: Path) -> Path:
                 # A file from an older version lacks the data columns added since (they start
                 # blank, as Workspace.open's migration leaves them); anything else must match.
                 added_since = set(ADDED_COLUMNS.get(table, ()))
+                if table == "alerts":  # the log's state columns, added with the daily check
+                    added_since |= set(ALERT_COLUMNS_ADDED)
                 if any(want_types.get(c) != t for c, t in have_types.items()) or any(
                     c not in have_types and c not in added_since for c in want_types
                 ):
