@@ -14,9 +14,12 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
+
+from stockcycle.datadate import TODAY_VARIABLE
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +36,8 @@ CHROMIUM_ARGS = [
 IDLE = "[data-test-script-state='notRunning']"
 XRAY = "Xray_silicone-baking-mat_2026-10-31.csv"  # a sample Helium 10 Xray export
 STEP_MS = 60_000
+#: Today's date in the app under test (``STOCKCYCLE_TODAY``).
+APP_TODAY = date(2026, 11, 1)
 
 # A generic sales table for a product the sample does not have: 4 + 6 units.
 NEW_SALES = (
@@ -61,7 +66,13 @@ def _free_port() -> int:
 def server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app served by ``streamlit run`` on a free port with its own empty data directory."""
     port = _free_port()
-    env = {**os.environ, "STOCKCYCLE_HOME": str(tmp_path_factory.mktemp("browser-home"))}
+    env = {
+        **os.environ,
+        "STOCKCYCLE_HOME": str(tmp_path_factory.mktemp("browser-home")),
+        # The app's today: the day after the sample's data, so the sample loads as written
+        # (not moved to end yesterday) and what the pages show can be checked in-process.
+        TODAY_VARIABLE: APP_TODAY.isoformat(),
+    }
     env.pop("STOCKCYCLE_SHARED", None)
     log = (tmp_path_factory.mktemp("browser-log") / "streamlit.log").open("w")
     proc = subprocess.Popen(

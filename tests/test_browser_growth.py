@@ -7,12 +7,17 @@ Screenshots of every step go to ``/tmp/shots_growth/``.
 from __future__ import annotations
 
 import io
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_browser import browser, chromium, server, settle  # noqa: F401 - pytest fixtures
+from test_browser import (  # noqa: F401 - pytest fixtures
+    APP_TODAY,
+    browser,
+    chromium,
+    server,
+    settle,
+)
 
 from stockcycle import restock
 from stockcycle.lifecycle import stage_table
@@ -66,7 +71,7 @@ def test_growth_wizard_walk_and_download_plan(
     stages = stage_table(sample_workspace)
     growth = sorted(stages.loc[stages["stage"] == "growth", "sku"])
     # The page plans on today's date (R-T1): orders due before it are overdue, placed today.
-    today = date.today()
+    today = APP_TODAY
     want = restock.restock_plan(sample_workspace, skus=growth, today=today).set_index("sku")
 
     context = browser.new_context(viewport={"width": 1400, "height": 3000}, accept_downloads=True)

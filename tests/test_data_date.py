@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from stockcycle import datadate, restock
+from stockcycle.errors import InputError
 from stockcycle.ingest.result import ParsedFile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +22,18 @@ APP = str(ROOT / "app.py")
 PAGES = ["app.py", *sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))]
 #: The sample's data date (its last sales day and inventory snapshot).
 DATA_DATE = date(2026, 10, 31)
+#: ``datadate.today`` itself (the autouse fixture replaces it in every test).
+CLOCK_TODAY = datadate.today
+
+
+def test_today_is_the_clock_unless_the_environment_sets_it(monkeypatch) -> None:
+    monkeypatch.delenv(datadate.TODAY_VARIABLE, raising=False)
+    assert CLOCK_TODAY() == date.today()
+    monkeypatch.setenv(datadate.TODAY_VARIABLE, "2027-01-15")
+    assert CLOCK_TODAY() == date(2027, 1, 15)
+    monkeypatch.setenv(datadate.TODAY_VARIABLE, "15/01/2027")
+    with pytest.raises(InputError, match="STOCKCYCLE_TODAY='15/01/2027' is not a date"):
+        CLOCK_TODAY()
 
 
 # -- the age and the message -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 
 from stockcycle import sample
 from stockcycle.cli import main as cli_main
+from stockcycle.schema import TABLES
 from stockcycle.store import Workspace
 
 
@@ -366,3 +367,24 @@ def test_load_sample_without_manifest_is_a_clear_error(tmp_path):
 
     with pytest.raises(InputError, match="stockcycle sample"):
         sample.load_sample(Workspace.open(tmp_path / "ws"), tmp_path)
+
+
+def test_sample_moved_to_end_yesterday_keeps_every_figure_and_gap(loaded, out, tmp_path):
+    """The app loads the sample so that it ends yesterday (R-T1): every date of every table,
+    the snapshot dates and the file names move by the same days; no figure changes."""
+    ws, _, _ = loaded
+    end = date(2026, 12, 5)
+    days = (end - date(2026, 10, 31)).days
+    moved = Workspace.open(tmp_path / "moved")
+    sample.load_sample(moved, out, end=end)
+    assert moved.data_date() == end
+    for table, spec in TABLES.items():
+        a, b = ws.read(table), moved.read(table)
+        assert len(a) == len(b), table
+        for col, typ in spec.columns.items():
+            if typ == "date":
+                assert (b[col].dropna().min() - a[col].dropna().min()).days == days, (table, col)
+    assert moved.read("sales")["units"].sum() == ws.read("sales")["units"].sum()
+    names = list(moved.imports()["file_name"])
+    assert "Manage_FBA_Inventory_2026-12-05.txt" in names
+    assert not any("2026-10-31" in n for n in names)

@@ -8,8 +8,13 @@ app and the CLI read today's date, a function so that a test can fix it.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
+from stockcycle.errors import InputError
+
+#: The environment variable that sets today's date instead of the clock (demos, replays).
+TODAY_VARIABLE = "STOCKCYCLE_TODAY"
 #: Data ending more than this many days before today gets a stale-data warning (R-T1).
 STALE_DATA_DAYS = 3
 #: What the warning asks the seller to do, unless the caller says otherwise.
@@ -17,9 +22,20 @@ IMPORT_ADVICE = "import recent reports on the Data page."
 
 
 def today() -> date:
-    """Today's date, for plans and the stale-data check (R-T1). A function so that a test can
-    fix it (``monkeypatch.setattr(datadate, "today", ...)``)."""
-    return date.today()
+    """Today's date, for plans and the stale-data check (R-T1): the clock's, or the
+    ``STOCKCYCLE_TODAY`` environment variable's (``YYYY-MM-DD``) to see the app as it was or will
+    be on another day. A function so that a test can fix it
+    (``monkeypatch.setattr(datadate, "today", ...)``)."""
+    fixed = os.environ.get(TODAY_VARIABLE, "").strip()
+    if not fixed:
+        return date.today()
+    try:
+        return date.fromisoformat(fixed)
+    except ValueError:
+        raise InputError(
+            f"{TODAY_VARIABLE}='{fixed}' is not a date",
+            expected="YYYY-MM-DD, or the variable unset for the clock's date",
+        ) from None
 
 
 def data_age_days(today: date, as_of: date | None) -> int | None:

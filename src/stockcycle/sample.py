@@ -25,9 +25,11 @@ stock is built backwards from the sales, so every file agrees with every other o
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -42,6 +44,7 @@ from stockcycle.errors import InputError
 from stockcycle.forecast.events import prime_days
 
 if TYPE_CHECKING:
+    from stockcycle.ingest.result import ParsedFile
     from stockcycle.store import Workspace
 
 SAMPLE_DIR: Path = Path(__file__).resolve().parents[2] / "sample_data"
@@ -1806,14 +1809,47 @@ def _as_date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+def _shifted(parsed: ParsedFile, days: int) -> ParsedFile:
+    """``parsed`` with every date ``days`` later: the date columns of its tables, its as-of
+    date and the dates in its file name (so the import log reads like the data)."""
+    from stockcycle.schema import TABLES
+
+    step = pd.Timedelta(days=days)
+    tables = {}
+    for name, frame in parsed.tables.items():
+        frame = frame.copy()
+        for col, typ in TABLES[name].columns.items():
+            if typ == "date" and col in frame:
+                frame[col] = frame[col] + step
+        tables[name] = frame
+
+    def later(match: re.Match[str]) -> str:
+        return (date.fromisoformat(match.group(0)) + timedelta(days=days)).isoformat()
+
+    return dataclasses.replace(
+        parsed,
+        file_name=re.sub(r"\d{4}-\d{2}-\d{2}", later, parsed.file_name),
+        tables=tables,
+        as_of=parsed.as_of + timedelta(days=days) if parsed.as_of else None,
+    )
+
+
 def load_sample(
-    ws: Workspace, folder: Path | None = None, progress: Callable[[float, str], None] | None = None
+    ws: Workspace,
+    folder: Path | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    end: date | None = None,
 ) -> list[dict]:
     """Parse every file of the sample manifest and import them into ``ws`` in ONE transaction.
 
     Each file is parsed with ``stockcycle.ingest.parse_file`` and the manifest's ``as_of``,
     ``search`` and ``period``; ``ws.import_files`` then writes them all or nothing. Returns the
     import report (one dict per file). Loading twice replaces rows by key: no double counts.
+
+    ``end``: move every date of the sample by the same number of days so that it ends on that
+    day (the app passes yesterday, so the demo always looks current, R-T1). The sample's
+    seasonal peaks move with it; the events calendar does not, so a demo loaded far from
+    31 October shows Prime Day and Black Friday sales on other days than the calendar's.
     """
     from stockcycle.ingest import parse_file
 
@@ -1826,22 +1862,22 @@ def load_sample(
         )
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     entries = manifest["files"]
+    days = (end - date.fromisoformat(manifest["end"])).days if end else 0
     parsed = []
     for k, entry in enumerate(entries):
         if progress:
             progress(0.9 * k / len(entries), f"reading {entry['name']}")
         period = entry.get("period")
-        parsed.append(
-            parse_file(
-                folder / entry["name"],
-                entry["name"],
-                as_of=_as_date(entry.get("as_of")),
-                search=entry.get("search"),
-                period=(date.fromisoformat(period[0]), date.fromisoformat(period[1]))
-                if period
-                else None,
-            )
+        one = parse_file(
+            folder / entry["name"],
+            entry["name"],
+            as_of=_as_date(entry.get("as_of")),
+            search=entry.get("search"),
+            period=(date.fromisoformat(period[0]), date.fromisoformat(period[1]))
+            if period
+            else None,
         )
+        parsed.append(_shifted(one, days) if days else one)
     if progress:
         progress(0.9, "saving to the workspace")
     report = ws.import_files(parsed)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from stockcycle import charts
+from stockcycle import charts, datadate
 from stockcycle.errors import InputError
 from stockcycle.store import Workspace, list_workspaces
 from stockcycle.ui import (
@@ -44,14 +45,18 @@ def _load_sample(ws: Workspace) -> bool:
         bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
 
     try:
-        report = load_sample(ws, progress=progress)
+        # Moved to end yesterday, so the demo always looks current (R-T1).
+        report = load_sample(ws, progress=progress, end=datadate.today() - timedelta(days=1))
     except InputError as err:
         show_error(err)
         return False
     finally:
         bar.empty()
     rows = sum(int(r.get("rows", 0)) for r in report)
-    flash(f"Sample workspace loaded: {len(report)} files, {rows:,} rows.")
+    flash(
+        f"Sample workspace loaded: {len(report)} files, {rows:,} rows, its dates moved to end "
+        "yesterday."
+    )
     return True
 
 
