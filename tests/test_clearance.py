@@ -101,7 +101,10 @@ def test_inputs_come_from_the_workspace_with_their_sources(ws: Workspace) -> Non
     assert result.elasticity.value == -1.5
     assert result.elasticity.source == "category default"
     assert result.price_band is None  # no Xray data
-    assert result.missing == []
+    # No shipping weight in the products row: the default is used, and said (R-F3).
+    assert result.missing == ["shipping_weight_lb"]
+    assert inp["weight_lb"]["value"] == 1.0
+    assert inp["weight_lb"]["source"].startswith("default 1 lb used")
 
 
 def test_one_clearance_row_by_hand(ws: Workspace) -> None:
@@ -146,7 +149,8 @@ def test_markdown_exit_and_residual_options(ws: Workspace) -> None:
     assert residual["recommended"].sum() == 1
     assert result.recommended_option == "keep selling"
     assert residual.loc["keep selling", "date"] == date(2026, 1, 31) + timedelta(days=50)
-    disposal = result.inputs["disposal_fee_per_unit"]["value"]
+    disposal = result.residual.attrs["disposal_fee_per_unit"]
+    assert disposal == pytest.approx(1.53)  # standard size, default 1 lb: the 0.5-1 lb band
     assert residual.loc["disposal", "net"] == pytest.approx(-100 * disposal)
 
 

@@ -1,8 +1,19 @@
-"""Clearance, markdown and exit analysis of one SKU from a workspace (R-D2..R-D5, R-E1..R-E3).
+"""Clearance, markdown and exit of one SKU from a workspace (R-D1..R-D5, R-E1..R-E3).
 
-``clearance_analysis(ws, sku)`` gathers the SKU's figures from the workspace and runs the
-formulas of ``stockcycle.pricing`` and ``stockcycle.fees`` on them. Where each input comes from
-(also returned in ``ClearanceAnalysis.inputs`` with its value and source):
+Two layers, as every workflow service (DESIGN "Services"):
+
+- ``load_clearance(ws, sku)`` reads the workspace ONCE and returns ``ClearanceInputs``: the
+  figures below, the weekly sales with the R-D1 drops, open purchase orders with what
+  cancelling each saves, the Xray price band of every snapshot, the SKU's keywords, and the
+  R-E2 exit date on the per-day cost schedule (the only costly arithmetic);
+- cheap pure functions of the seller's choices (the sliders): ``scenarios`` (discounts,
+  buy-one-get-one, coupon + ads), ``stock_left_curves``, ``sensitivity_grid`` (promotion
+  length x ad budget), ``markdown`` (the price path), ``dispositions`` (where the last units
+  go, fees of the day), ``recommend`` (ONE exit date and way out with its reason) and
+  ``order_list`` (the removal / liquidation order to download).
+
+``clearance_analysis(ws, sku)`` runs both for the CLI. Where each input comes from (also in
+``ClearanceInputs.inputs`` with its value and source):
 
 - units on hand: the latest ``inventory`` snapshot of each location, pooled
   (``policy.pooled_position``: available + reserved);
@@ -10,7 +21,8 @@ formulas of ``stockcycle.pricing`` and ``stockcycle.fees`` on them. Where each i
   the ``BASE_WINDOW_DAYS`` days ending on the latest sales date;
 - price: ``products.price``, else the average selling price of that window (revenue / units);
 - elasticity: ``pricing.estimate_elasticity`` on the SKU's daily ``sales`` rows with
-  price = revenue / units (per channel), else the category default -1.5 (its ``source`` says);
+  price = revenue / units (per channel), else ``settings.price_elasticity_default`` (its
+  ``source`` says which; the pages also take the seller's own figure);
 - unit cost, FBA fee, referral rate, cubic feet, size tier: ``products`` (blank FBA fee: 0,
   blank referral: 15%, blank cubic feet: no storage fee; each listed in ``missing``);
 - storage per unit-month: ``fees.monthly_storage_fee`` for the month of the latest sales date;
@@ -21,21 +33,24 @@ formulas of ``stockcycle.pricing`` and ``stockcycle.fees`` on them. Where each i
   tier each age cohort reaches that day) over the age cohorts of ``age_cohorts`` (latest
   ``aging`` snapshot, R-K2, oldest first: FIFO sells them first), passed to
   ``pricing.exit_date``; ``exit_reason`` names the cost step behind the date;
-- removal, disposal, liquidation: ``fees.removal_fee`` / ``fees.liquidation_recovery`` with a
-  shipping weight of ``DEFAULT_WEIGHT_LB`` (the products table has no weight column);
+- removal, disposal, liquidation: ``fees.removal_fee`` / ``fees.liquidation_recovery`` at
+  ``products.shipping_weight_lb`` (``DEFAULT_WEIGHT_LB`` when blank, labelled "default used")
+  and ``products.size_tier``, with the fees in force on the day compared (R-F3);
 - life-cycle stage and weekly demand decline: ``lifecycle.stage_table`` (stage, and
   ``change_8w``, the sales level now against 8 weeks ago): decline per week
   ``g = 1 - (1 + change_8w)^(1/8)`` when sales fell, else 0 (the markdown plan lets demand
   fall by g a week, R-D1/R-E1);
 - competitor price band (R-D4): quartiles and median of the prices in the latest Helium 10 Xray
-  snapshot (``competitors``), the seller's own ASINs left out.
+  snapshot (``competitors``) of the SKU's search (``products.search``, else the searches
+  listing its ASIN), the seller's own ASINs left out; ``price_band_history`` per snapshot.
 """
 
 from __future__ import annotations
 
 import calendar
 import math
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -54,8 +69,8 @@ from stockcycle.store import Workspace
 BASE_WINDOW_DAYS = 28
 #: Shipping weight per unit for removal, disposal and liquidation fees when none is known.
 DEFAULT_WEIGHT_LB = 1.0
-#: Elasticity used when the SKU's own history cannot give one (pricing.estimate_elasticity).
-DEFAULT_ELASTICITY = -1.5
+#: Discount levels of the scenarios (R-D2), shares of the price.
+DEFAULT_DISCOUNTS = (0.10, 0.20, 0.30, 0.40)
 #: Stages the analysis is meant for (R-S2); other stages get a note, not an error.
 CLEARANCE_STAGES = frozenset({"decline", "exit"})
 #: Largest weekly demand decline the markdown plan assumes.
@@ -63,39 +78,6 @@ MAX_WEEKLY_DECLINE = 0.5
 #: Promotion lengths (days) and ad budgets ($/day) of the sensitivity grid (R-D5).
 SENSITIVITY_DAYS = (7, 14, 30, 60, 90)
 SENSITIVITY_AD_BUDGETS = (0, 10, 25, 50, 100)
-
-
-@dataclass
-class ClearanceAnalysis:
-    """Everything ``stockcycle clearance`` shows for one SKU."""
-
-    sku: str
-    as_of: date
-    inputs: dict[str, dict[str, Any]]  # name -> {"value": ..., "source": ...}
-    elasticity: pricing.Elasticity
-    scenarios: pd.DataFrame  # pricing.clearance_scenarios
-    cash_by_week: pd.DataFrame  # pricing.clearance_cash_by_week
-    sensitivity: pd.DataFrame  # profit: promotion days (rows) x ad budget per day (columns)
-    markdown: pd.DataFrame  # pricing.markdown_plan, one row per week
-    exit_date: date | None  # R-E2: None = keep selling
-    exit_check: dict[str, Any]  # day-0 row of pricing.exit_timeline: the R-E2 test today
-    residual: pd.DataFrame  # pricing.residual_value_options
-    liquidation: fees.Liquidation
-    price_band: dict[str, Any] | None  # competitor prices (R-D4), None without Xray data
-    stage: str | None = None
-    missing: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    exit_reason: str = ""  # why the R-E2 rule fires (or not): the cost step behind the date
-    cost_steps: list[CostStep] = field(default_factory=list)  # storage / surcharge changes ahead
-    cohorts: AgeCohorts | None = None  # age cohorts of the stock (FIFO), oldest first
-
-    @property
-    def best_scenario(self) -> str:
-        return str(self.scenarios.loc[self.scenarios["profit"].idxmax(), "scenario"])
-
-    @property
-    def recommended_option(self) -> str:
-        return str(self.residual.loc[self.residual["recommended"], "option"].iloc[0])
 
 
 def _inp(value: Any, source: str) -> dict[str, Any]:
@@ -149,12 +131,17 @@ def aged_surcharge_per_unit(aging_rows: pd.DataFrame, cubic_feet: float) -> floa
 
 
 def competitor_price_band(
-    competitors: pd.DataFrame, own_asins: set[str] | None = None, asin: str | None = None
+    competitors: pd.DataFrame,
+    own_asins: set[str] | None = None,
+    asin: str | None = None,
+    search: str | None = None,
 ) -> dict[str, Any] | None:
-    """Competitor prices of the latest Xray snapshot (R-D4): n, q1, median, q3, min, max.
+    """Competitor prices of the latest Xray snapshot (R-D4): n, q1, median, q3, min, max and
+    the lowest organic (not sponsored) price.
 
-    Only the searches whose snapshots list ``asin`` (the SKU's own listing) when there are
-    such searches; otherwise every search, and ``sku_listed`` is False (the band may be of
+    The SKU's own ``search`` (products.search) when its snapshots exist; else only the
+    searches whose snapshots list ``asin`` (the SKU's own listing) when there are such
+    searches; otherwise every search, and ``sku_listed`` is False (the band may be of
     another product type). One price per ASIN (a sponsored and an organic row of one listing
     count once); the seller's own ASINs are left out. Quantiles are pandas' linear ones. None
     without data.
@@ -162,7 +149,10 @@ def competitor_price_band(
     if competitors.empty:
         return None
     listed = False
-    if asin:
+    if search and (competitors["search"].astype(str) == search).any():
+        competitors = competitors[competitors["search"].astype(str) == search]
+        listed = True
+    elif asin:
         mine = competitors.loc[competitors["asin"].astype(str) == asin, "search"].dropna()
         if len(mine):
             competitors = competitors[competitors["search"].isin(set(mine))]
@@ -174,6 +164,13 @@ def competitor_price_band(
     prices = prices[prices > 0]
     if prices.empty:
         return None
+    sponsored = (
+        rows["sponsored"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        if "sponsored" in rows
+        else np.zeros(len(rows), dtype=bool)
+    )
+    organic = rows.loc[~sponsored, "price"].dropna().astype(float)
+    organic = organic[organic > 0]
     searches = sorted({str(s) for s in rows["search"].dropna()})
     return {
         "snapshot_date": snap.date(),
@@ -184,6 +181,7 @@ def competitor_price_band(
         "median": float(prices.quantile(0.5)),
         "q3": float(prices.quantile(0.75)),
         "max": float(prices.max()),
+        "lowest_organic": float(organic.min()) if len(organic) else None,
         "sku_listed": listed,
         "source": f"latest Helium 10 Xray snapshot ({snap.date()}), own ASINs excluded",
     }
@@ -287,12 +285,20 @@ def holding_cost_schedule(
     table = fees.load_fee_table()
     n_days = max(1, int(days))
     ages = np.array(cohorts.ages, dtype=int)
-    surcharge: dict[int, float] = {}
+    surcharge: dict[tuple[int, int], float] = {}
 
-    def aged(age: int) -> float:
-        if age not in surcharge:
-            surcharge[age] = fees.aged_surcharge(cubic_feet, age, table=table)
-        return surcharge[age]
+    # The surcharge tiers in force change on known days (the fee table's dates), so the
+    # cache is keyed by age and by the set of rows in force, not by every day.
+    changes = sorted(
+        {d for d in table.rows["effective_from"]}
+        | {d + timedelta(days=1) for d in table.rows["effective_to"].dropna()}
+    )
+
+    def aged(age: int, day: date) -> float:
+        epoch = sum(1 for c in changes if c <= day)
+        if (age, epoch) not in surcharge:
+            surcharge[(age, epoch)] = fees.aged_surcharge(cubic_feet, age, table=table, on=day)
+        return surcharge[(age, epoch)]
 
     rates = {m: fees.monthly_storage_fee(cubic_feet, size_tier, m, table) for m in range(1, 13)}
     out = np.empty((n_days, len(ages)))
@@ -303,7 +309,7 @@ def holding_cost_schedule(
         day = as_of + timedelta(days=d)
         month_days = calendar.monthrange(day.year, day.month)[1]
         storage = rates[day.month]
-        now_aged = [aged(int(a) + d) for a in ages]
+        now_aged = [aged(int(a) + d, day) for a in ages]
         out[d] = (storage + np.array(now_aged)) / month_days
         if prev_storage is not None and storage != prev_storage:
             name = "Q4 storage rate" if day.month == 10 else "off-peak storage rate"
@@ -323,7 +329,9 @@ def holding_cost_schedule(
             for j, (was, now) in enumerate(zip(prev_aged, now_aged, strict=True)):
                 if now == was:
                     continue
-                band = table.band("aged_surcharge", "per_cubic_foot_month", "standard", ages[j] + d)
+                band = table.band(
+                    "aged_surcharge", "per_cubic_foot_month", "standard", ages[j] + d, day
+                )
                 tier = (
                     ""
                     if band is None
@@ -426,52 +434,253 @@ def exit_reason(
     return f"on {exit_on} the {figures}", None
 
 
-def clearance_analysis(
+# --------------------------------------------------------------------------- the loader
+
+
+@dataclass
+class ClearanceInputs:
+    """Everything read from the workspace (and computed from it once) for one SKU's clearance
+    and exit: the input of the cheap scenario functions below (``load_clearance``).
+
+    The pages cache one of these per SKU, data version and settings; moving a slider then only
+    reruns ``scenarios``, ``sensitivity_grid``, ``markdown``, ``dispositions`` and
+    ``recommend``, each a few milliseconds to a few hundred.
+    """
+
+    sku: str
+    as_of: date  # the data date: latest sales day (R-T1)
+    today: date  # the day the plan is made (datadate.today())
+    on_hand: float
+    stock_when: date | None
+    rate: float  # base units per day (last BASE_WINDOW_DAYS days)
+    price: float
+    cost: float  # products.unit_cost
+    landed: float  # unit cost + freight + duty
+    fba: float
+    referral: float
+    cubic: float | None
+    size_tier: str | None
+    weight_lb: float
+    weight_default: bool  # True: DEFAULT_WEIGHT_LB used, the products row has no weight
+    storage: float  # per unit-month, month of as_of
+    surcharge: float  # aged surcharge per unit-month, units-weighted
+    stage: str | None
+    decline: float  # weekly demand decline for the markdown plan
+    elasticity: pricing.Elasticity  # own estimate, or the default from settings
+    default_elasticity: float  # settings.price_elasticity_default
+    exit_cost_share: float
+    cohorts: AgeCohorts
+    steps: list[CostStep]
+    timeline: pd.DataFrame  # pricing.exit_timeline with the per-day cost schedule
+    exit_date: date | None  # R-E2 rule alone
+    exit_reason: str
+    exit_step: CostStep | None
+    exit_check: dict[str, Any]
+    price_band: dict[str, Any] | None
+    price_bands: pd.DataFrame  # one row per Xray snapshot (R-D4)
+    weekly: pd.DataFrame  # weekly sales with the R-D1 drops marked
+    drop_run: int  # latest consecutive weekly drops
+    open_orders: pd.DataFrame  # open POs with what trimming or cancelling saves
+    keywords: pd.DataFrame  # the SKU's keywords: search volume and trend (R-E2)
+    inputs: dict[str, dict[str, Any]]
+    missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def elasticity_for(self, choice: str | float | None = None) -> pricing.Elasticity:
+        """The elasticity a scenario uses, always labelled: ``None``/"estimate" = the loaded
+        one (own history, else the default); "default" = the settings' default; a number = the
+        seller's own figure."""
+        if choice is None or choice == "estimate":
+            return self.elasticity
+        if choice == "default":
+            return pricing.Elasticity(
+                self.default_elasticity,
+                self.default_elasticity,
+                self.default_elasticity,
+                math.nan,
+                0,
+                "category default",
+                "the default you set on the Settings page",
+            )
+        value = float(choice)
+        if not (math.isfinite(value) and value < 0):
+            raise InputError(
+                f"elasticity is {choice}", column="elasticity", expected="a negative number"
+            )
+        return pricing.Elasticity(
+            value, value, value, math.nan, 0, "your own figure", "entered on the page"
+        )
+
+
+def weekly_sales(ws: Workspace, sku: str, drop: float, weeks: int = 16) -> tuple[pd.DataFrame, int]:
+    """Weekly sales of the last ``weeks`` 7-day blocks ending on the data date with the
+    week-over-week changes and the R-D1 drops marked: (frame, latest consecutive drops).
+
+    Columns: week_end, units (7 x mean in-stock daily demand, ``lifecycle.weekly_levels``),
+    change (units / previous week's units - 1), drop (change <= -``drop``), in_run (the drop
+    is one of the latest run of consecutive drops, ``lifecycle.weekly_drop_run``). R-D1.
+    """
+    from stockcycle.lifecycle import sku_level_history, weekly_drop_run, weekly_levels
+
+    history = sku_level_history(ws, sku)
+    if history.empty:
+        empty = pd.DataFrame(columns=["week_end", "units", "change", "drop", "in_run"])
+        return empty, 0
+    demand = pd.Series(history["demand"].to_numpy(), index=pd.DatetimeIndex(history["date"]))
+    levels = weekly_levels(demand).sort_values("week").tail(weeks + 1)
+    run = weekly_drop_run(levels, drop)
+    units = levels["level"].to_numpy(dtype=float) * 7
+    change = np.full(len(units), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change[1:] = np.where(units[:-1] > 0, units[1:] / units[:-1] - 1, np.nan)
+    frame = pd.DataFrame(
+        {
+            "week_end": pd.to_datetime(levels["end"]).dt.date.to_numpy(),
+            "units": units,
+            "change": change,
+        }
+    ).iloc[1:]
+    frame["drop"] = frame["change"] <= -drop
+    frame["in_run"] = [i >= len(frame) - run for i in range(len(frame))]
+    return frame.reset_index(drop=True), run
+
+
+def open_order_savings(
+    orders: pd.DataFrame,
+    as_of: date,
+    on_hand: float,
+    rate: float,
+    landed: float,
+    storage_per_unit_month: float,
+) -> pd.DataFrame:
+    """Open purchase orders of one SKU with what cancelling each saves (R-D1 "cancel or trim
+    open orders"), in ETA order.
+
+    - cash saved = units x landed cost (unit cost + freight + duty);
+    - storage saved = storage per unit-month / 30.42 x unit-days the order's units would be
+      held: they arrive on the ETA behind A units (stock on hand and earlier orders), of which
+      ``max(0, A - q x days to ETA)`` are still there, so they wait ``W = that / q`` days and
+      then sell over ``u / q`` days: unit-days = ``u W + u^2 / (2 q)`` at the base rate q
+      (infinite when q = 0: they would never sell).
+
+    Columns: po, eta, units, status, cash_saved, storage_saved, sells_out (date the order's
+    last unit would sell). R-D1, R-D3.
+    """
+    cols = ["po", "eta", "units", "status", "cash_saved", "storage_saved", "sells_out"]
+    if orders.empty:
+        return pd.DataFrame(columns=cols)
+    from stockcycle.restock import _open_orders  # one definition of "open" (status, ETA)
+
+    rows = _open_orders(orders, as_of).sort_values("eta", na_position="last")
+    ahead = on_hand
+    out = []
+    for r in rows.itertuples(index=False):
+        units = float(r.units or 0)
+        eta = r.eta.date() if pd.notna(r.eta) else as_of
+        days = max(0, (eta - as_of).days)
+        if rate > 0:
+            waiting = max(0.0, ahead - rate * days) / rate
+            unit_days = units * waiting + units**2 / (2 * rate)
+            sells_out = eta + timedelta(days=math.ceil(waiting + units / rate))
+        else:
+            unit_days, sells_out = math.inf, None
+        out.append(
+            {
+                "po": str(r.po),
+                "eta": eta,
+                "units": units,
+                "status": "" if pd.isna(r.status) else str(r.status),
+                "cash_saved": units * landed,
+                "storage_saved": storage_per_unit_month / DAYS_PER_MONTH * unit_days,
+                "sells_out": sells_out,
+            }
+        )
+        ahead += units
+    return pd.DataFrame(out, columns=cols)
+
+
+def price_band_history(
+    competitors: pd.DataFrame,
+    own_asins: set[str] | None = None,
+    asin: str | None = None,
+    search: str | None = None,
+) -> pd.DataFrame:
+    """``competitor_price_band`` of every Xray snapshot, oldest first (R-D4: how the band
+    moved). Columns: snapshot_date, n, min, q1, median, q3, max, lowest_organic, search."""
+    cols = ["snapshot_date", "n", "min", "q1", "median", "q3", "max", "lowest_organic", "search"]
+    if competitors.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for snap in sorted(competitors["snapshot_date"].dropna().unique()):
+        band = competitor_price_band(
+            competitors[competitors["snapshot_date"] == snap], own_asins, asin, search
+        )
+        if band:
+            rows.append({c: band.get(c) for c in cols})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def sku_keywords(keywords: pd.DataFrame, products: pd.DataFrame, sku: str) -> pd.DataFrame:
+    """The SKU's keywords (``priority.match_keywords``: every word in its title or category)
+    with their search volume per snapshot and the latest trend (R-E2 "search volume falling").
+
+    Columns: keyword, snapshot_date, search_volume, trend."""
+    from stockcycle.priority import match_keywords
+
+    cols = ["keyword", "snapshot_date", "search_volume", "trend"]
+    if keywords.empty or products.empty:
+        return pd.DataFrame(columns=cols)
+    mine = match_keywords(keywords, products[products["sku"] == sku])
+    rows = keywords[keywords["keyword"].isin(set(mine["keyword"]))]
+    return rows.reindex(columns=cols).sort_values(["keyword", "snapshot_date"], ignore_index=True)
+
+
+def search_trend(table: pd.DataFrame) -> float | None:
+    """Search-volume trend of a SKU's keywords: ``sum(volume x trend) / sum(volume)`` over
+    the latest snapshot's keywords with a trend (the Cerebro/Keyword Tracker change, 0.25 =
+    +25%); with several snapshots and no trend column, total volume now / total at the first
+    snapshot - 1. None without keywords. R-E2 (demand saturation)."""
+    if table.empty:
+        return None
+    latest = table[table["snapshot_date"] == table["snapshot_date"].max()]
+    rated = latest.dropna(subset=["trend", "search_volume"])
+    if len(rated) and rated["search_volume"].sum() > 0:
+        return float((rated["search_volume"] * rated["trend"]).sum() / rated["search_volume"].sum())
+    first = table[table["snapshot_date"] == table["snapshot_date"].min()]
+    if first is not latest and first["search_volume"].sum() > 0:
+        return float(latest["search_volume"].sum() / first["search_volume"].sum() - 1)
+    return None
+
+
+def load_clearance(
     ws: Workspace,
     sku: str,
-    days: int = 30,
-    ad_budget_per_day: float = 0.0,
+    *,
     settings: Settings | None = None,
-    weight_lb: float = DEFAULT_WEIGHT_LB,
-) -> ClearanceAnalysis:
-    """Clearance scenarios, sensitivity, markdown plan, exit date and residual value options of
-    one SKU (R-D2..R-D5, R-E1..R-E3); inputs as described in the module docstring.
+    today: date | None = None,
+    stages: pd.DataFrame | None = None,
+) -> ClearanceInputs:
+    """Read one SKU's clearance and exit inputs from the workspace, once (module docstring
+    lists where each comes from), and compute the R-E2 exit date on them.
 
-    - scenarios: ``pricing.clearance_scenarios`` over ``days`` with ``ad_budget_per_day``
-      for the coupon + ads scenario;
-    - sensitivity: profit of a 15% coupon with ads over ``SENSITIVITY_DAYS`` x
-      ``SENSITIVITY_AD_BUDGETS``;
-    - markdown plan: ``pricing.markdown_plan`` over ceil(days / 7) weeks, cost of selling a
-      unit = FBA fee (the purchase cost is sunk), holding cost per unit-week = (storage + aged
-      surcharge) / 30.42 x 7, salvage = liquidation net per unit;
-    - exit date: ``pricing.exit_date`` with cost per unit = landed cost + FBA fee + referral
-      x price, the settings' ``exit_cost_share`` (R-E2) and the per-day, per-age-cohort storage
-      and surcharge schedule of ``holding_cost_schedule`` (FIFO; until sell-out at the base
-      rate, at most ``MAX_SCHEDULE_DAYS``), with its reason (``exit_reason``); the base rate
-      is held steady (the weekly decline only shapes the markdown plan);
-    - residual value: ``pricing.residual_value_options`` with the liquidation net, removal and
-      disposal fees (R-E3; the "other channel" price is not known here, so that option shows
-      the removal cost only).
+    ``stages`` (``lifecycle.stage_table``) may be passed by a caller that has it (a page
+    caches it); otherwise it is computed. ``today`` defaults to ``datadate.today()``.
+    Raises ``InputError`` for an unknown SKU, no stock, no price or no unit cost.
     """
+    from stockcycle import datadate
+    from stockcycle.lifecycle import stage_table
+
     settings = settings or ws.settings()
-    known = ws.skus()
-    if sku not in known:
+    today = today or datadate.today()
+    if sku not in ws.skus():
         raise InputError(
             f"unknown SKU '{sku}'",
             column="sku",
             expected="a SKU of the workspace (stockcycle info -w DIR lists them)",
         )
-    d = int(days)
-    if d < 1:
-        raise InputError(f"--days is {days}", column="days", expected="1 day or more")
-    if not (ad_budget_per_day >= 0 and math.isfinite(ad_budget_per_day)):
-        raise InputError(
-            f"--ad-budget is {ad_budget_per_day}", column="ad_budget", expected="0 or more per day"
-        )
     sales = ws.read("sales", skus=[sku])
     products = ws.read("products")
-    prod_rows = products[products["sku"] == sku].to_dict("records")
-    prod = {k: v for k, v in prod_rows[0].items() if not pd.isna(v)} if prod_rows else {}
+    prod = ws.product_rows().get(sku, {})
     missing: list[str] = []
     if not prod:
         missing.append("products row")
@@ -491,7 +700,6 @@ def clearance_analysis(
             column="available",
             expected="an inventory snapshot with units available",
         )
-
     price = optional_number(prod.get("price"))
     price_source = "products.price"
     if price is None or price <= 0:
@@ -526,13 +734,16 @@ def clearance_analysis(
     if cubic is None:
         missing.append("cubic_feet")
     size_tier = prod.get("size_tier")
+    weight = optional_number(prod.get("shipping_weight_lb"))
+    weight_default = weight is None or weight <= 0
+    if weight_default:
+        weight = DEFAULT_WEIGHT_LB
+        missing.append("shipping_weight_lb")
     storage = fees.monthly_storage_fee(cubic, size_tier, end.month) if cubic is not None else 0.0
     aging = ws.read("aging", skus=[sku])
     surcharge = aged_surcharge_per_unit(aging, cubic) if cubic is not None else 0.0
 
-    from stockcycle.lifecycle import stage_table
-
-    stages = stage_table(ws, settings=settings)
+    stages = stage_table(ws, settings=settings) if stages is None else stages
     mine = stages[stages["sku"] == sku]
     stage = str(mine["stage"].iloc[0]) if len(mine) else None
     change = mine["change_8w"].iloc[0] if len(mine) and "change_8w" in mine else None
@@ -543,56 +754,11 @@ def clearance_analysis(
             f"{sku} is in the {stage} stage: clearance and exit are meant for decline and exit "
             "SKUs (R-S2); the figures are shown anyway."
         )
-    elasticity = pricing.estimate_elasticity(
-        sku_sales_history(sales, sku), default=DEFAULT_ELASTICITY
-    )
-    scenarios = pricing.clearance_scenarios(
-        on_hand,
-        rate,
-        price,
-        cost,
-        elasticity,
-        fba or 0.0,
-        referral,
-        storage,
-        surcharge,
-        d,
-        ad_cost_per_day=ad_budget_per_day,
-    )
-    grid = pricing.sensitivity(
-        on_hand,
-        rate,
-        price,
-        cost,
-        elasticity,
-        fba or 0.0,
-        referral,
-        storage,
-        surcharge,
-        durations_days=SENSITIVITY_DAYS,
-        ad_costs_per_day=SENSITIVITY_AD_BUDGETS,
-    )
-    liquidation = fees.liquidation_recovery(
-        price, on_hand, size_tier=size_tier, weight_lb=weight_lb
-    )
-    removal = fees.removal_fee(size_tier, weight_lb)
-    disposal = fees.removal_fee(size_tier, weight_lb, kind="disposal")
-    holding_week = (storage + surcharge) / DAYS_PER_MONTH * 7
-    markdown = pricing.markdown_plan(
-        on_hand,
-        rate,
-        price,
-        fba or 0.0,
-        elasticity,
-        holding_week,
-        max(1, math.ceil(d / 7)),
-        salvage_value_per_unit=liquidation.net / on_hand,
-        referral_rate=referral,
-        demand_decline_per_week=decline,
-    )
+    default_e = float(settings.price_elasticity_default)
+    elasticity = pricing.estimate_elasticity(sku_sales_history(sales, sku), default=default_e)
+
     sale_cost = landed + (fba or 0.0) + referral * price
     cohorts = age_cohorts(aging, on_hand, end)
-    # Rising costs (R-E2): Q4 storage and the surcharge tiers each cohort climbs, per day.
     schedule_days = (
         MAX_SCHEDULE_DAYS if rate <= 0 else min(MAX_SCHEDULE_DAYS, math.ceil(on_hand / rate) + 1)
     )
@@ -622,12 +788,12 @@ def clearance_analysis(
         settings.exit_cost_share,
         today_rates=_rates_today(cubic, size_tier, end, cohorts),
     )
-    today = timeline.iloc[0]
+    first = timeline.iloc[0]
     exit_check = {
-        "units_left": float(today["units_left"]),
-        "future_storage_and_upkeep": float(today["future_cost"]),
-        "remaining_gross_profit": float(today["remaining_gross_profit"]),
-        "cost_share": float(today["cost_share"]),
+        "units_left": float(first["units_left"]),
+        "future_storage_and_upkeep": float(first["future_cost"]),
+        "remaining_gross_profit": float(first["remaining_gross_profit"]),
+        "cost_share": float(first["cost_share"]),
         "exit_cost_share": settings.exit_cost_share,
         "cost_per_unit": sale_cost,
         "cost_per_unit_source": "landed cost + FBA fee + referral rate x price",
@@ -647,22 +813,17 @@ def clearance_analysis(
             "remaining_gross_profit": float(on["remaining_gross_profit"]),
             "cost_share": float(on["cost_share"]),
         }
-    residual = pricing.residual_value_options(
-        on_hand,
-        price,
-        cost,
-        rate,
-        as_of=end,
-        fba_fee=fba or 0.0,
-        referral_rate=referral,
-        storage_per_unit_month=storage + surcharge,
-        liquidation_net=liquidation.net,
-        removal_fee_per_unit=removal,
-        disposal_fee_per_unit=disposal,
-    )
-    own = {str(a) for a in products["asin"].dropna()}
+    own = {str(a) for a in products["asin"].dropna()} if "asin" in products else set()
     asin = prod.get("asin")
-    band = competitor_price_band(ws.read("competitors"), own, str(asin) if asin else None)
+    search = prod.get("search")
+    competitors = ws.read("competitors")
+    band_args = (own, str(asin) if asin else None, str(search) if search else None)
+    band = competitor_price_band(competitors, *band_args)
+    bands = price_band_history(competitors, *band_args)
+    weekly, run = weekly_sales(ws, sku, settings.decline_weekly_drop)
+    orders = ws.read("purchase_orders", skus=[sku])
+    open_orders = open_order_savings(orders, end, on_hand, rate, landed, storage + surcharge)
+    keywords = sku_keywords(ws.read("keywords"), products, sku)
 
     stock_source = "latest inventory snapshot per location, available + reserved"
     inputs = {
@@ -692,11 +853,16 @@ def clearance_analysis(
         "demand_decline_per_week": _inp(
             decline, "1 - (1 + change_8w)^(1/8) from lifecycle.stage_table, 0 when not falling"
         ),
-        "duration_days": _inp(d, "--days"),
-        "ad_budget_per_day": _inp(ad_budget_per_day, "--ad-budget"),
-        "weight_lb": _inp(weight_lb, "default: the products table has no weight column"),
-        "removal_fee_per_unit": _inp(removal, "fees.removal_fee(size_tier, weight_lb)"),
-        "disposal_fee_per_unit": _inp(disposal, "fees.removal_fee(..., kind='disposal')"),
+        "weight_lb": _inp(
+            weight,
+            f"default {DEFAULT_WEIGHT_LB:g} lb used: products.shipping_weight_lb is blank"
+            if weight_default
+            else "products.shipping_weight_lb",
+        ),
+        "size_tier": _inp(
+            fees.storage_tier(size_tier),
+            "products.size_tier" if size_tier else "products.size_tier blank: standard used",
+        ),
         "exit_cost_share": _inp(settings.exit_cost_share, "settings.exit_cost_share (R-E2)"),
         "age_cohorts": _inp(
             [
@@ -705,41 +871,557 @@ def clearance_analysis(
             ],
             cohorts.source,
         ),
-        "holding_cost_per_unit_week": _inp(
-            holding_week, "(storage + aged surcharge) per unit-month / 30.42 x 7"
-        ),
-        "salvage_value_per_unit": _inp(
-            liquidation.net / on_hand, "fees.liquidation_recovery net / units"
-        ),
     }
-    best = str(residual.loc[residual["recommended"], "option"].iloc[0])
-    if exit_when is not None and best.startswith("keep selling"):
-        # R-E2 and R-E3 answer different questions; say so rather than look contradictory.
-        notes.append(
-            "The exit rule (R-E2) counts the stock's purchase cost in its gross profit and finds "
-            "the storage still to pay too high for it: stop replenishing and clear it. The "
-            "residual values (R-E3) treat the purchase cost as spent and compare only the cash "
-            "still to come, where selling it off on Amazon recovers the most: clear it through "
-            "a scenario above rather than liquidate."
-        )
-    return ClearanceAnalysis(
+    return ClearanceInputs(
         sku=sku,
         as_of=end,
-        inputs=inputs,
-        elasticity=elasticity,
-        scenarios=scenarios,
-        cash_by_week=pricing.clearance_cash_by_week(scenarios),
-        sensitivity=grid,
-        markdown=markdown,
-        exit_date=exit_when,
-        exit_check=exit_check,
-        exit_reason=reason,
-        cost_steps=steps,
-        cohorts=cohorts,
-        residual=residual,
-        liquidation=liquidation,
-        price_band=band,
+        today=today,
+        on_hand=on_hand,
+        stock_when=stock_when,
+        rate=rate,
+        price=price,
+        cost=cost,
+        landed=landed,
+        fba=fba or 0.0,
+        referral=referral,
+        cubic=cubic,
+        size_tier=size_tier,
+        weight_lb=weight,
+        weight_default=weight_default,
+        storage=storage,
+        surcharge=surcharge,
         stage=stage,
+        decline=decline,
+        elasticity=elasticity,
+        default_elasticity=default_e,
+        exit_cost_share=settings.exit_cost_share,
+        cohorts=cohorts,
+        steps=steps,
+        timeline=timeline,
+        exit_date=exit_when,
+        exit_reason=reason,
+        exit_step=step,
+        exit_check=exit_check,
+        price_band=band,
+        price_bands=bands,
+        weekly=weekly,
+        drop_run=run,
+        open_orders=open_orders,
+        keywords=keywords,
+        inputs=inputs,
         missing=missing,
         notes=notes,
+    )
+
+
+# --------------------------------------------------------------------------- scenarios (pure)
+
+
+def scenario_list(
+    discounts: Sequence[float] = DEFAULT_DISCOUNTS,
+    coupon: float = 0.15,
+    bogo_share: float = 1.0,
+) -> list[pricing.Scenario]:
+    """No change, the ``discounts`` (shares), buy-one-get-one (``bogo_share`` of orders take
+    the second unit: 1 = every buyer) and a ``coupon`` with the ad budget (R-D2)."""
+    bundle = pricing.bogo()
+    if bogo_share != 1.0:
+        share = _check_share("bogo_share", bogo_share)
+        bundle = replace(bundle, units_per_order=1 + share)
+    return [
+        pricing.Scenario("no change"),
+        *(pricing.discount(s) for s in sorted(set(discounts))),
+        bundle,
+        pricing.coupon_with_ads(coupon),
+    ]
+
+
+def _check_share(name: str, value: float) -> float:
+    if not (0 <= value <= 1):
+        raise InputError(f"{name} is {value}", column=name, expected="a share 0..1")
+    return float(value)
+
+
+def _check_days(days: float, ad_budget: float) -> int:
+    d = int(days)
+    if d < 1:
+        raise InputError(f"--days is {days}", column="days", expected="1 day or more")
+    if not (ad_budget >= 0 and math.isfinite(ad_budget)):
+        raise InputError(
+            f"--ad-budget is {ad_budget}", column="ad_budget", expected="0 or more per day"
+        )
+    return d
+
+
+def scenarios(
+    inp: ClearanceInputs,
+    days: int = 30,
+    ad_budget_per_day: float = 0.0,
+    *,
+    elasticity: pricing.Elasticity | None = None,
+    scenario_set: Sequence[pricing.Scenario] | None = None,
+) -> pd.DataFrame:
+    """``pricing.clearance_scenarios`` on the loaded inputs (R-D2, R-D3, R-D5): units per
+    day from the elasticity, days to clear, revenue, fees, ad cost, storage and aged surcharge
+    avoided, profit and cash in per week, for a promotion of ``days`` days with
+    ``ad_budget_per_day`` of extra ads on the coupon scenario."""
+    d = _check_days(days, ad_budget_per_day)
+    return pricing.clearance_scenarios(
+        inp.on_hand,
+        inp.rate,
+        inp.price,
+        inp.cost,
+        elasticity or inp.elasticity,
+        inp.fba,
+        inp.referral,
+        inp.storage,
+        inp.surcharge,
+        d,
+        scenarios=scenario_set,
+        ad_cost_per_day=ad_budget_per_day,
+    )
+
+
+def stock_left_curves(inp: ClearanceInputs, table: pd.DataFrame, horizon_days: int) -> pd.DataFrame:
+    """Stock left on each day of each scenario of a ``scenarios`` table: ``N - r t`` during
+    the promotion (r its units per day), then falling at the base rate, never below 0.
+    Long format: scenario, day, date, stock_left (for the chart of R-D2)."""
+    n, q0 = inp.on_hand, inp.rate
+    duration = float(table.attrs.get("duration_days", 0))
+    t = np.arange(0, int(horizon_days) + 1, dtype=float)
+    frames = []
+    for r in table.itertuples(index=False):
+        during = n - r.units_per_day * np.minimum(t, duration)
+        after = np.maximum(0.0, n - r.units_per_day * duration) - q0 * np.maximum(0, t - duration)
+        left = np.maximum(0.0, np.where(t <= duration, during, after))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "scenario": r.scenario,
+                    "day": t.astype(int),
+                    "date": [inp.today + timedelta(days=int(x)) for x in t],
+                    "stock_left": left,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def sensitivity_grid(
+    inp: ClearanceInputs,
+    scenario: pricing.Scenario | None = None,
+    durations: Sequence[float] = SENSITIVITY_DAYS,
+    ad_budgets: Sequence[float] = SENSITIVITY_AD_BUDGETS,
+    *,
+    elasticity: pricing.Elasticity | None = None,
+) -> pd.DataFrame:
+    """Profit of ``scenario`` (default a 15% coupon with ads) over promotion length (rows) x
+    ad budget per day (columns), ``pricing.sensitivity`` (R-D5)."""
+    return pricing.sensitivity(
+        inp.on_hand,
+        inp.rate,
+        inp.price,
+        inp.cost,
+        elasticity or inp.elasticity,
+        inp.fba,
+        inp.referral,
+        inp.storage,
+        inp.surcharge,
+        scenario=scenario,
+        durations_days=durations,
+        ad_costs_per_day=ad_budgets,
+    )
+
+
+def salvage_per_unit(inp: ClearanceInputs, on: date | None = None) -> float:
+    """Liquidation net per unit (``fees.liquidation_recovery`` at the SKU's size tier and
+    shipping weight, fees in force on ``on``): what a unit left after the markdown fetches."""
+    liq = fees.liquidation_recovery(
+        inp.price, 1, size_tier=inp.size_tier, weight_lb=inp.weight_lb, on=on
+    )
+    return liq.net
+
+
+def markdown(
+    inp: ClearanceInputs, weeks: int, *, elasticity: pricing.Elasticity | None = None
+) -> pd.DataFrame:
+    """``pricing.markdown_plan`` of the stock on hand over ``weeks`` weeks (R-E1): cost of
+    selling a unit = FBA fee (the purchase cost is sunk), holding cost per unit-week =
+    (storage + aged surcharge) / 30.42 x 7, salvage = liquidation net per unit at the end,
+    weekly demand falling by the SKU's decline. Adds the columns ``date`` (first day of each
+    week, from today) and ``cash`` (cumulative net cash)."""
+    w = int(weeks)
+    if w < 1:
+        raise InputError(f"weeks is {weeks}", column="weeks", expected="1 week or more")
+    holding_week = (inp.storage + inp.surcharge) / DAYS_PER_MONTH * 7
+    end = inp.today + timedelta(weeks=w)
+    plan = pricing.markdown_plan(
+        inp.on_hand,
+        inp.rate,
+        inp.price,
+        inp.fba,
+        elasticity or inp.elasticity,
+        holding_week,
+        w,
+        salvage_value_per_unit=salvage_per_unit(inp, end),
+        referral_rate=inp.referral,
+        demand_decline_per_week=inp.decline,
+    )
+    plan.insert(1, "date", [inp.today + timedelta(weeks=int(k) - 1) for k in plan["week"]])
+    plan["cash"] = plan["net"].cumsum()
+    plan.attrs["holding_cost_per_unit_week"] = holding_week
+    plan.attrs["salvage_value_per_unit"] = salvage_per_unit(inp, end)
+    return plan
+
+
+def dispositions(
+    inp: ClearanceInputs,
+    on: date,
+    units: float,
+    *,
+    other_channel_price: float = 0.0,
+    other_channel_cost: float = 0.0,
+    donation_value: float = 0.0,
+) -> pd.DataFrame:
+    """Where the last ``units`` go, compared on the day ``on`` (R-E3, R-F3): keep selling,
+    FBA liquidation, removal to own warehouse / another channel, donation, disposal, each
+    recovery minus cost (``pricing.residual_value_options``, purchase cost sunk), with the
+    fees in force on ``on`` by shipping weight and size tier.
+
+    Fees: liquidation ``fees.liquidation_recovery`` (recovery share of the price, processing
+    fee by weight, referral on the gross); removal and disposal ``fees.removal_fee``; keep
+    selling pays storage + aged surcharge per unit-month. Adds ``fee_per_unit`` (the Amazon
+    fee per unit of each way out) and ``recommended`` (best net)."""
+    n = float(units)
+    if n < 0 or not math.isfinite(n):
+        raise InputError(f"units is {units}", column="units", expected="0 or more")
+    liq = fees.liquidation_recovery(
+        inp.price, n, size_tier=inp.size_tier, weight_lb=inp.weight_lb, on=on
+    )
+    removal = fees.removal_fee(inp.size_tier, inp.weight_lb, on=on)
+    disposal = fees.removal_fee(inp.size_tier, inp.weight_lb, kind="disposal", on=on)
+    table = pricing.residual_value_options(
+        n,
+        inp.price,
+        inp.cost,
+        inp.rate,
+        as_of=on,
+        fba_fee=inp.fba,
+        referral_rate=inp.referral,
+        storage_per_unit_month=inp.storage + inp.surcharge,
+        liquidation_net=liq.net,
+        removal_fee_per_unit=removal,
+        disposal_fee_per_unit=disposal,
+        other_channel_price_per_unit=other_channel_price,
+        other_channel_cost_per_unit=other_channel_cost,
+        donation_value_per_unit=donation_value,
+    )
+    table["fee_per_unit"] = [
+        inp.fba + inp.referral * inp.price,
+        liq.processing_fee_per_unit + liq.referral_rate * liq.recovery_rate * inp.price,
+        removal,
+        disposal,
+        disposal,
+    ]
+    table.attrs.update(
+        {
+            "liquidation": liq,
+            "removal_fee_per_unit": removal,
+            "disposal_fee_per_unit": disposal,
+            "on": on,
+            "units": n,
+        }
+    )
+    return table
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One exit decision for a SKU (R-E2 with R-E3): what to do, from when, with the reason."""
+
+    action: str  # "Keep selling" | "Mark down and sell off" | "Liquidate" | ...
+    exit_date: date | None  # None: no exit needed before the stock sells out
+    disposition: str  # the residual option chosen ("keep selling", "liquidation", ...)
+    units: float  # units that go that way
+    net: float  # recovery - cost of that way out
+    trigger: str  # "storage rule" | "successor product" | "none"
+    reason: str
+    overdue_days: int  # days the exit date is already past today (0 when not)
+    when_text: str  # "on 2026-11-30" | "now (overdue by 3 days)" | "today"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_ACTIONS = {
+    "liquidation": "Liquidate",
+    "removal to another channel": "Remove to own warehouse or another channel",
+    "donation": "Donate",
+    "disposal": "Dispose",
+}
+
+
+def when_text(day: date, today: date) -> tuple[str, int]:
+    """ "today", "on <date>" or "now (overdue by N days)" for a planned date (R-T1: a date
+    already past is shown as overdue, never silently)."""
+    late = (today - day).days
+    if late > 0:
+        return f"now (overdue by {late} day{'s' if late != 1 else ''}, due {day})", late
+    if late == 0:
+        return "today", 0
+    return f"on {day}", 0
+
+
+def units_left_on(inp: ClearanceInputs, day: date) -> float:
+    """Units still on hand on ``day`` when selling on at the base rate (the exit timeline)."""
+    if day <= inp.as_of:
+        return inp.on_hand
+    return max(0.0, inp.on_hand - inp.rate * (day - inp.as_of).days)
+
+
+def recommend(
+    inp: ClearanceInputs,
+    successor_date: date | None = None,
+    table: pd.DataFrame | None = None,
+    **options: float,
+) -> tuple[Recommendation, pd.DataFrame]:
+    """ONE recommended exit date and way out for the SKU, with the reason (R-E2, R-E3).
+
+    The two rules weigh costs differently: R-E2 counts the purchase cost in the gross profit
+    the stock still holds and fires when the storage still to pay passes ``exit_cost_share``
+    of it (the exit date); R-E3 treats the purchase cost as spent and compares the cash
+    still to come of each way out. They are combined, not shown side by side:
+
+    1. exit date E = the earlier of the R-E2 date and ``successor_date``; none -> "Keep
+       selling" until the stock sells out (the reason is R-E2's);
+    2. otherwise the units left on E (base rate, ``units_left_on``) are compared with
+       ``dispositions`` on E (fees in force that day); the best net wins. When that is
+       "keep selling" the action is "Mark down and sell off" (clear them on Amazon with the
+       markdown plan rather than remove them); otherwise that way out ("Liquidate", ...);
+    3. a date already past is "now (overdue by N days)" (R-T1).
+
+    ``options`` go to ``dispositions`` (other_channel_price, other_channel_cost,
+    donation_value). Returns the recommendation and the disposition table it chose from.
+    """
+    rule = inp.exit_date
+    candidates = [d for d in (rule, successor_date) if d is not None]
+    if not candidates:
+        table = table if table is not None else dispositions(inp, inp.as_of, inp.on_hand, **options)
+        keep = table[table["option"] == "keep selling"].iloc[0]
+        sold_out = (
+            inp.as_of + timedelta(days=math.ceil(inp.on_hand / inp.rate)) if inp.rate > 0 else None
+        )
+        reason = (
+            f"No exit needed: {inp.exit_reason}"
+            + (f"; at {inp.rate:.2f} a day the stock sells out by {sold_out}" if sold_out else "")
+            + "."
+        )
+        rec = Recommendation(
+            "Keep selling",
+            None,
+            "keep selling",
+            inp.on_hand,
+            float(keep["net"]),
+            "none",
+            reason,
+            0,
+            "no exit date",
+        )
+        return rec, table
+    exit_on = min(candidates)
+    trigger = "storage rule" if rule is not None and exit_on == rule else "successor product"
+    on = max(exit_on, inp.today)  # fees of the day the order can actually be placed
+    units = units_left_on(inp, exit_on)
+    table = dispositions(inp, on, units, **options)
+    best = table.loc[table["recommended"]].iloc[0]
+    others = table[~table["recommended"]].sort_values("net", ascending=False)
+    runner = others.iloc[0]
+    text, late = when_text(exit_on, inp.today)
+    if trigger == "storage rule":
+        fired = inp.exit_check.get("on_exit_date", inp.exit_check)
+        why = (
+            f"the storage still to pay until the stock sells out "
+            f"({fired['future_storage_and_upkeep']:,.2f}) is {fired['cost_share']:.0%} of the "
+            f"gross profit the units still hold counting what they cost "
+            f"({fired['remaining_gross_profit']:,.2f}), above {inp.exit_cost_share:.0%}"
+        )
+    else:
+        why = f"your successor product arrives on {successor_date}: the old stock should be gone"
+    if best["option"] == "keep selling":
+        action = "Mark down and sell off"
+        reason = (
+            f"Exit {text}: {why}. Stop restocking. For the {units:,.0f} units left then, the "
+            f"purchase cost is already spent, and selling them on Amazon still brings the most "
+            f"cash ({best['net']:,.2f} against {runner['net']:,.2f} for {runner['option']}): "
+            "clear them with the markdown plan rather than remove them."
+        )
+    else:
+        action = _ACTIONS.get(str(best["option"]), str(best["option"]).capitalize())
+        keep = table[table["option"] == "keep selling"].iloc[0]
+        reason = (
+            f"Exit {text}: {why}. For the {units:,.0f} units left then, {best['option']} "
+            f"recovers the most ({best['net']:,.2f} against {keep['net']:,.2f} for keeping "
+            "them on sale, whose storage would eat the rest)."
+        )
+    rec = Recommendation(
+        action,
+        exit_on,
+        str(best["option"]),
+        units,
+        float(best["net"]),
+        trigger,
+        reason,
+        late,
+        text,
+    )
+    return rec, table
+
+
+def order_list(
+    inp: ClearanceInputs, rec: Recommendation, plan: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The removal / liquidation order list of the recommendation (SKU, units, disposition,
+    date, fees): one row per way out. With "Mark down and sell off" and a markdown ``plan``,
+    the units it still leaves at its end go to liquidation on the day after its last week."""
+    rows = []
+    day = max(rec.exit_date or inp.today, inp.today)
+    if rec.disposition == "keep selling":
+        sold = rec.units
+        if plan is not None and len(plan):
+            left = float(plan.attrs.get("units_left", 0))
+            sold = max(0.0, rec.units - left) if rec.exit_date else rec.units
+            if left > 0 and rec.exit_date:
+                end = inp.today + timedelta(weeks=len(plan))
+                liq = fees.liquidation_recovery(
+                    inp.price, left, size_tier=inp.size_tier, weight_lb=inp.weight_lb, on=end
+                )
+                rows.append(
+                    (
+                        "liquidation (left after the markdown)",
+                        left,
+                        end,
+                        liq.processing_fee_per_unit,
+                        liq.net,
+                    )
+                )
+        rows.insert(
+            0,
+            (
+                "sell on Amazon" + (" (markdown plan)" if rec.exit_date else ""),
+                sold,
+                day,
+                inp.fba + inp.referral * inp.price,
+                math.nan,
+            ),
+        )
+    else:
+        table = dispositions(inp, day, rec.units)
+        row = table[table["option"] == rec.disposition].iloc[0]
+        rows.append(
+            (rec.disposition, rec.units, day, float(row["fee_per_unit"]), float(row["net"]))
+        )
+    return pd.DataFrame(
+        [
+            {
+                "sku": inp.sku,
+                "units": round(u),
+                "disposition": name,
+                "date": d,
+                "fee_per_unit": fee,
+                "net_recovery": net,
+                "size_tier": fees.storage_tier(inp.size_tier),
+                "shipping_weight_lb": inp.weight_lb,
+                "weight_source": "default" if inp.weight_default else "products",
+            }
+            for name, u, d, fee, net in rows
+        ]
+    )
+
+
+# --------------------------------------------------------------------------- the CLI's view
+
+
+@dataclass
+class ClearanceAnalysis:
+    """Everything ``stockcycle clearance`` shows for one SKU (``clearance_analysis``)."""
+
+    sku: str
+    as_of: date
+    inputs: dict[str, dict[str, Any]]  # name -> {"value": ..., "source": ...}
+    elasticity: pricing.Elasticity
+    scenarios: pd.DataFrame  # pricing.clearance_scenarios
+    cash_by_week: pd.DataFrame  # pricing.clearance_cash_by_week
+    sensitivity: pd.DataFrame  # profit: promotion days (rows) x ad budget per day (columns)
+    markdown: pd.DataFrame  # pricing.markdown_plan, one row per week
+    exit_date: date | None  # R-E2 rule alone: None = keep selling
+    exit_check: dict[str, Any]  # day-0 row of pricing.exit_timeline: the R-E2 test today
+    residual: pd.DataFrame  # dispositions of the recommendation
+    liquidation: fees.Liquidation
+    price_band: dict[str, Any] | None  # competitor prices (R-D4), None without Xray data
+    recommendation: Recommendation
+    stage: str | None = None
+    missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    exit_reason: str = ""  # why the R-E2 rule fires (or not): the cost step behind the date
+    cost_steps: list[CostStep] = field(default_factory=list)  # storage / surcharge changes ahead
+    cohorts: AgeCohorts | None = None  # age cohorts of the stock (FIFO), oldest first
+
+    @property
+    def best_scenario(self) -> str:
+        return str(self.scenarios.loc[self.scenarios["profit"].idxmax(), "scenario"])
+
+    @property
+    def recommended_option(self) -> str:
+        return self.recommendation.disposition
+
+
+def clearance_analysis(
+    ws: Workspace,
+    sku: str,
+    days: int = 30,
+    ad_budget_per_day: float = 0.0,
+    settings: Settings | None = None,
+    weight_lb: float | None = None,
+    successor_date: date | None = None,
+) -> ClearanceAnalysis:
+    """``load_clearance`` then every scenario function once: the CLI's whole analysis.
+
+    Scenarios over ``days`` with ``ad_budget_per_day``; the sensitivity grid of a 15% coupon
+    over ``SENSITIVITY_DAYS`` x ``SENSITIVITY_AD_BUDGETS``; the markdown plan over
+    ceil(days / 7) weeks; the exit recommendation (``recommend``). ``weight_lb`` replaces
+    the products table's shipping weight.
+    """
+    _check_days(days, ad_budget_per_day)
+    inp = load_clearance(ws, sku, settings=settings)
+    if weight_lb is not None:
+        inp = replace(inp, weight_lb=float(weight_lb), weight_default=False)
+        inp.inputs["weight_lb"] = _inp(float(weight_lb), "--weight")
+    table = scenarios(inp, days, ad_budget_per_day)
+    plan = markdown(inp, max(1, math.ceil(int(days) / 7)))
+    rec, residual = recommend(inp, successor_date)
+    return ClearanceAnalysis(
+        sku=sku,
+        as_of=inp.as_of,
+        inputs={
+            **inp.inputs,
+            "duration_days": _inp(int(days), "--days"),
+            "ad_budget_per_day": _inp(ad_budget_per_day, "--ad-budget"),
+        },
+        elasticity=inp.elasticity,
+        scenarios=table,
+        cash_by_week=pricing.clearance_cash_by_week(table),
+        sensitivity=sensitivity_grid(inp),
+        markdown=plan,
+        exit_date=inp.exit_date,
+        exit_check=inp.exit_check,
+        residual=residual,
+        liquidation=residual.attrs["liquidation"],
+        price_band=inp.price_band,
+        recommendation=rec,
+        stage=inp.stage,
+        missing=inp.missing,
+        notes=inp.notes,
+        exit_reason=inp.exit_reason,
+        cost_steps=inp.steps,
+        cohorts=inp.cohorts,
     )

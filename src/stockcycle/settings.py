@@ -108,7 +108,7 @@ class Settings:
     price_elasticity_default: float = _s(
         -1.5,
         "R-D2",
-        "Price elasticity when your own price history cannot give one (-1.5: 10% off sells 15% more)",
+        "Price elasticity when your own price history cannot give one",
         "",
         -10,
         -0.1,

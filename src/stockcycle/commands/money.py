@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -222,7 +223,10 @@ def clearance_json(result: Any) -> dict[str, Any]:
         "exit_rule": "R-E2: exit when storage (Q4 rate and aged surcharge by day, FIFO) + upkeep "
         f"until sell-out > {result.inputs['exit_cost_share']['value']:g} x remaining gross profit",
         "residual_options": _records(result.residual),
+        "residual_units": result.residual.attrs.get("units"),
+        "residual_date": result.residual.attrs.get("on"),
         "recommended_option": result.recommended_option,
+        "recommendation": result.recommendation.to_dict(),
         "liquidation": {**result.liquidation.to_dict(), "explain": result.liquidation.explain()},
         "competitor_price_band": result.price_band,
     }
@@ -232,7 +236,14 @@ def cmd_clearance(args: argparse.Namespace) -> int:
     from stockcycle.clearance import clearance_analysis
 
     ws = open_existing(args.workspace)
-    result = clearance_analysis(ws, args.sku, days=args.days, ad_budget_per_day=args.ad_budget)
+    result = clearance_analysis(
+        ws,
+        args.sku,
+        days=args.days,
+        ad_budget_per_day=args.ad_budget,
+        weight_lb=args.weight,
+        successor_date=args.successor,
+    )
     write_table(result.scenarios, args.out, "clearance")
     if args.json:
         _dump(clearance_json(result))
@@ -308,11 +319,20 @@ def cmd_clearance(args: argparse.Namespace) -> int:
             for c in cohorts["value"]
         )
     )
-    print("residual value (R-E3):")
-    for r in result.residual.itertuples(index=False):
-        mark = "  <- recommended" if r.recommended else ""
+    res = result.residual
+    weight = inp["weight_lb"]
+    print(
+        f"ways out for the {res.attrs['units']:,.0f} units left on {res.attrs['on']} (R-E3; "
+        f"fees of that day, {inp['size_tier']['value']} size, {_f(weight['value'], 'g')} lb: "
+        f"{weight['source']}):"
+    )
+    for r in res.itertuples(index=False):
+        mark = "  <- best" if r.recommended else ""
         day = r.date.isoformat() if r.date else "-"
         print(f"  {r.option:<27} net {_f(r.net):>10}  by {day}{mark}")
+    rec = result.recommendation
+    print(f"recommended: {rec.action} ({rec.when_text})")
+    print(f"  why: {rec.reason}")
     if args.out:
         print(f"wrote {len(result.scenarios):,} scenarios to {args.out}")
     return 0
@@ -329,6 +349,13 @@ def _money(text: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"'{text}' is not an amount of 0 or more")
     return value
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date YYYY-MM-DD") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -376,6 +403,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--days", type=int, default=30, help="promotion length in days (default 30)")
     p.add_argument(
         "--ad-budget", type=_money, default=0.0, help="extra ads per day for 'coupon + ads'"
+    )
+    p.add_argument(
+        "--weight",
+        type=_money,
+        help="shipping weight per unit in lb (default: products.shipping_weight_lb, else 1 lb)",
+    )
+    p.add_argument(
+        "--successor",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="launch date of a successor product: the exit comes no later (R-E2)",
     )
     p.add_argument("--out", type=Path, metavar="FILE", help="write the scenarios to .csv/.xlsx")
     p.add_argument("--json", action="store_true", help="print JSON (inputs and sources included)")

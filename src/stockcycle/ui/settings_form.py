@@ -41,7 +41,7 @@ _ALERTS = ("Alerts page", "stockcycle check")
 #: effect when the page for its rule arrives; the Settings page says which is which, so it
 #: never claims more than the app does (tests check this table against the code).
 USED_BY: dict[str, tuple[str, ...]] = {
-    "decline_weekly_drop": (*_STAGES, *_ALERTS),
+    "decline_weekly_drop": (*_STAGES, *_ALERTS, "Decline page"),
     "decline_consecutive_weeks": (*_STAGES, *_ALERTS),
     "forecast_horizon_days": _FORECAST,
     "backtest_horizon_days": _FORECAST,
@@ -56,7 +56,7 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "launch_days_below_band": ("Launch page", *_ALERTS),
     "lead_time_min_days": (*_LAUNCH, *_PLAN),
     "lead_time_max_days": (*_LAUNCH, *_PLAN),
-    "duty_rate": (*_LAUNCH, *_PLAN, "stockcycle economics", "stockcycle clearance"),
+    "duty_rate": (*_LAUNCH, *_PLAN, "stockcycle economics", "stockcycle clearance", "Decline page"),
     "air_days_max": ("Launch page", *_PLAN),
     "sea_days_max": ("Launch page", *_PLAN),
     "receiving_days": ("Launch page", *_PLAN),
@@ -83,7 +83,8 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "c_class_cash_cap": ("stockcycle health",),
     "stress_sales_drop": ("stockcycle health",),
     "cash_ratio_warning": ("stockcycle health",),
-    "exit_cost_share": ("stockcycle clearance",),
+    "exit_cost_share": ("Exit page", "stockcycle clearance"),
+    "price_elasticity_default": ("Decline page", "Exit page", "stockcycle clearance"),
     "low_stock_safety_factor": _ALERTS,
     "abnormal_sales_jump": _ALERTS,
     "overstock_months": _ALERTS,
