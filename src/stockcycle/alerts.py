@@ -1544,3 +1544,146 @@ def workspace_alerts(
     settings = settings or ws.settings()
     inputs = load_alert_inputs(ws, as_of=as_of, today=today, settings=settings)
     return evaluate(inputs, settings)
+
+
+# -- the daily check (R-A2) ------------------------------------------------------------------
+@dataclass
+class CheckResult:
+    """One run of the daily check: the alerts first reported now (``new``), every open one
+    (``open``, with its state), how many cleared, and what the notification channels said
+    (``sent``: ``{channel: None or the error}``; ``notified``: alerts that reached the
+    seller this run; ``unsent``: new alerts left for the next run)."""
+
+    as_of: date | None
+    today: date
+    new: list[dict[str, Any]]
+    open: list[dict[str, Any]]
+    resolved: int
+    sent: dict[str, str | None]
+    notified: int = 0
+    unsent: int = 0
+    problems: dict[str, str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "today": self.today.isoformat(),
+            "new": self.new,
+            "open": self.open,
+            "resolved": self.resolved,
+            "notifications": {
+                "sent": {k: v is None for k, v in self.sent.items()},
+                "errors": {k: v for k, v in self.sent.items() if v is not None},
+                "notified": self.notified,
+                "unsent": self.unsent,
+            },
+        }
+
+
+def log_rows(log: pd.DataFrame) -> list[dict[str, Any]]:
+    """Alert-log rows as the check prints them: the alert's fields (``Alert.to_dict``) plus
+    ``id, state, figure, snoozed_until, first_seen, notified``, most urgent first."""
+    import json
+
+    out = []
+    for r in log.to_dict("records"):
+        try:
+            payload = json.loads(r.get("payload") or "{}")
+        except ValueError:
+            payload = {}
+        alert = Alert.from_dict(
+            {
+                **payload,
+                "sku": r["sku"],
+                "rule": r["rule"],
+                "severity": r["severity"],
+                "message": r["message"],
+                "value": _opt(r.get("value")),
+                "threshold": _opt(r.get("threshold")),
+                "action": r.get("action") or payload.get("action") or "",
+                "money_at_stake": _opt(r.get("money")),
+            }
+        )
+        out.append(
+            {
+                "id": int(r["id"]),
+                **alert.to_dict(),
+                "figure": alert.figure(),
+                "state": r["state"],
+                "snoozed_until": r.get("snoozed_until") or None,
+                "first_seen": r["created_at"],
+                "notified": bool(r.get("notified_at")),
+            }
+        )
+    order = {a.key: i for i, a in enumerate(sort_alerts([Alert.from_dict(o) for o in out]))}
+    return sorted(out, key=lambda o: order[f"{o['rule']}|{o['sku']}"])
+
+
+def run_check(
+    ws: Any,
+    *,
+    as_of: date | None = None,
+    today: date | None = None,
+    notify_config: Any | None = None,
+    progress: Any | None = None,
+) -> CheckResult:
+    """The daily check: refresh the forecasts where the data changed (``run_batch`` is
+    cached), evaluate every rule as of the data date, bring the alert log up to date
+    (``Workspace.sync_alerts``: new, unchanged, cleared) and, with ``notify_config``
+    (``notify.NotifyConfig``), send one digest of the new alerts at or above
+    ``Settings.alert_notify_min_severity`` on every configured channel. Alerts whose send
+    failed stay unsent and go out with the next run's digest."""
+    from stockcycle import notify
+    from stockcycle.forecast import run_batch
+    from stockcycle.store import OPEN_ALERT_STATES
+
+    settings = ws.settings()
+    today = today or datadate.today()
+    batch = run_batch(ws, progress=progress)
+    inputs = load_alert_inputs(ws, as_of=as_of, today=today, settings=settings, batch=batch)
+    fired = evaluate(inputs, settings)
+    kpis = {}
+    if len(inputs.figures):
+        for r in inputs.figures[["sku", "turnover"]].to_dict("records"):
+            if not _nan(r["turnover"]):
+                kpis[r["sku"]] = {"turnover": float(r["turnover"])}
+    synced = ws.sync_alerts(
+        [a.to_dict() for a in fired], as_of=inputs.as_of, today=today, kpis=kpis
+    )
+    log = ws.alerts(states=OPEN_ALERT_STATES)
+    rows = log_rows(log)
+    new_ids = set(synced["new"])
+    sent: dict[str, str | None] = {}
+    notified = unsent = 0
+    if notify_config is not None:
+        floor = SEVERITIES[check_min_severity(settings.alert_notify_min_severity)]
+        due = [
+            r
+            for r in rows
+            if r["state"] == "new" and not r["notified"] and SEVERITIES[r["severity"]] <= floor
+        ]
+        if due and notify_config.channels:
+            subject, text = notify.digest(
+                due, as_of=inputs.as_of, workspace=ws.name, app_url=notify_config.app_url
+            )
+            sent = notify.send(notify_config, subject, text)
+            if all(err is None for err in sent.values()):
+                ws.mark_alerts_notified(r["id"] for r in due)
+                notified = len(due)
+                for r in rows:
+                    r["notified"] = r["notified"] or r["id"] in {d["id"] for d in due}
+            else:
+                unsent = len(due)
+        else:
+            unsent = len(due) if due else 0
+    return CheckResult(
+        as_of=inputs.as_of,
+        today=today,
+        new=[r for r in rows if r["id"] in new_ids],
+        open=rows,
+        resolved=len(synced["resolved"]),
+        sent=sent,
+        notified=notified,
+        unsent=unsent,
+        problems=inputs.problems,
+    )
