@@ -1211,8 +1211,9 @@ def recommend(
         sold_out = (
             inp.as_of + timedelta(days=math.ceil(inp.on_hand / inp.rate)) if inp.rate > 0 else None
         )
+        costs = inp.exit_reason.removeprefix("keep selling: ")
         reason = (
-            f"No exit needed: {inp.exit_reason}"
+            f"No exit needed: {costs}"
             + (f"; at {inp.rate:.2f} a day the stock sells out by {sold_out}" if sold_out else "")
             + "."
         )
