@@ -198,6 +198,7 @@ def send_email(config: EmailConfig, subject: str, text: str) -> None:
     msg["To"] = ", ".join(config.to)
     msg.set_content(text)
     where = f"{config.host}:{config.port}"
+    phase = "connect"
     try:
         if config.security == "ssl":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -212,12 +213,20 @@ def send_email(config: EmailConfig, subject: str, text: str) -> None:
             if config.security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
             if config.user and config.password:
+                phase = "login"
                 smtp.login(config.user, config.password)
+            phase = "send"
             smtp.send_message(msg)
-    except smtplib.SMTPAuthenticationError as err:
+    except (smtplib.SMTPAuthenticationError, smtplib.SMTPServerDisconnected) as err:
+        # smtplib tries each login mechanism in turn; a server may hang up after refusing
+        # one, so a disconnect during the login is a refused login too.
+        if phase != "login" and not isinstance(err, smtplib.SMTPAuthenticationError):
+            raise NotifyError(f"email: {where} closed the connection") from None
+        code = getattr(err, "smtp_code", None)
         raise NotifyError(
-            f"email: the server at {where} refused the login (code {err.smtp_code}); "
-            "check STOCKCYCLE_SMTP_USER and STOCKCYCLE_SMTP_PASSWORD"
+            f"email: the server at {where} refused the login"
+            + (f" (code {code})" if code else "")
+            + "; check STOCKCYCLE_SMTP_USER and STOCKCYCLE_SMTP_PASSWORD"
         ) from None
     except smtplib.SMTPNotSupportedError:
         raise NotifyError(
