@@ -273,8 +273,12 @@ def test_data_upload_good_file_then_import(home: Path) -> None:
     assert "sales.csv" in at.dataframe[-1].value["File"].tolist()  # the import log
     # The preview shows the sales table and offers it as CSV.
     assert at.selectbox(key="data_preview_table").value == "sales"
-    assert len(at.dataframe[0].value) == 3
+    assert len(at.dataframe[-2].value) == 3
     assert at.download_button(key="data_download").label == "Download sales.csv"
+    # The product editor lists the new SKUs, and says what their blank costs hide.
+    editor = next(d for d in at.dataframe if d.key == "product_editor_grid")
+    assert editor.value["sku"].tolist() == ["A-1", "B-2"]
+    assert "Cash needed and margins unknown for 2 SKUs: no unit cost." in texts(at)
 
 
 def test_data_bad_file_shows_error_and_workspace_is_unchanged(home: Path) -> None:
@@ -491,7 +495,7 @@ def test_settings_page_says_which_settings_are_used_and_where() -> None:
     assert "Life-cycle stages page" in drop.help
     cover = setting_input(at, "Days of sales the first order covers")
     assert "Launch page" in cover.help
-    unused = setting_input(at, "Extra buffer before an event")  # R-M2: no maturity page yet
+    unused = setting_input(at, "Air freight transit, short end")  # no page reads it yet
     assert "Not used by any page yet" in unused.help
     # Every tab says what it holds: the Decline tab names its used settings.
     decline_tab = next(t for t in at.tabs if t.label.startswith("Decline"))

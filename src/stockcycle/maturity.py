@@ -301,11 +301,11 @@ class MaturityChoices:
             holding_cost_rate=float(s.holding_cost_rate),
             c_cap_share=float(s.c_class_cash_cap),
             duty_rate=float(s.duty_rate),
-            capacity_standard_cuft=float(getattr(s, "fba_capacity_standard_cuft", 0.0)),
-            capacity_oversize_cuft=float(getattr(s, "fba_capacity_oversize_cuft", 0.0)),
-            wait_rate_awd=float(getattr(s, "awd_cost_per_cuft_month", 0.0)),
-            wait_rate_3pl=float(getattr(s, "threepl_cost_per_cuft_month", 0.0)),
-            wait_rate_supplier=float(getattr(s, "supplier_wait_cost_per_cuft_month", 0.0)),
+            capacity_standard_cuft=float(s.fba_capacity_cubic_feet),
+            capacity_oversize_cuft=float(s.fba_capacity_oversize_cubic_feet),
+            wait_rate_awd=float(s.awd_cost_per_cubic_foot_month),
+            wait_rate_3pl=float(s.threepl_cost_per_cubic_foot_month),
+            wait_rate_supplier=float(s.supplier_wait_cost_per_cubic_foot_month),
         )
         return replace(base, **changes)
 

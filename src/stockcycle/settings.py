@@ -146,6 +146,21 @@ class Settings:
     fba_capacity_cubic_feet: float = _s(
         0.0, "R-F2", "FBA monthly capacity limit (0 = not set)", "cubic feet", 0, 1e9
     )
+    # R-F2: Amazon grants one limit per storage type; the one above is the standard-size one
+    # (most catalogues), this one the oversize (bulky) limit. Where arrivals that do not fit
+    # wait, at your own rates (AWD and 3PL contracts differ; 0 = not set).
+    fba_capacity_oversize_cubic_feet: float = _s(
+        0.0, "R-F2", "FBA monthly capacity limit, oversize (0 = not set)", "cubic feet", 0, 1e9
+    )
+    awd_cost_per_cubic_foot_month: float = _s(
+        0.0, "R-F2", "Your AWD storage rate for arrivals that wait", "$/cu ft/month", 0, 1000
+    )
+    threepl_cost_per_cubic_foot_month: float = _s(
+        0.0, "R-F2", "Your 3PL storage rate for arrivals that wait", "$/cu ft/month", 0, 1000
+    )
+    supplier_wait_cost_per_cubic_foot_month: float = _s(
+        0.0, "R-F2", "What your supplier charges to hold goods a month", "$/cu ft/month", 0, 1000
+    )
     # Alert tuning (R-M6): what reaches the seller, and when a SKU's alerts count as noise.
     alert_min_severity: str = _s(
         "low", "R-M6", "Lowest alert severity shown and sent (low, medium, high)"

@@ -37,6 +37,7 @@ _STAGES = (
 _FORECAST = ("Forecast page", "stockcycle forecast", "stockcycle backtest", *_PLAN)
 _LAUNCH = ("Launch page", "stockcycle launch")
 _ALERTS = ("Alerts page", "stockcycle check")
+_MATURITY = ("Maturity page",)
 #: Where each setting is read today. A setting not listed is kept in the workspace and takes
 #: effect when the page for its rule arrives; the Settings page says which is which, so it
 #: never claims more than the app does (tests check this table against the code).
@@ -60,17 +61,19 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "air_days_max": ("Launch page", *_PLAN),
     "sea_days_max": ("Launch page", *_PLAN),
     "receiving_days": ("Launch page", *_PLAN),
-    "stockout_probability": ("Launch page", *_PLAN),
-    "review_period_days": (*_PLAN, *_ALERTS),
-    "restock_shipments": _PLAN,
-    "slow_mover_cover_days": _PLAN,
-    "ordering_cost": _PLAN,
-    "holding_cost_rate": _PLAN,
+    "stockout_probability": ("Launch page", *_PLAN, *_MATURITY),
+    "review_period_days": (*_PLAN, *_ALERTS, *_MATURITY),
+    "restock_shipments": (*_PLAN, *_MATURITY),
+    "slow_mover_cover_days": (*_PLAN, *_MATURITY),
+    "ordering_cost": (*_PLAN, *_MATURITY),
+    "holding_cost_rate": (*_PLAN, *_MATURITY),
+    "event_buffer": _MATURITY,
+    "event_buffer_days_before": _MATURITY,
     "keyword_volume_premium": ("Growth page",),
     "keyword_max_competition": ("Growth page",),
     "review_stockout_change": ("Growth page",),
     "review_cover_change": ("Growth page",),
-    "volatility_replan": ("Growth page", *_ALERTS),
+    "volatility_replan": ("Growth page", *_ALERTS, *_MATURITY),
     "currency": ("Growth page",),
     "turnover_alert": ("stockcycle health", *_ALERTS),
     "turnover_target_low": ("stockcycle health", *_ALERTS),
@@ -80,7 +83,7 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "aging_writedown_days": ("stockcycle health", *_ALERTS),
     "abc_a_share": ("stockcycle health",),
     "abc_b_share": ("stockcycle health",),
-    "c_class_cash_cap": ("stockcycle health",),
+    "c_class_cash_cap": ("stockcycle health", *_MATURITY),
     "stress_sales_drop": ("stockcycle health",),
     "cash_ratio_warning": ("stockcycle health",),
     "exit_cost_share": ("Exit page", "stockcycle clearance"),
@@ -91,7 +94,11 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "competitor_price_drop": _ALERTS,
     "forecast_deviation_replan": _ALERTS,
     "transfer_days": _ALERTS,
-    "fba_capacity_cubic_feet": _ALERTS,
+    "fba_capacity_cubic_feet": (*_ALERTS, *_MATURITY),
+    "fba_capacity_oversize_cubic_feet": _MATURITY,
+    "awd_cost_per_cubic_foot_month": _MATURITY,
+    "threepl_cost_per_cubic_foot_month": _MATURITY,
+    "supplier_wait_cost_per_cubic_foot_month": _MATURITY,
     "alert_min_severity": _ALERTS,
     "alert_rules_off": _ALERTS,
 }
