@@ -830,13 +830,101 @@ def step_plan(ctx: Context) -> None:
     show_alerts(ctx, result)
 
 
+@st.cache_resource(max_entries=4, show_spinner="Checking the alert rules…")
+def _alerts(path: str, version: str, settings: str, today: str) -> list[Any]:
+    """``alerts.workspace_alerts`` of the workspace (the other arguments are the cache key)."""
+    from stockcycle import alerts
+
+    del version, settings  # cache key only
+    return alerts.workspace_alerts(Workspace(path), today=pd.Timestamp(today).date())
+
+
+#: The maturity alerts of R-M4 first, then the rest of a maturity SKU's alerts.
+MATURITY_RULES = ("overstock", "sales_spike", "competitor_price_drop")
+
+
+def alert_frame(found: list[Any], skus: set[str]) -> pd.DataFrame:
+    """The alerts of ``skus`` (and the account-wide ones), R-M4 rules first, as a table."""
+    rows = []
+    for a in found:
+        if a.sku not in skus and a.rule not in ("storage_utilization", "capacity"):
+            continue
+        rows.append(
+            {
+                "maturity_rule": a.rule in MATURITY_RULES,
+                "severity": a.severity,
+                "sku": a.sku,
+                "alert": a.title,
+                "figure": a.figure(),
+                "action": a.action,
+                "money_at_stake": a.money_at_stake,
+                "message": a.message,
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "maturity_rule",
+            "severity",
+            "sku",
+            "alert",
+            "figure",
+            "action",
+            "money_at_stake",
+            "message",
+        ],
+    )
+    return table.sort_values("maturity_rule", ascending=False, kind="stable").drop(
+        columns="maturity_rule"
+    )
+
+
 def show_alerts(ctx: Context, result: MaturityResult) -> None:
-    """The maturity products' alerts from the shared alert rules (R-M4, R-M6)."""
-    st.info(
-        "Overstock, abnormal consumption and competitor price-drop alerts (R-M4) and their "
-        "tuning (R-M6) come from the shared alert rules, which are not available yet in this "
-        "version: until then, watch slow movers on step 2 and the corridor on step 4.",
-        icon=":material/notifications:",
+    """The maturity products' alerts from the shared alert rules (``stockcycle.alerts``: R-M4
+    overstock, abnormal consumption, competitor price drop; the others that fire on them), with
+    the sensitivity the alert settings give (R-M6)."""
+    found = _alerts(
+        str(ctx.ws.path),
+        data_version(ctx.ws),
+        json.dumps(ctx.settings.to_dict(), sort_keys=True),
+        ctx.today.isoformat(),
+    )
+    table = alert_frame(found, set(result.skus))
+    s = ctx.settings
+    if table.empty:
+        st.success("No alert fires on these products today.", icon=":material/notifications:")
+    else:
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "severity": "Severity",
+                "sku": "Product",
+                "alert": "Alert",
+                "figure": "Figure",
+                "action": st.column_config.TextColumn("What to do", width="medium"),
+                "money_at_stake": st.column_config.NumberColumn(
+                    f"Money at stake ({s.currency})", format="%.0f"
+                ),
+                "message": st.column_config.TextColumn("Why", width="large"),
+            },
+        )
+    st.caption(
+        f"Sensitivity: alerts from **{s.alert_min_severity}** severity up are shown; switched "
+        f"off: {s.alert_rules_off or 'none'}. Change both on the Settings page (Maturity) to "
+        "quiet alerts that fire often without turnover improving."
+    )
+    explain(
+        "alerts",
+        "The alerts come from the shared alert rules, as the daily check (`stockcycle check`) "
+        "runs them on the data date: **overstock** (stock above "
+        f"{s.overstock_months:g} months of sales), **abnormal consumption** (daily sales up "
+        f"{s.abnormal_sales_jump:.0%} or more with stock under the safety stock) and "
+        f"**competitor price drop** (the median price of your search down "
+        f"{s.competitor_price_drop:.0%} or more between two Xray snapshots) first (R-M4), then "
+        "the other rules that fire on these products. Alert tuning (R-M6): the lowest severity "
+        "shown and the rules switched off are settings.",
     )
 
 
