@@ -635,11 +635,34 @@ def step_corridor(ctx: Context) -> None:
         st.info("Enter this month's capacity limit above to check the planned arrivals against it.")
     if len(cap):
         summary = (
-            cap.assign(cf_total=cap["units"] * cap["cubic_feet"])
+            cap.assign(
+                cf_total=cap["units"] * cap["cubic_feet"],
+                cf_in=cap["admitted_units"] * cap["cubic_feet"],
+            )
             .groupby(["month", "storage_class"], as_index=False)
-            .agg(arriving_cuft=("cf_total", "sum"), waiting_units=("waiting_units", "sum"))
+            .agg(
+                arriving_cuft=("cf_total", "sum"),
+                admitted_cuft=("cf_in", "sum"),
+                waiting_units=("waiting_units", "sum"),
+                wait_cost=("wait_cost", "sum"),
+            )
         )
-        st.dataframe(summary, hide_index=True)
+        summary["limit_cuft"] = summary["storage_class"].map(lambda c: limits.get(c) or None)
+        st.dataframe(
+            summary,
+            hide_index=True,
+            column_config={
+                "month": "Month",
+                "storage_class": "Storage type",
+                "arriving_cuft": st.column_config.NumberColumn("Planned (cu ft)", format="%.1f"),
+                "admitted_cuft": st.column_config.NumberColumn("Goes in (cu ft)", format="%.1f"),
+                "limit_cuft": st.column_config.NumberColumn("Limit (cu ft)", format="%.0f"),
+                "waiting_units": st.column_config.NumberColumn("Units waiting", format="%.0f"),
+                "wait_cost": st.column_config.NumberColumn(
+                    f"Waiting cost ({currency})", format="%.2f"
+                ),
+            },
+        )
         waiting = cap[cap["waiting_units"] > 0]
         if len(waiting):
             st.dataframe(
