@@ -641,7 +641,7 @@ def step_sensitivity(ctx: Context, inp: ClearanceInputs) -> None:
 
 def main(ws: Workspace) -> None:
     st.caption(
-        "Decline: stop replenishing and clear the stock at the best profit (R-S2). Four steps: "
+        "Decline: stop replenishing and clear the stock at the best profit. Four steps: "
         "the decline signal and open orders, competitors' prices, the clearance scenarios, "
         "and how the profit moves with the promotion's length and ad budget."
     )

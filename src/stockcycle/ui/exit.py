@@ -363,8 +363,15 @@ def step_decision(ctx: Context, inp: ClearanceInputs) -> None:
         orders,
         hide_index=True,
         column_config={
-            "fee_per_unit": st.column_config.NumberColumn("fee_per_unit", format="%.2f"),
-            "net_recovery": st.column_config.NumberColumn("net_recovery", format="%.2f"),
+            "sku": "SKU",
+            "units": st.column_config.NumberColumn("Units", format="%.0f"),
+            "disposition": "Where they go",
+            "date": "From",
+            "fee_per_unit": st.column_config.NumberColumn("Amazon fee per unit", format="%.2f"),
+            "net_recovery": st.column_config.NumberColumn("Brings back", format="%.2f"),
+            "size_tier": "Size",
+            "shipping_weight_lb": st.column_config.NumberColumn("Weight (lb)", format="%.2f"),
+            "weight_source": "Weight from",
         },
     )
     explain(
@@ -410,7 +417,7 @@ def _elasticity(ctx: Context, inp: ClearanceInputs):
 
 def main(ws: Workspace) -> None:
     st.caption(
-        "Exit: liquidate at the best recovery and pick the exit date (R-S2). Four steps: the "
+        "Exit: liquidate at the best recovery and pick the exit date. Four steps: the "
         "exit signals, the markdown price path, where the last units go, and the decision "
         "with its order list."
     )
