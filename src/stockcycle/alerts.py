@@ -1687,3 +1687,108 @@ def run_check(
         unsent=unsent,
         problems=inputs.problems,
     )
+
+
+# -- alert tuning (R-M6) -----------------------------------------------------------------------
+TUNING_COLUMNS = [
+    "sku",
+    "alerts",
+    "rules",
+    "turnover_first",
+    "turnover_now",
+    "improving",
+    "noisy",
+]
+
+
+def tuning_table(log: pd.DataFrame, today: date, days: int = 28, fires: int = 3) -> pd.DataFrame:
+    """Alert tuning (R-M6): per SKU, the alerts that started in the last ``days`` days
+    (``Settings.alert_tuning_days``) and whether its turnover improved meanwhile.
+
+    ``alerts`` = episodes (log rows) created in the window; ``rules`` = their rules;
+    ``turnover_first``/``turnover_now`` = the turnover the check recorded with the SKU's
+    earliest and latest alert of the window (``payload.kpi.turnover``); ``improving`` =
+    now > first; ``noisy`` = alerts >= ``fires`` (``Settings.alert_tuning_fires``) and not
+    improving: alerts that keep firing without the KPI getting better are noise to tune
+    (raise the rule's threshold or switch it off). Sorted noisy first, then by alerts.
+    """
+    import json
+
+    if log.empty:
+        return pd.DataFrame(columns=TUNING_COLUMNS)
+    created = pd.to_datetime(log["created_at"], utc=True, errors="coerce").dt.date
+    start = today - timedelta(days=int(days) - 1)
+    window = log[(created >= start) & (created <= today)].assign(_day=created)
+    window = window[window["sku"].notna() & (window["sku"] != ACCOUNT)]
+    rows = []
+    for sku, part in window.groupby("sku"):
+        part = part.sort_values("id")
+
+        def turnover(payload: str) -> float:
+            try:
+                return float(json.loads(payload or "{}").get("kpi", {}).get("turnover"))
+            except (TypeError, ValueError):
+                return float("nan")
+
+        first, now = turnover(part["payload"].iloc[0]), turnover(part["payload"].iloc[-1])
+        improving = bool(not _nan(first) and not _nan(now) and now > first)
+        rows.append(
+            {
+                "sku": str(sku),
+                "alerts": len(part),
+                "rules": ", ".join(
+                    sorted({RULES[r].title if r in RULES else r for r in part["rule"]})
+                ),
+                "turnover_first": first,
+                "turnover_now": now,
+                "improving": improving,
+                "noisy": len(part) >= fires and not improving,
+            }
+        )
+    table = pd.DataFrame(rows, columns=TUNING_COLUMNS)
+    return table.sort_values(
+        ["noisy", "alerts", "sku"], ascending=[False, False, True]
+    ).reset_index(drop=True)
+
+
+def sensitivity_table(settings: Any) -> pd.DataFrame:
+    """Each rule with the setting that sets its sensitivity and its current value (R-M6)."""
+    from stockcycle.settings import Settings
+
+    labels = {i["name"]: i["label"] for i in Settings.field_info()}
+    off = rules_off(settings.alert_rules_off)
+    rows = []
+    for rule in RULES.values():
+        for name in SENSITIVITY.get(rule.name, ()):
+            rows.append(
+                {
+                    "rule": rule.name,
+                    "title": rule.title,
+                    "spec": rule.spec,
+                    "setting": name,
+                    "label": labels[name],
+                    "value": getattr(settings, name),
+                    "on": rule.name not in off,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+#: The settings that set each rule's sensitivity (``Settings`` field names).
+SENSITIVITY: dict[str, tuple[str, ...]] = {
+    "low_stock": ("low_stock_safety_factor",),
+    "overstock": ("overstock_months",),
+    "sales_spike": ("abnormal_sales_jump",),
+    "competitor_price_drop": ("competitor_price_drop",),
+    "decline": ("decline_weekly_drop", "decline_consecutive_weeks"),
+    "low_turnover": ("turnover_alert",),
+    "aging": ("aging_watch_days", "aging_discount_days", "aging_writedown_days"),
+    "volatility": ("volatility_replan",),
+    "forecast_deviation": ("forecast_deviation_replan",),
+    "launch_band": ("launch_deviation_band", "launch_days_below_band"),
+    "low_inventory_fee": (),
+    "aged_surcharge": (),
+    "storage_utilization": (),
+    "capacity": ("fba_capacity_cubic_feet",),
+    "transfer": ("transfer_days",),
+}
