@@ -85,7 +85,11 @@ def test_overdue_action_matches_the_plan(later) -> None:
         assert t["action"] == (
             f"Overdue by {p['overdue_days']:,} days: order {p['order_units']:,} units now"
         )
-        assert t["page"] == "Growth"
+        # The order is placed on the page of the SKU's stage.
+        assert (
+            t["page"]
+            == {"launch": "Launch", "growth": "Growth", "maturity": "Maturity"}[t["stage"]]
+        )
 
 
 def test_money_at_stake_by_hand(forecast_workspace, later) -> None:
@@ -123,7 +127,7 @@ def test_clear_stock_money_is_cash_tied_up(forecast_workspace, later) -> None:
     t = result.table.set_index("sku").loc[sku]
     assert t["action"] == "Clear stock" and t["money_basis"] == "cash tied up"
     assert t["money_at_stake"] == pytest.approx(on_hand * cost)
-    assert t["page"] == "Life-cycle stages"
+    assert t["page"] == "Decline"
 
 
 def test_open_order_of_a_decline_sku_is_trimmed(forecast_workspace) -> None:

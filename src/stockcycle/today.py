@@ -55,7 +55,7 @@ from typing import Any
 
 import pandas as pd
 
-from stockcycle import datadate, fees, restock
+from stockcycle import datadate, fees, pages, restock
 from stockcycle.settings import Settings
 from stockcycle.store import Workspace
 
@@ -65,16 +65,21 @@ URGENCY: dict[str, int] = {"Overdue": 1, "Due soon": 2, "Later": 3, "Hold": 4}
 #: Kinds of action, in the seller's words (the filter on the Today page).
 ACTION_TYPES = ("Order", "Trim open order", "Clear stock", "Exit", "Fix data", "Hold")
 
-#: The page where the seller acts on each kind of action (clear, exit and trim go to the
-#: Life-cycle stages page until the Clearance and Exit pages exist).
+#: The page where the seller acts on an action that is not an order of the SKU's stage.
 ACTION_PAGES: dict[str, str] = {
-    "Order": "Growth",
-    "Hold": "Growth",
-    "Trim open order": "Life-cycle stages",
-    "Clear stock": "Life-cycle stages",
-    "Exit": "Life-cycle stages",
+    "Trim open order": "Decline",
+    "Clear stock": "Decline",
+    "Exit": "Exit",
     "Fix data": "Data",
 }
+
+
+def action_page(stage: str | None, action_type: str) -> str:
+    """The title of the page where the seller acts (``stockcycle.pages``): clearing and
+    trimming on Decline, exiting on Exit, data fixes on Data; an order or a hold on the page of
+    the SKU's stage (Launch, Growth, Maturity), Growth when the stage is unknown."""
+    return ACTION_PAGES.get(action_type) or pages.stage_page(stage) or "Growth"
+
 
 #: Amazon's storage utilization surcharge starts when the account holds more than 22 weeks of
 #: supply (R-F1). The fee table has no row for it yet, so it is a named constant here.
@@ -379,7 +384,7 @@ def today_table(
                 **decided,
                 "urgency_rank": URGENCY[decided["urgency"]],
                 "as_of": as_of,
-                "page": ACTION_PAGES[decided["action_type"]],
+                "page": action_page(stage, decided["action_type"]),
             }
         )
     table = pd.DataFrame(rows, columns=TODAY_COLUMNS)

@@ -8,7 +8,7 @@ kept across pages (they vanish when the page changes), only what was parsed from
 Navigation: the app uses Streamlit's ``pages/`` folder (every ``pages/*.py`` is routable by
 URL, e.g. ``/Data``); the automatic sidebar list is hidden in ``.streamlit/config.toml`` only so
 the entry page can be called "Home" instead of "app". ``sidebar_nav`` draws the same list with
-``st.page_link`` from the files in ``pages/``, so a new page appears without touching this file.
+``st.page_link``, titles and icons from the page registry (``stockcycle.pages``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from stockcycle import datadate
 from stockcycle.errors import InputError
+from stockcycle.pages import DEFAULT_ICON, PAGES
 from stockcycle.store import DB_FILE, Workspace
 from stockcycle.ui.shared import shared_mode
 
@@ -44,6 +45,7 @@ __all__ = [
     "open_workspace",
     "page_setup",
     "page_files",
+    "page_icon",
     "page_label",
     "read_table",
     "show_error",
@@ -55,18 +57,7 @@ __all__ = [
 
 WORKSPACE_KEY = "workspace_path"
 _FLASH_KEY = "_stockcycle_flash"
-_PAGE_ICONS = {
-    "today": ":material/today:",
-    "data": ":material/upload_file:",
-    "settings": ":material/tune:",
-    "forecast": ":material/query_stats:",
-    "life-cycle stages": ":material/timeline:",
-    "launch": ":material/rocket_launch:",
-    "growth": ":material/trending_up:",
-}
-# Where a file name cannot spell the label (Streamlit's URL is the file name): "Life cycle
-# stages" from the file, "Life-cycle stages" as the page's own title says.
-_PAGE_LABELS = {"life cycle stages": "Life-cycle stages"}
+_PAGE_BY_FILE = {p.file: p for p in PAGES}
 log = logging.getLogger("stockcycle")
 # The app's server log is the terminal that runs it: errors never reach the seller's screen
 # as tracebacks, but whoever runs the server sees them (the package itself only has a
@@ -165,16 +156,28 @@ def app_dir() -> Path:
 
 
 def page_label(file_name: str) -> str:
-    """``"2_Settings.py"`` -> ``"Settings"`` (Streamlit's own rule), with the spelling of
-    ``_PAGE_LABELS`` where the file name cannot carry it (``"Life-cycle stages"``)."""
-    stem = Path(file_name).stem
-    stem = re.sub(r"^[0-9]+[_ -]*", "", stem)
-    label = stem.replace("_", " ").strip() or stem
-    return _PAGE_LABELS.get(label.lower(), label)
+    """The page's title from the registry (``stockcycle.pages``); for a page file not listed
+    there, Streamlit's own rule: ``"pages/12_Stock_moves.py"`` -> ``"Stock moves"``."""
+    listed = _PAGE_BY_FILE.get(_page_path(file_name))
+    if listed is not None:
+        return listed.title
+    stem = re.sub(r"^[0-9]+[_ -]*", "", Path(file_name).stem)
+    return stem.replace("_", " ").strip() or Path(file_name).stem
+
+
+def page_icon(file_name: str) -> str:
+    listed = _PAGE_BY_FILE.get(_page_path(file_name))
+    return listed.icon if listed is not None else DEFAULT_ICON
+
+
+def _page_path(file_name: str) -> str:
+    return f"pages/{Path(file_name).name}"
 
 
 def page_files() -> list[str]:
-    """Paths of the pages, relative to the app folder, in Streamlit's order (by number)."""
+    """Paths of the pages, relative to the app folder: those of the registry
+    (``stockcycle.pages.PAGES``) that exist, in its order, then any other ``pages/*.py`` by
+    number (a page added without a registry entry still shows)."""
     folder = app_dir() / "pages"
     if not folder.is_dir():
         return []
@@ -183,18 +186,19 @@ def page_files() -> list[str]:
         m = re.match(r"^([0-9]+)", p.stem)
         return (float(m.group(1)) if m else float("inf"), p.stem.lower())
 
-    files = [p for p in folder.glob("*.py") if not p.name.startswith(("_", "."))]
-    return [f"pages/{p.name}" for p in sorted(files, key=order)]
+    present = {
+        _page_path(p.name): p for p in folder.glob("*.py") if not p.name.startswith(("_", "."))
+    }
+    listed = [p.file for p in PAGES if p.file in present]
+    others = sorted((p for f, p in present.items() if f not in _PAGE_BY_FILE), key=order)
+    return listed + [_page_path(p.name) for p in others]
 
 
 def sidebar_nav() -> None:
     with st.sidebar:
         st.page_link("app.py", label="Home", icon=":material/home:")
         for path in page_files():
-            label = page_label(path)
-            st.page_link(
-                path, label=label, icon=_PAGE_ICONS.get(label.lower(), ":material/description:")
-            )
+            st.page_link(path, label=page_label(path), icon=page_icon(path))
 
 
 def start_page(title: str) -> None:

@@ -16,6 +16,7 @@ import json
 import math
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -1213,15 +1214,5 @@ def main(ws: Workspace) -> None:
     if ctx.stages.empty:
         st.info("No SKUs yet: import sales on the Data page.")
         return
-    step = wiz.show_steps()
-    if step == 0:
-        step_skus(ctx)
-    elif step == 1:
-        step_forecast(ctx)
-    elif step == 2:
-        step_policy(ctx)
-    elif step == 3:
-        step_plan(ctx)
-    else:
-        step_review(ctx)
-    wiz.nav_buttons()
+    steps = (step_skus, step_forecast, step_policy, step_plan, step_review)
+    wiz.run([partial(draw, ctx) for draw in steps])

@@ -11,6 +11,7 @@ import streamlit as st
 
 from stockcycle import charts, datadate
 from stockcycle.errors import InputError
+from stockcycle.pages import PAGE_BY_TITLE
 from stockcycle.store import Workspace, list_workspaces
 from stockcycle.ui import (
     close_workspace,
@@ -20,6 +21,7 @@ from stockcycle.ui import (
     is_shared,
     open_workspace,
     page_files,
+    page_icon,
     page_label,
     read_table,
     show_error,
@@ -261,7 +263,9 @@ def import_messages(problems: list[str], notes: list[str]) -> None:
 def next_steps() -> None:
     st.markdown("**Go to**")
     for path in page_files():
-        st.page_link(path, label=page_label(path), icon=":material/arrow_forward:")
+        listed = PAGE_BY_TITLE.get(page_label(path))
+        purpose = f": {listed.purpose}" if listed else ""
+        st.page_link(path, label=f"{page_label(path)}{purpose}", icon=page_icon(path))
 
 
 def main() -> None:

@@ -6,10 +6,11 @@ own session-state entry, one per wizard name and workspace, and seeds each widge
 the widget is drawn again::
 
     wiz = Wizard("launch", ["Peers", "Demand", "Economics"], ws)
-    step = wiz.show_steps()                       # numbered navigation, returns the index
-    if step == 0:
+    wiz.run([draw_peers, draw_demand, draw_economics],    # navigation, one step, Back/Next
+            needs={2: lambda: None if wiz.has("demand") else "Set the demand first."})
+
+    def draw_peers():
         top_n = wiz.field(st.slider, "Top N by BSR", "top_n", 10, min_value=1, max_value=50)
-    wiz.back_button(); wiz.next_button()
 
 ``field`` draws a widget whose value is restored from, and written back to, the wizard's
 store. ``get``/``set`` read and write the store directly (computed results, typed tables);
@@ -22,7 +23,7 @@ Also here: ``explain`` (the "Explain: ..." expander every number gets) and ``dow
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -172,6 +173,27 @@ class Wizard:
         )
         self.step = int(chosen if chosen is not None else self.step)
         return self.step
+
+    def run(
+        self,
+        draws: Sequence[Callable[[], None]],
+        needs: Mapping[int, Callable[[], str | None]] | None = None,
+    ) -> None:
+        """The whole wizard: the numbered navigation, the current step, Back and Next.
+
+        ``draws[i]`` draws step i. ``needs[i]``, when given, says why step i cannot be shown yet
+        (an input of an earlier step is missing) or returns None; the page then shows that
+        reason with a way back instead of a step computed on half its inputs."""
+        if len(draws) != len(self.steps):
+            raise ValueError(f"{len(self.steps)} steps but {len(draws)} ways to draw them")
+        step = self.show_steps()
+        check = (needs or {}).get(step)
+        problem = check() if check is not None else None
+        if problem:
+            st.warning(problem, icon=":material/arrow_back:")
+        else:
+            draws[step]()
+        self.nav_buttons()
 
     def go(self, index: int) -> None:
         """Move to step ``index`` (from a callback, before the navigation is drawn)."""
