@@ -231,3 +231,26 @@ def test_one_channel_down_does_not_stop_the_other(webhook) -> None:
     result = notify.send_test(cfg, "shop")
     assert result["slack"] is None and result["email"] is not None
     assert "test message" in webhook.received[0]["text"]
+
+
+def test_settings_page_says_configured_and_sends_a_test_message(webhook, monkeypatch) -> None:
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from stockcycle.store import Workspace
+
+    app = str(Path(__file__).resolve().parents[1] / "app.py")
+    monkeypatch.setenv("STOCKCYCLE_SLACK_WEBHOOK", webhook.url)
+    ws = Workspace.named("shop")
+    at = AppTest.from_file(app, default_timeout=120)
+    at.session_state["workspace_path"] = str(ws.path)
+    at.switch_page("pages/2_Settings.py").run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown == {"Email configured": "no", "Slack configured": "yes"}
+    page_text = " ".join(str(e.value) for e in (*at.markdown, *at.caption, *at.metric))
+    assert WEBHOOK_SECRET not in page_text  # configured, never shown
+    next(b for b in at.button if b.label == "Send test message").click().run()
+    assert [s.value for s in at.success] == ["Test message sent by slack."]
+    assert len(webhook.received) == 1 and "test message" in webhook.received[0]["text"]

@@ -106,7 +106,8 @@ def manage(ws: Workspace, shown: pd.DataFrame, today: date) -> None:
     st.subheader("Acknowledge or snooze")
     labels = {_label(r): int(r["id"]) for _, r in shown.iterrows()}
     chosen = st.multiselect("Alerts", list(labels), key="alerts_chosen", placeholder="Choose")
-    days = int(ws.settings().alert_snooze_days)
+    settings = ws.settings()
+    days = int(settings.alert_snooze_days)
     c1, c2, c3 = st.columns(3)
     ack = c1.button("Acknowledge", key="alerts_ack", icon=":material/done:")
     snooze = c2.button(f"Snooze {days} days", key="alerts_snooze", icon=":material/snooze:")

@@ -101,6 +101,10 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "supplier_wait_cost_per_cubic_foot_month": _MATURITY,
     "alert_min_severity": _ALERTS,
     "alert_rules_off": _ALERTS,
+    "alert_notify_min_severity": _ALERTS,
+    "alert_snooze_days": ("Alerts page",),
+    "alert_tuning_days": ("Alerts page",),
+    "alert_tuning_fires": ("Alerts page",),
 }
 
 
@@ -245,3 +249,36 @@ def main(ws: Workspace) -> None:
         _clear_widgets(ws)
         flash("Settings reset to the defaults.")
         st.rerun()
+    notifications(ws)
+
+
+def notifications(ws: Workspace) -> None:
+    """Whether email and Slack are configured (environment or ``st.secrets``, never the
+    workspace; the values are never shown) and a button that sends a test message (R-A2)."""
+    from stockcycle import notify
+    from stockcycle.ui.alerts import notify_config
+
+    st.subheader("Notifications")
+    cfg = notify_config()
+    status = cfg.status()
+    c1, c2 = st.columns(2)
+    c1.metric("Email configured", "yes" if status["email"] else "no")
+    c2.metric("Slack configured", "yes" if status["slack"] else "no")
+    st.caption(
+        "Set " + ", ".join(notify.ENV_NAMES) + " as environment variables or in "
+        ".streamlit/secrets.toml; they are never stored in the workspace or shown here. "
+        "`stockcycle check --notify` sends the same digest."
+    )
+    for problem in cfg.problems:
+        st.warning(problem)
+    if st.button(
+        "Send test message",
+        key="settings_test_message",
+        icon=":material/send:",
+        disabled=not cfg.channels,
+    ):
+        for channel, error in notify.send_test(cfg, ws.name).items():
+            if error is None:
+                st.success(f"Test message sent by {channel}.")
+            else:
+                st.error(error)
