@@ -69,6 +69,12 @@ PAGES: tuple[Page, ...] = (
         ("exit",),
     ),
     Page("pages/10_Alerts.py", "Alerts", ":material/notifications:", "alerts and the daily check"),
+    Page(
+        "pages/11_Replay.py",
+        "Replay",
+        ":material/history:",
+        "what each reorder rule would have done on your history",
+    ),
 )
 PAGE_BY_TITLE = {p.title: p for p in PAGES}
 #: The icon of a page file that is not in ``PAGES``.
