@@ -414,8 +414,19 @@ def step_price(ctx: Context, inp: ClearanceInputs) -> None:
 
 
 # -- step 3: scenarios -----------------------------------------------------------------------------
-def scenario_inputs(ctx: Context) -> tuple[int, float, float]:
+DISCOUNT_CHOICES = tuple(range(5, 75, 5))
+
+
+def scenario_inputs(ctx: Context) -> tuple[int, float, float, list[float]]:
     wiz = ctx.wiz
+    levels = wiz.field(
+        st.multiselect,
+        "Discount levels to compare",
+        "discounts",
+        [10, 20, 30, 40],
+        options=list(DISCOUNT_CHOICES),
+        format_func=lambda x: f"{x}% off",
+    )
     left, mid, right = st.columns(3)
     with left:
         days = wiz.field(
@@ -436,22 +447,23 @@ def scenario_inputs(ctx: Context) -> tuple[int, float, float]:
         coupon = wiz.field(
             st.slider, "Coupon (% off)", "coupon_pct", 15, min_value=5, max_value=50, step=5
         )
-    return int(days), float(budget), coupon / 100
+    return int(days), float(budget), coupon / 100, [x / 100 for x in levels]
 
 
 def scenario_table(
     ctx: Context, inp: ClearanceInputs, e: pricing.Elasticity
-) -> tuple[pd.DataFrame, int, float]:
-    days, budget, coupon = scenario_inputs(ctx)
-    table = clearance.scenarios(
-        inp, days, budget, elasticity=e, scenario_set=clearance.scenario_list(coupon=coupon)
-    )
-    return table, days, budget
+) -> tuple[pd.DataFrame, int, float, list[pricing.Scenario]]:
+    """The scenarios the seller chose (no change, the discount levels, buy-one-get-one, the
+    coupon with ads) run on the inputs: (table, days, ad budget, the scenarios in order)."""
+    days, budget, coupon, levels = scenario_inputs(ctx)
+    chosen = clearance.scenario_list(levels, coupon=coupon)
+    table = clearance.scenarios(inp, days, budget, elasticity=e, scenario_set=chosen)
+    return table, days, budget, chosen
 
 
 def step_scenarios(ctx: Context, inp: ClearanceInputs) -> None:
     e = price_response(ctx, inp)
-    table, days, budget = scenario_table(ctx, inp, e)
+    table, days, budget, _chosen = scenario_table(ctx, inp, e)
     best = table.loc[table["profit"].idxmax()]
     st.success(
         f"Most profitable over {days} days: **{best['scenario']}** — profit "
@@ -546,7 +558,7 @@ def step_scenarios(ctx: Context, inp: ClearanceInputs) -> None:
 # -- step 4: sensitivity ---------------------------------------------------------------------------
 def step_sensitivity(ctx: Context, inp: ClearanceInputs) -> None:
     e = price_response(ctx, inp)
-    table, days, budget = scenario_table(ctx, inp, e)
+    table, days, budget, chosen = scenario_table(ctx, inp, e)
     names = table["scenario"].tolist()
     coupon_name = names[-1]
     name = ctx.wiz.field(
@@ -557,9 +569,7 @@ def step_sensitivity(ctx: Context, inp: ClearanceInputs) -> None:
         options=names,
         help="The heat map varies this scenario's length and ad budget.",
     )
-    scenario = clearance.scenario_list(coupon=ctx.wiz.get("coupon_pct", 15) / 100)[
-        names.index(name)
-    ]
+    scenario = chosen[names.index(name)]
     run = pricing.Scenario(
         scenario.name,
         scenario.discount_share,
@@ -592,7 +602,9 @@ def step_sensitivity(ctx: Context, inp: ClearanceInputs) -> None:
         f"length and ad budget per day; ads bring sales at 3 per dollar. e = {e.value:.2f} "
         f"({describe_elasticity(e)}).",
     )
-    row = table[table["scenario"] == name].iloc[0]
+    # The plan is the chosen cell: this scenario with the ad budget above (a discount can
+    # also run with ads), the same figures as the heat map's.
+    row = clearance.scenarios(inp, days, budget, elasticity=e, scenario_set=[run]).iloc[0]
     start = ctx.today
     plan = pd.DataFrame(
         [
