@@ -160,3 +160,51 @@ def test_weekly_sales_mark_the_latest_run_of_drops(tmp_path: Path) -> None:
     assert weekly["units"].tail(3).tolist() == pytest.approx([56, 42, 35])
     assert weekly["change"].tail(3).tolist() == pytest.approx([-0.2, -0.25, 35 / 42 - 1])
     assert weekly["in_run"].tolist() == [False] * (len(weekly) - 3) + [True] * 3
+
+
+def test_price_band_per_snapshot_with_the_lowest_organic_price() -> None:
+    # Two snapshots of one search; B3 is sponsored only, OWN is the seller's own listing.
+    rows = [
+        ("2026-09-30", "B1", 10.0, False),
+        ("2026-09-30", "B2", 20.0, False),
+        ("2026-09-30", "B3", 8.0, True),
+        ("2026-10-31", "B1", 12.0, False),
+        ("2026-10-31", "B2", 16.0, False),
+        ("2026-10-31", "B3", 9.0, True),
+        ("2026-10-31", "OWN", 5.0, False),
+    ]
+    competitors = pd.DataFrame(
+        {
+            "snapshot_date": pd.to_datetime([r[0] for r in rows]),
+            "search": "mat",
+            "asin": [r[1] for r in rows],
+            "price": [r[2] for r in rows],
+            "sponsored": [r[3] for r in rows],
+        }
+    )
+    bands = clearance.price_band_history(competitors, {"OWN"}, "OWN", "mat")
+    assert bands["snapshot_date"].tolist() == [date(2026, 9, 30), date(2026, 10, 31)]
+    assert bands["n"].tolist() == [3, 3]
+    assert bands["median"].tolist() == [10.0, 12.0]
+    assert bands["min"].tolist() == [8.0, 9.0]  # the sponsored listing counts in the band
+    assert bands["lowest_organic"].tolist() == [10.0, 12.0]  # ... not as the lowest organic
+    # Quartiles, linear: 8, 10, 20 -> 9 and 15.
+    assert (bands.loc[0, "q1"], bands.loc[0, "q3"]) == (9.0, 15.0)
+
+
+def test_search_trend_of_the_skus_keywords() -> None:
+    kw = pd.DataFrame(
+        {
+            "keyword": ["a", "b", "a", "b"],
+            "snapshot_date": pd.to_datetime(["2026-09-30"] * 2 + ["2026-10-31"] * 2),
+            "search_volume": [1000.0, 3000.0, 1000.0, 3000.0],
+            "trend": [None, None, -0.2, 0.1],
+        }
+    )
+    # Volume-weighted trend of the latest snapshot: (1000 x -0.2 + 3000 x 0.1) / 4000.
+    assert clearance.search_trend(kw) == pytest.approx(0.025)
+    # Without trends: the latest total against the first one, 3,000 / 4,000 - 1.
+    later = kw.assign(trend=None)
+    later.loc[2:, "search_volume"] = [500.0, 2500.0]
+    assert clearance.search_trend(later) == pytest.approx(-0.25)
+    assert clearance.search_trend(kw.iloc[0:0]) is None
