@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from stockcycle import fees, kpi
+from stockcycle import datadate, fees, kpi
 from stockcycle.checks import optional_number
 from stockcycle.errors import InputError
 from stockcycle.policy import DAYS_PER_MONTH
@@ -56,15 +56,9 @@ def _check_skus(wanted: Sequence[str] | None, known: Sequence[str]) -> list[str]
 
 
 def data_end(ws: Workspace) -> date:
-    """The workspace's "today": the latest sales date, else the latest inventory snapshot, else
-    the calendar date."""
-    sales = ws.read("sales")
-    if len(sales) and sales["date"].notna().any():
-        return sales["date"].max().date()
-    inventory = ws.read("inventory")
-    if len(inventory) and inventory["snapshot_date"].notna().any():
-        return inventory["snapshot_date"].max().date()
-    return date.today()
+    """The workspace's data date (``Workspace.data_date``: the latest sales day or inventory
+    snapshot, R-T1), else today."""
+    return ws.data_date() or datadate.today()
 
 
 # --------------------------------------------------------------------------- unit economics

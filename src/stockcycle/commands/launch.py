@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from stockcycle import datadate
 from stockcycle.checks import first_number
 from stockcycle.errors import InputError
 
@@ -172,7 +173,7 @@ def launch_plan(args: argparse.Namespace) -> dict[str, Any]:
     production = lead["production_days"] if args.lead_time is None else args.lead_time
     transit = {"air": lead["air_days"], "sea": lead["sea_days"]}
     launch = args.launch_date or peers.earliest_launch(
-        date.today(), production, transit[args.mode], lead["receiving_days"]
+        datadate.today(), production, transit[args.mode], lead["receiving_days"]
     )
     event_lift = peers.EVENT_LIFT if args.event_lift is None else args.event_lift
     events = peers.event_days(

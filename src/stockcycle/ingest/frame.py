@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from stockcycle import datadate
 from stockcycle.ingest.clean import Context
 from stockcycle.schema import TABLES, empty_frame
 
@@ -27,7 +28,7 @@ class ParseContext(Context):
 
     def snapshot_date(self) -> date:
         """The snapshot date of a report that has none: ``as_of`` or today."""
-        self.used_as_of = self.as_of or date.today()
+        self.used_as_of = self.as_of or datadate.today()
         return self.used_as_of
 
     def default_period(self) -> tuple[date, date]:

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from stockcycle import alerts, charts, fees, peers, policy
+from stockcycle import alerts, charts, datadate, fees, peers, policy
 from stockcycle.errors import InputError
 from stockcycle.settings import Settings
 from stockcycle.store import Workspace
@@ -252,7 +252,7 @@ def launch_date_default(wiz: Wizard, product: dict[str, Any], settings: Settings
     o = order_inputs(wiz, product, settings)
     mode = wiz.get("first_mode", "air")
     return peers.earliest_launch(
-        date.today(), o["production_days"], o[f"{mode}_days"], o["receiving_days"]
+        datadate.today(), o["production_days"], o[f"{mode}_days"], o["receiving_days"]
     )
 
 
@@ -1102,7 +1102,7 @@ def order_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, plan:
     )
     st.dataframe(first_table, hide_index=True, column_config=_ORDER_COLUMNS)
     # A launch still ahead whose order date has passed (a past launch is what it was).
-    if lp.first_order_by < date.today() <= launch:
+    if lp.first_order_by < datadate.today() <= launch:
         st.warning(
             f"To launch on {launch:%d %b %Y} by {first_mode}, the first batch had to be ordered "
             f"by {lp.first_order_by:%d %b %Y}: move the launch date or ship by air.",
