@@ -1278,7 +1278,7 @@ def save_typed_sales(ws: Any, sku: str, table: pd.DataFrame) -> None:
     ws.save_result(TYPED_LAUNCH_SALES.format(sku=sku), frame, {"sku": sku})
 
 
-def _launch_statuses(
+def launch_statuses(
     ws: Any, sales: pd.DataFrame, as_of: date, settings: Any
 ) -> dict[str, LaunchStatus]:
     """The launch monitor (R-L8) of every SKU with a saved launch plan (the latest one per
@@ -1287,6 +1287,7 @@ def _launch_statuses(
     plans = ws.plans("launch")
     out: dict[str, LaunchStatus] = {}
     seen: set[str] = set()
+    known = set(ws.skus())  # a plan for a product not in the workspace yet has no SKU to alert
     for plan_id in plans["id"].tolist():  # newest first
         try:
             params, _ = ws.load_plan(int(plan_id))
@@ -1295,7 +1296,7 @@ def _launch_statuses(
             start = pd.Timestamp(params["launch_date"]).normalize()
         except (KeyError, TypeError, ValueError, InputError):
             continue  # a plan saved by an older version without the monitor's inputs
-        if not sku or sku in seen or not daily or start > pd.Timestamp(as_of):
+        if sku not in known or sku in seen or not daily or start > pd.Timestamp(as_of):
             continue
         seen.add(sku)
         plan = pd.Series(daily, index=pd.date_range(start, periods=len(daily), freq="D"))
@@ -1519,7 +1520,7 @@ def load_alert_inputs(
         figures=figures,
         prices=_competitor_prices(ws.read("competitors"), products, skus),
         deviations=deviations,
-        launches=_launch_statuses(ws, sales, as_of, settings),
+        launches=launch_statuses(ws, sales, as_of, settings),
         arrivals_cubic_feet=arrivals_cf,
         fba_units=fba_total,
         daily_sales=daily_total,

@@ -1331,20 +1331,41 @@ def saved_plan_daily(ws: Workspace, plan_id: int) -> tuple[str, pd.Series]:
     return str(params.get("sku", "")), pd.Series(daily, index=index, dtype="float64")
 
 
-def typed_sales_editor(wiz: Wizard, start: date) -> pd.Series:
-    """The "Typed in below" table: units per day the seller types, kept in the wizard store.
+def typed_sales_editor(
+    wiz: Wizard, start: date, ws: Workspace | None = None, sku: str | None = None
+) -> pd.Series:
+    """The "Typed in below" table: units per day the seller types, kept in the wizard store
+    and in the workspace (``alerts.save_typed_sales``), so a new browser session, a reload or
+    the daily check (``stockcycle check``, R-L8) finds every typed figure.
 
     The editor's base table stays fixed while the editor is on screen (its identity, and so
     the seller's edits, depend on it) and is replaced by the last edited table only when the
-    editor comes back (another step, page or product). Every typed figure is kept in
+    editor comes back (another step, page or product). With nothing typed in this session, the
+    base is the product's table saved in the workspace. Every typed figure is kept in
     ``typed_actuals``; only rows without a date or without units are left out of the monitor,
     and ``alerts.launch_monitor`` skips the days left empty (R-L8).
     Returns units per day indexed by date (empty when nothing is typed yet).
     """
     editor_key = wiz.widget_key("typed_editor", seed=False)
+    owner = sku or NEW_PRODUCT
+    if wiz.get("typed_for", owner) != owner:
+        # Another product: its own typed figures, not the last product's.
+        for key in ("typed_actuals", "typed_base", "typed_saved"):
+            wiz.pop(key)
+        st.session_state.pop(editor_key, None)
+    wiz.set("typed_for", owner)
     if editor_key not in st.session_state or wiz.get("typed_base") is None:
         # The editor starts again from the last saved table (its own edits are gone).
         base = wiz.get("typed_actuals")
+        if base is None and ws is not None:
+            saved = alerts.saved_typed_sales(ws, owner)
+            if saved is not None:
+                base = pd.DataFrame(
+                    {
+                        "date": pd.to_datetime(saved["date"]).dt.date,
+                        "units": pd.to_numeric(saved["units"]).astype("float64"),
+                    }
+                )
         if base is None:
             base = pd.DataFrame(
                 {"date": [start + timedelta(days=i) for i in range(7)], "units": [None] * 7}
@@ -1363,9 +1384,16 @@ def typed_sales_editor(wiz: Wizard, start: date) -> pd.Series:
     )
     st.caption(
         "Type the units sold per day and leave a day empty when you have no figure yet: "
-        "empty days are skipped, they do not count as on plan."
+        "empty days are skipped, they do not count as on plan. What you type is kept in the "
+        "workspace."
     )
     wiz.set("typed_actuals", edited)
+    if ws is not None:
+        # Written only when the figures changed, not on every rerun of the page.
+        digest = pd.util.hash_pandas_object(edited.astype(str), index=False).sum()
+        if wiz.get("typed_saved") != int(digest):
+            alerts.save_typed_sales(ws, owner, edited)
+            wiz.set("typed_saved", int(digest))
     typed = edited.dropna(subset=["date", "units"])
     return pd.Series(
         pd.to_numeric(typed["units"]).to_numpy(dtype="float64"),
@@ -1413,7 +1441,7 @@ def monitor_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, pla
             f"{actual.index.max():%d %b %Y}, all channels summed."
         )
     else:
-        actual = typed_sales_editor(wiz, start)
+        actual = typed_sales_editor(wiz, start, ws, sku)
     if actual.empty:
         st.info("No sales yet: import the product's sales or type the first days in.")
         return
