@@ -901,7 +901,8 @@ class MaturityResult:
 
 
 def _projection(supply: restock.SkuSupply, deliveries: pd.DataFrame, days: int) -> pd.DataFrame:
-    """Projected stock from the data date with the open arrivals and ``deliveries``."""
+    """Projected stock from the data date with the open arrivals and ``deliveries``
+    (``policy.projected_stock``)."""
     arrivals = supply.arrivals[["date", "units"]]
     if len(deliveries):
         extra = deliveries.rename(columns={"arrival": "date"})[["date", "units"]]
@@ -953,6 +954,32 @@ def landed_window(plan: restock.SkuPlan, units: int) -> tuple[pd.Timestamp, pd.T
     return start, start + pd.Timedelta(days=days)
 
 
+def _horizon(plan: restock.SkuPlan, supply: restock.SkuSupply, units: int) -> int:
+    """Days of projection that hold the corridor window of the order and the fee horizon."""
+    if plan.first_arrival is None:
+        return CORRIDOR_HORIZON_DAYS
+    _, end = landed_window(plan, max(units, 1))
+    return max(CORRIDOR_HORIZON_DAYS, (end.date() - supply.as_of).days + 1)
+
+
+class _Lines:
+    """One SKU's projected stock lines, each computed once per set of deliveries (the restock
+    order, the capped order and the final one are often the same)."""
+
+    def __init__(self, supply: restock.SkuSupply, days: int) -> None:
+        self.supply, self.days = supply, days
+        self._seen: dict[tuple, pd.DataFrame] = {}
+
+    def __call__(self, deliveries: pd.DataFrame) -> pd.DataFrame:
+        key = tuple(
+            (str(a), float(u))
+            for a, u in zip(deliveries.get("arrival", []), deliveries.get("units", []), strict=True)
+        )
+        if key not in self._seen:
+            self._seen[key] = _projection(self.supply, deliveries, self.days)
+        return self._seen[key]
+
+
 def _corridor_units(
     plan: restock.SkuPlan,
     supply: restock.SkuSupply,
@@ -960,6 +987,7 @@ def _corridor_units(
     shipments: int,
     low_days: float,
     high_days: float,
+    lines: _Lines | None = None,
 ) -> tuple[int, str]:
     """The order kept inside the corridor after it lands (R-F1): raised by the units that keep
     the lowest projected stock from the first arrival on at >= low_days x d, lowered by what
@@ -969,8 +997,9 @@ def _corridor_units(
     d = float(plan.row["daily_demand"])
     if d <= 0:
         return units, ""
-    horizon = max(CORRIDOR_HORIZON_DAYS, (plan.first_arrival - supply.as_of).days + plan.cycle_days)
-    line = _projection(supply, _deliveries(plan, supply, units, shipments), horizon)
+    if lines is None:
+        lines = _Lines(supply, _horizon(plan, supply, units))
+    line = lines(_deliveries(plan, supply, units, shipments))
     after = line[line["date"] >= pd.Timestamp(plan.first_arrival)]
     if after.empty:
         return units, ""
@@ -1054,12 +1083,13 @@ def plan_maturity(
         cls = abc_class(inputs, sku)
         units = cap_units.get(sku, restock_units[sku])
         note = ""
+        lines = _Lines(supply, _horizon(plan, supply, max(units, restock_units[sku])))
         if choices.corridor:
             if cls == "C" and units < restock_units[sku]:
                 note = "Corridor not applied: the C-class cash cap comes first."
             else:
                 units, note = _corridor_units(
-                    plan, supply, units, choices.shipments, low_days, high_days
+                    plan, supply, units, choices.shipments, low_days, high_days, lines
                 )
         corridor_units = units
         base_units = cap_units.get(sku, restock_units[sku])
@@ -1072,8 +1102,8 @@ def plan_maturity(
                 _deliveries(plan, supply, base_units, choices.shipments), units - base_units
             )
         horizon = CORRIDOR_HORIZON_DAYS
-        line_plan = _projection(supply, plan.deliveries, horizon)
-        line_final = _projection(supply, deliveries, horizon)
+        line_plan = lines(plan.deliveries).head(horizon)
+        line_final = lines(deliveries).head(horizon)
         tier = inputs.size_tier(sku)
         sold7 = inputs.sold_7_days.get(sku, 0.0)
         demand = supply.daily_forecast.to_numpy(dtype=float)[:horizon]
