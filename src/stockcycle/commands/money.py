@@ -322,9 +322,9 @@ def cmd_clearance(args: argparse.Namespace) -> int:
     res = result.residual
     weight = inp["weight_lb"]
     print(
-        f"ways out for the {res.attrs['units']:,.0f} units left on {res.attrs['on']} (R-E3; "
-        f"fees of that day, {inp['size_tier']['value']} size, {_f(weight['value'], 'g')} lb: "
-        f"{weight['source']}):"
+        f"ways out for the {res.attrs['units']:,.0f} units left at the exit date (R-E3; fees "
+        f"of {res.attrs['on']}, {inp['size_tier']['value']} size, {_f(weight['value'], 'g')} "
+        f"lb: {weight['source']}):"
     )
     for r in res.itertuples(index=False):
         mark = "  <- best" if r.recommended else ""
