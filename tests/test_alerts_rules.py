@@ -221,3 +221,47 @@ def test_alert_round_trips_through_json() -> None:
     assert d["money_at_stake"] is None and d["unit"] == "units" and d["spec"] == "R-M4"
     assert alerts.Alert.from_dict(d).key == "overstock|MUG"
     assert a.figure() == "1,500 units (threshold 912 units)"
+
+
+def test_tuning_flags_skus_whose_alerts_keep_firing_without_turnover_improving() -> None:
+    import json
+
+    def row(i: int, sku: str, day: str, turnover: float, rule: str = "overstock") -> dict:
+        payload = json.dumps({"kpi": {"turnover": turnover}})
+        return {"id": i, "sku": sku, "rule": rule, "created_at": f"{day}T06:00:00+00:00",
+                "payload": payload}  # fmt: skip
+
+    log = pd.DataFrame(
+        [
+            # MUG: three alerts in 28 days, turnover 2.0 -> 1.8: noisy.
+            row(1, "MUG", "2026-10-05", 2.0),
+            row(2, "MUG", "2026-10-15", 1.9, "aging"),
+            row(3, "MUG", "2026-10-30", 1.8),
+            # CUP: three alerts, turnover 2.0 -> 2.6: the alerts work, not flagged.
+            row(4, "CUP", "2026-10-06", 2.0),
+            row(5, "CUP", "2026-10-16", 2.3),
+            row(6, "CUP", "2026-10-29", 2.6),
+            # BOWL: two alerts only; PLATE: its third alert is older than the window.
+            row(7, "BOWL", "2026-10-20", 1.0),
+            row(8, "BOWL", "2026-10-21", 1.0),
+            row(9, "PLATE", "2026-09-01", 1.0),
+            row(10, "PLATE", "2026-10-20", 1.0),
+            row(11, "PLATE", "2026-10-21", 1.0),
+        ]
+    )
+    table = alerts.tuning_table(log, date(2026, 10, 31), days=28, fires=3).set_index("sku")
+    assert table.loc["MUG", "alerts"] == 3 and bool(table.loc["MUG", "noisy"])
+    assert table.loc["MUG", "rules"] == "Aging stock, Overstock"
+    assert (table.loc["MUG", "turnover_first"], table.loc["MUG", "turnover_now"]) == (2.0, 1.8)
+    assert bool(table.loc["CUP", "improving"]) and not bool(table.loc["CUP", "noisy"])
+    assert not table.loc[["BOWL", "PLATE"], "noisy"].any()
+    assert table.loc["PLATE", "alerts"] == 2
+    assert table.index[0] == "MUG"  # flagged first
+    assert alerts.tuning_table(log.iloc[0:0], date(2026, 10, 31)).empty
+
+
+def test_sensitivity_table_names_each_rules_setting() -> None:
+    table = alerts.sensitivity_table(Settings(overstock_months=4.0, alert_rules_off="volatility"))
+    over = table[table["rule"] == "overstock"].iloc[0]
+    assert (over["setting"], over["value"], bool(over["on"])) == ("overstock_months", 4.0, True)
+    assert not table.loc[table["rule"] == "volatility", "on"].any()

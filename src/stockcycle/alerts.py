@@ -1344,8 +1344,10 @@ def load_alert_inputs(
     at stake (``today.today_table``), the health report (turnover, aging, days of supply),
     sales, stock per location, competitor snapshots, saved launch plans and the fee table.
 
-    ``as_of``: the data date the sales, stock and health figures are cut at (default the
-    workspace's, R-T1); the stages and the Today table use the workspace's data date.
+    ``as_of``: the data date the sales, stock (per location) and health figures are cut at
+    (default the workspace's, R-T1). The forecast, the stages, the restock plan (safety stock,
+    lead time) and the Today table stay those of the workspace's data date: an earlier
+    ``as_of`` replays the stock and sales rules, not the forecast.
     ``today``: the day transfers are dated from (default ``datadate.today()``).
     """
     from stockcycle import health, policy, restock
@@ -1442,11 +1444,8 @@ def load_alert_inputs(
                 months = pd.to_datetime(arr["date"]).dt.strftime("%Y-%m")
                 for month, units in arr.groupby(months)["units"].sum().items():
                     arrivals_cf[month] = arrivals_cf.get(month, 0.0) + float(units) * cubic_feet
-        on_hand = (
-            supply.on_hand
-            if supply is not None
-            else (float(stock["on_hand"]) if stock is not None else 0.0)
-        )
+        # Stock from the snapshots up to as_of (the restock supply reads the latest ones).
+        on_hand = float(stock["on_hand"]) if stock is not None else 0.0
         incoming = (
             float(supply.arrivals["units"].sum())
             if supply is not None and len(supply.arrivals)

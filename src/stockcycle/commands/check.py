@@ -82,7 +82,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--as-of",
         default=None,
         metavar="YYYY-MM-DD",
-        help="evaluate the rules on the data up to this day (default: the data date)",
+        help="cut sales, stock and health figures at this day (default: the data date); "
+        "forecasts, stages and restock plans stay those of the data date",
     )
     p.add_argument(
         "--notify",
