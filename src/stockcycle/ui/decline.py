@@ -633,7 +633,31 @@ def step_sensitivity(ctx: Context, inp: ClearanceInputs) -> None:
     )
     st.subheader("Clearance plan")
     plan_dates(ctx, inp)
-    st.dataframe(plan, hide_index=True)
+    st.dataframe(
+        plan,
+        hide_index=True,
+        column_config={
+            "sku": "SKU",
+            "scenario": "Scenario",
+            "start": "Starts",
+            "end": "Ends",
+            "price_per_unit": st.column_config.NumberColumn("Price per unit", format="%.2f"),
+            "discount": "Off",
+            "ad_budget_per_day": st.column_config.NumberColumn("Ads per day", format="%.0f"),
+            "units_per_day": st.column_config.NumberColumn("Units per day", format="%.1f"),
+            "units_sold": "Units sold",
+            "units_left": "Units left",
+            "revenue": st.column_config.NumberColumn("Revenue", format="%.2f"),
+            "amazon_fees": st.column_config.NumberColumn("Amazon fees", format="%.2f"),
+            "ad_cost": st.column_config.NumberColumn("Ad cost", format="%.2f"),
+            "storage_saved": st.column_config.NumberColumn("Storage saved", format="%.2f"),
+            "profit": st.column_config.NumberColumn("Profit", format="%.2f"),
+            "elasticity": "Price response",
+            "elasticity_source": "From",
+            "data_up_to": "Data up to",
+            "planned_on": "Planned on",
+        },
+    )
     stem = f"clearance_plan_{inp.sku}_{ctx.today:%Y%m%d}"
     download_plan(plan, stem, label="clearance plan", key="decline_plan")
     plan_name = st.text_input(
