@@ -99,6 +99,10 @@ def test_open_orders_cancelling_saves_cash_and_storage(inp) -> None:
     assert out["cash_saved"].tolist() == pytest.approx([150.0, 120.0])
     per_day = 0.078 / DAYS_PER_MONTH
     assert out["storage_saved"].tolist() == pytest.approx([2625 * per_day, 400 * per_day])
+    # The last unit of PO-1 waits 40 + 25 days; of PO-2, 0 + 20 days.
+    assert out["saved_per_unit_trimmed"].tolist() == pytest.approx(
+        [3 + 65 * per_day, 3 + 20 * per_day]
+    )
     assert out["sells_out"].tolist() == [date(2026, 2, 10) + timedelta(days=65), date(2026, 5, 31)]
 
 

@@ -563,10 +563,24 @@ def open_order_savings(
       then sell over ``u / q`` days: unit-days = ``u W + u^2 / (2 q)`` at the base rate q
       (infinite when q = 0: they would never sell).
 
-    Columns: po, eta, units, status, cash_saved, storage_saved, sells_out (date the order's
-    last unit would sell). R-D1, R-D3.
+    Trimming: the units cut from an order are its last to sell, each held ``W + u / q`` days,
+    so each unit trimmed saves ``landed + storage per unit-month / 30.42 x (W + u / q)``
+    (``saved_per_unit_trimmed``; the first unit cut saves the most, the saving shrinks with
+    each further unit).
+
+    Columns: po, eta, units, status, cash_saved, storage_saved, saved_per_unit_trimmed,
+    sells_out (date the order's last unit would sell). R-D1, R-D3.
     """
-    cols = ["po", "eta", "units", "status", "cash_saved", "storage_saved", "sells_out"]
+    cols = [
+        "po",
+        "eta",
+        "units",
+        "status",
+        "cash_saved",
+        "storage_saved",
+        "saved_per_unit_trimmed",
+        "sells_out",
+    ]
     if orders.empty:
         return pd.DataFrame(columns=cols)
     from stockcycle.restock import _open_orders  # one definition of "open" (status, ETA)
@@ -581,9 +595,11 @@ def open_order_savings(
         if rate > 0:
             waiting = max(0.0, ahead - rate * days) / rate
             unit_days = units * waiting + units**2 / (2 * rate)
-            sells_out = eta + timedelta(days=math.ceil(waiting + units / rate))
+            last_held = waiting + units / rate
+            sells_out = eta + timedelta(days=math.ceil(last_held))
         else:
-            unit_days, sells_out = math.inf, None
+            unit_days, last_held, sells_out = math.inf, math.inf, None
+        per_day = storage_per_unit_month / DAYS_PER_MONTH
         out.append(
             {
                 "po": str(r.po),
@@ -591,7 +607,8 @@ def open_order_savings(
                 "units": units,
                 "status": "" if pd.isna(r.status) else str(r.status),
                 "cash_saved": units * landed,
-                "storage_saved": storage_per_unit_month / DAYS_PER_MONTH * unit_days,
+                "storage_saved": per_day * unit_days,
+                "saved_per_unit_trimmed": landed + per_day * last_held,
                 "sells_out": sells_out,
             }
         )

@@ -307,7 +307,18 @@ def step_signal(ctx: Context, inp: ClearanceInputs) -> None:
             ]
         )
         st.dataframe(
-            shown[["po", "arrives", "units", "status", "cash_saved", "storage_saved", "sells_out"]],
+            shown[
+                [
+                    "po",
+                    "arrives",
+                    "units",
+                    "status",
+                    "cash_saved",
+                    "storage_saved",
+                    "saved_per_unit_trimmed",
+                    "sells_out",
+                ]
+            ],
             hide_index=True,
             column_config={
                 "po": "Order",
@@ -319,6 +330,9 @@ def step_signal(ctx: Context, inp: ClearanceInputs) -> None:
                 ),
                 "storage_saved": st.column_config.NumberColumn(
                     f"Storage saved ({ctx.currency})", format="%.2f"
+                ),
+                "saved_per_unit_trimmed": st.column_config.NumberColumn(
+                    f"Saved per unit trimmed ({ctx.currency})", format="%.2f"
                 ),
                 "sells_out": "Would sell out by",
             },
@@ -336,8 +350,10 @@ def step_signal(ctx: Context, inp: ClearanceInputs) -> None:
             "x unit-days the order would be held: its units arrive on the ETA behind the stock "
             "still there (on hand and earlier orders, selling at "
             f"{inp.rate:,.2f}/day), wait W = that stock / rate days, then sell over units / "
-            "rate days: unit-days = units x W + units^2 / (2 x rate). Trimming part of an "
-            "order saves the same per unit for the units cut from its end.",
+            "rate days: unit-days = units x W + units^2 / (2 x rate). Trimming: the units cut "
+            "are the order's last to sell, held W + units / rate days, so each unit trimmed "
+            "saves landed cost + storage per unit-day x (W + units / rate) (less for each "
+            "further unit cut).",
         )
 
 
