@@ -935,28 +935,19 @@ def load_clearance(
 
 
 def scenario_list(
-    discounts: Sequence[float] = DEFAULT_DISCOUNTS,
-    coupon: float = 0.15,
-    bogo_share: float = 1.0,
+    discounts: Sequence[float] = DEFAULT_DISCOUNTS, coupon: float = 0.15
 ) -> list[pricing.Scenario]:
-    """No change, the ``discounts`` (shares), buy-one-get-one (``bogo_share`` of orders take
-    the second unit: 1 = every buyer) and a ``coupon`` with the ad budget (R-D2)."""
-    bundle = pricing.bogo()
-    if bogo_share != 1.0:
-        share = _check_share("bogo_share", bogo_share)
-        bundle = replace(bundle, units_per_order=1 + share)
+    """No change, the ``discounts`` (shares of the price), buy-one-get-one and a ``coupon``
+    with the ad budget (R-D2; ``pricing``'s scenarios)."""
+    for share in (*discounts, coupon):
+        if not (0 <= share < 1):
+            raise InputError(f"discount is {share}", column="discount", expected="0 to 99%")
     return [
         pricing.Scenario("no change"),
         *(pricing.discount(s) for s in sorted(set(discounts))),
-        bundle,
+        pricing.bogo(),
         pricing.coupon_with_ads(coupon),
     ]
-
-
-def _check_share(name: str, value: float) -> float:
-    if not (0 <= value <= 1):
-        raise InputError(f"{name} is {value}", column=name, expected="a share 0..1")
-    return float(value)
 
 
 def _check_days(days: float, ad_budget: float) -> int:
