@@ -213,6 +213,10 @@ def test_evaluate_uses_the_settings_and_the_tuning_filters() -> None:
     declining = _figures(stage="decline", position=700, on_hand=700, sales_30d=750,
                          lead_time_days=30)  # fmt: skip
     assert [a.rule for a in alerts.evaluate(declining, Settings())] == []
+    # A launch's early stock is the launch monitor's to judge, not the overstock rule's.
+    stocked = {"on_hand": 2000, "position": 2000, "sales_30d": 300}
+    assert [a.rule for a in alerts.evaluate(_figures(**stocked), Settings())] == ["overstock"]
+    assert alerts.evaluate(_figures(stage="launch", **stocked), Settings()) == []
 
 
 def test_alert_round_trips_through_json() -> None:

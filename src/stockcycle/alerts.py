@@ -1068,9 +1068,12 @@ def evaluate(inputs: AlertInputs, settings: Any) -> list[Alert]:
                     unit_margin=_opt(r["unit_margin"]),
                 )
             )
-        out.append(
-            overstock_alert(sku, _f(r["on_hand"]), _f(r["sales_30d"]), s.overstock_months, cost)
-        )
+        if stage != "launch":
+            # A launch's first order is sized on expected, not past, sales: its early stock is
+            # the launch monitor's to judge (R-L8), not three months of its first weeks' sales.
+            out.append(
+                overstock_alert(sku, _f(r["on_hand"]), _f(r["sales_30d"]), s.overstock_months, cost)
+            )
         out.append(
             decline_alert(
                 sku,
@@ -1571,6 +1574,8 @@ class CheckResult:
             "new": self.new,
             "open": self.open,
             "resolved": self.resolved,
+            # SKUs the restock plan could not be read for: their stock rules did not run.
+            "problems": dict(self.problems or {}),
             "notifications": {
                 "sent": {k: v is None for k, v in self.sent.items()},
                 "errors": {k: v for k, v in self.sent.items() if v is not None},

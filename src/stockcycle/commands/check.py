@@ -66,6 +66,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print("Still open:")
         for row in others:
             print(_line(row))
+    for sku, problem in (result.problems or {}).items():
+        print(f"Not checked for stock rules: {sku}: {problem}")
     if result.notified:
         print(f"Sent {result.notified:,} alerts by {' and '.join(result.sent)}.")
     return 1 if result.new else 0

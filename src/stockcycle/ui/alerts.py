@@ -192,6 +192,15 @@ def tuning(ws: Workspace, today: date) -> None:
             "noisy": st.column_config.CheckboxColumn("Flagged"),
         },
     )
+    explain(
+        "alert tuning",
+        "Alert tuning (R-M6): for each product, alerts started = rows of the alert log created "
+        f"in the last {settings.alert_tuning_days} days (setting alert_tuning_days); turnover "
+        "then / now = the stock turnover per year (COGS / average inventory at cost, R-K1) "
+        "the check recorded with its first and its latest alert of that window; flagged = "
+        f"alerts started >= {settings.alert_tuning_fires} (setting alert_tuning_fires) and "
+        "turnover now not above turnover then. Source: stockcycle.alerts.tuning_table.",
+    )
     sens = alerts.sensitivity_table(settings)
     st.markdown("**Sensitivity of each rule** (change the values on the Settings page)")
     st.dataframe(
