@@ -25,6 +25,7 @@ def test_low_stock_threshold_from_30_day_sales_lead_time_and_safety_factor() -> 
     assert b.threshold == pytest.approx(900.0) and b.severity == "medium"
     assert alerts.low_stock_alert("MUG", 900, 750, 30, 1.2) is None  # on the line: fine
     assert alerts.low_stock_alert("MUG", 0, 0, 30, 1.2) is None  # nothing sells: no line
+    assert alerts.low_stock_alert("MUG", 0, 750, float("nan"), 1.2) is None  # no lead time
     # The threshold moves with live velocity: 30-day sales of 1,500 double it.
     assert alerts.low_stock_alert("MUG", 1000, 1500, 30, 1.2).threshold == pytest.approx(1800)
 
@@ -39,6 +40,7 @@ def test_overstock_over_three_months_of_sales() -> None:
     assert math.isnan(alerts.overstock_alert("MUG", 2000, 300, 3.0).money_at_stake)
     assert alerts.overstock_alert("MUG", 900, 300, 3.0) is None
     assert alerts.overstock_alert("MUG", 5, 0, 3.0).severity == "high"  # no sales at all
+    assert alerts.overstock_alert("MUG", 5, float("nan"), 3.0) is None  # no sales figure
 
 
 def test_sales_spike_needs_plus_200_percent_and_stock_under_safety_stock() -> None:

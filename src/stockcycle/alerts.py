@@ -436,6 +436,8 @@ def low_stock_alert(
     medium otherwise. ``action``/``money_at_stake``: the restock plan's order and the margin at
     risk of a stockout (Today, R-T5), when known.
     """
+    if _nan(position) or _nan(sales_30d) or _nan(lead_time_days):
+        return None  # no stock figure or no lead time: nothing to compare
     daily = max(0.0, float(sales_30d)) / VELOCITY_DAYS
     threshold = daily * float(lead_time_days) * float(safety_factor)
     if daily <= 0 or position >= threshold:
@@ -467,7 +469,7 @@ def overstock_alert(
     threshold) x unit cost. Severity high above twice the threshold (or with no sales at all
     in 30 days), medium otherwise.
     """
-    if on_hand <= 0:
+    if _nan(on_hand) or _nan(sales_30d) or on_hand <= 0:
         return None
     daily = max(0.0, float(sales_30d)) / VELOCITY_DAYS
     threshold = float(months) * policy_days_per_month() * daily
@@ -512,7 +514,9 @@ def sales_spike_alert(
     it; fires when ``change >= jump`` (``Settings.abnormal_sales_jump``) and ``on_hand <
     safety_stock`` (the restock plan's). Severity high.
     """
-    if baseline_daily <= 0 or _nan(safety_stock):
+    if any(_nan(x) for x in (last_day_units, baseline_daily, on_hand, safety_stock)):
+        return None
+    if baseline_daily <= 0:
         return None
     change = float(last_day_units) / float(baseline_daily) - 1
     if change < jump or on_hand >= safety_stock:
@@ -798,6 +802,8 @@ def aged_surcharge_alert(
     money = at risk x the fee table's first-tier surcharge per unit-month (one month).
     Medium; units already over 180 days are the aging rule's.
     """
+    if _nan(sales_30d):
+        return None
     pace = max(0.0, float(sales_30d)) / VELOCITY_DAYS * 90
     old = max(0.0, float(units_over_180))
     at_risk = max(0.0, old + float(units_91_180) - pace) - max(0.0, old - pace)
@@ -885,6 +891,8 @@ def transfer_alert(
         return None
     cover = max(0.0, float(fba_units)) / float(daily_demand)
     limit = float(transfer_days + review_days)
+    if _nan(lead_time_days):
+        lead_time_days = limit
     if cover >= limit:
         return None
     need = math.ceil(daily_demand * max(lead_time_days, limit) - max(0.0, fba_units))
