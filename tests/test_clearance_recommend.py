@@ -212,3 +212,24 @@ def test_search_trend_of_the_skus_keywords() -> None:
     later.loc[2:, "search_volume"] = [500.0, 2500.0]
     assert clearance.search_trend(later) == pytest.approx(-0.25)
     assert clearance.search_trend(kw.iloc[0:0]) is None
+
+
+def test_a_look_back_cuts_the_data_at_as_of(tmp_path: Path) -> None:
+    # SKU C sold 2/day from Jan 4 to Jan 31 and had 100 units on Jan 31. Add a Jan 17
+    # snapshot of 130 units: as of Jan 17 the stock is 130 and the 28-day window (Dec 21 to
+    # Jan 17) holds 14 selling days, 28 units: 1.0 a day.
+    from test_clearance import _frame
+
+    from stockcycle.ingest.result import ParsedFile
+
+    ws = clearance_workspace(tmp_path / "c")
+    snap = [{"snapshot_date": "2026-01-17", "sku": "C", "location": "FBA", "available": 130}]
+    ws.import_files(
+        [ParsedFile("inv.csv", "generic", "t", {"inventory": _frame("inventory", snap)}, 1)]
+    )
+    back = clearance.load_clearance(ws, "C", as_of=date(2026, 1, 17))
+    assert back.as_of == date(2026, 1, 17) and back.on_hand == 130
+    assert back.rate == pytest.approx(1.0)
+    assert back.inputs["as_of"]["source"] == "as_of given"
+    now = clearance.load_clearance(ws, "C")
+    assert (now.as_of, now.on_hand, now.rate) == (date(2026, 1, 31), 100, pytest.approx(2.0))

@@ -512,9 +512,12 @@ class ClearanceInputs:
         )
 
 
-def weekly_sales(ws: Workspace, sku: str, drop: float, weeks: int = 16) -> tuple[pd.DataFrame, int]:
-    """Weekly sales of the last ``weeks`` 7-day blocks ending on the data date with the
-    week-over-week changes and the R-D1 drops marked: (frame, latest consecutive drops).
+def weekly_sales(
+    ws: Workspace, sku: str, drop: float, weeks: int = 16, end: date | None = None
+) -> tuple[pd.DataFrame, int]:
+    """Weekly sales of the last ``weeks`` 7-day blocks ending on the data date (or ``end``,
+    when earlier) with the week-over-week changes and the R-D1 drops marked: (frame, latest
+    consecutive drops).
 
     Columns: week_end, units (7 x mean in-stock daily demand, ``lifecycle.weekly_levels``),
     change (units / previous week's units - 1), drop (change <= -``drop``), in_run (the drop
@@ -523,6 +526,8 @@ def weekly_sales(ws: Workspace, sku: str, drop: float, weeks: int = 16) -> tuple
     from stockcycle.lifecycle import sku_level_history, weekly_drop_run, weekly_levels
 
     history = sku_level_history(ws, sku)
+    if end is not None and len(history):
+        history = history[pd.to_datetime(history["date"]) <= pd.Timestamp(end)]
     if history.empty:
         empty = pd.DataFrame(columns=["week_end", "units", "change", "drop", "in_run"])
         return empty, 0
@@ -669,20 +674,31 @@ def search_trend(table: pd.DataFrame) -> float | None:
     return None
 
 
+def _until(table: pd.DataFrame, column: str, end: date) -> pd.DataFrame:
+    """The rows of ``table`` dated on or before ``end`` (a look back at an earlier day)."""
+    if table.empty or column not in table:
+        return table
+    return table[pd.to_datetime(table[column]) <= pd.Timestamp(end)]
+
+
 def load_clearance(
     ws: Workspace,
     sku: str,
     *,
     settings: Settings | None = None,
+    as_of: date | None = None,
     today: date | None = None,
     stages: pd.DataFrame | None = None,
 ) -> ClearanceInputs:
     """Read one SKU's clearance and exit inputs from the workspace, once (module docstring
     lists where each comes from), and compute the R-E2 exit date on them.
 
-    ``stages`` (``lifecycle.stage_table``) may be passed by a caller that has it (a page
-    caches it); otherwise it is computed. ``today`` defaults to ``datadate.today()``.
-    Raises ``InputError`` for an unknown SKU, no stock, no price or no unit cost.
+    ``as_of`` (default: the data date) looks back: sales, inventory and aging snapshots, Xray
+    and keyword snapshots and the weekly sales are cut at that day, and the fees are those in
+    force then; the stage stays the one of the whole data (``lifecycle.stage_table`` has no
+    date). ``stages`` may be passed by a caller that has it (a page caches it); otherwise it
+    is computed. ``today`` defaults to ``datadate.today()``. Raises ``InputError`` for an
+    unknown SKU, no stock, no price or no unit cost.
     """
     from stockcycle import datadate
     from stockcycle.lifecycle import stage_table
@@ -702,8 +718,9 @@ def load_clearance(
     if not prod:
         missing.append("products row")
 
-    end = data_end(ws)
-    inventory = ws.read("inventory", skus=[sku])
+    end = as_of or data_end(ws)
+    inventory = _until(ws.read("inventory", skus=[sku]), "snapshot_date", end)
+    sales = _until(sales, "date", end)
     if len(inventory):
         pooled = policy.pooled_position(inventory)
         on_hand = float(pooled["on_hand"].sum())
@@ -757,7 +774,7 @@ def load_clearance(
         weight = DEFAULT_WEIGHT_LB
         missing.append("shipping_weight_lb")
     storage = fees.monthly_storage_fee(cubic, size_tier, end.month) if cubic is not None else 0.0
-    aging = ws.read("aging", skus=[sku])
+    aging = _until(ws.read("aging", skus=[sku]), "snapshot_date", end)
     surcharge = aged_surcharge_per_unit(aging, cubic) if cubic is not None else 0.0
 
     stages = stage_table(ws, settings=settings) if stages is None else stages
@@ -833,18 +850,18 @@ def load_clearance(
     own = {str(a) for a in products["asin"].dropna()} if "asin" in products else set()
     asin = prod.get("asin")
     search = prod.get("search")
-    competitors = ws.read("competitors")
+    competitors = _until(ws.read("competitors"), "snapshot_date", end)
     band_args = (own, str(asin) if asin else None, str(search) if search else None)
     band = competitor_price_band(competitors, *band_args)
     bands = price_band_history(competitors, *band_args)
-    weekly, run = weekly_sales(ws, sku, settings.decline_weekly_drop)
+    weekly, run = weekly_sales(ws, sku, settings.decline_weekly_drop, end=end)
     orders = ws.read("purchase_orders", skus=[sku])
     open_orders = open_order_savings(orders, end, on_hand, rate, landed, storage + surcharge)
-    keywords = sku_keywords(ws.read("keywords"), products, sku)
+    keywords = sku_keywords(_until(ws.read("keywords"), "snapshot_date", end), products, sku)
 
     stock_source = "latest inventory snapshot per location, available + reserved"
     inputs = {
-        "as_of": _inp(end, "latest sales date in the workspace"),
+        "as_of": _inp(end, "as_of given" if as_of else "latest sales date in the workspace"),
         "units_on_hand": _inp(on_hand, f"{stock_source} (latest {stock_when})"),
         "base_units_per_day": _inp(
             rate, f"mean daily sales.units over the last {BASE_WINDOW_DAYS} days"
