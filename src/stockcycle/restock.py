@@ -531,6 +531,47 @@ def _supply_of(sku: str, result: Any, ctx: _Context, as_of: date | None) -> SkuS
     )
 
 
+def supply_from(
+    sku: str,
+    result: Any,
+    *,
+    as_of: date,
+    on_hand: float,
+    arrivals: pd.DataFrame,
+    settings: Settings,
+    product: dict[str, Any] | None = None,
+    stage: str | None = None,
+    sd_daily_demand: float = 0.0,
+    sd_lead_time_days: float = 0.0,
+) -> SkuSupply:
+    """A ``SkuSupply`` from given figures instead of the workspace's latest stock: what a
+    policy replay (``stockcycle.replay``, R-T4) hands ``plan_sku`` on a past review day.
+
+    ``result``: the SKU's forecast (``SkuForecast``) made on or before ``as_of``, rolled
+    forward to start the day after it; ``on_hand``: units on hand at the end of ``as_of``;
+    ``arrivals``: the orders still to come (``date, units, source``, dates already sellable,
+    so no receiving time is added); ``product``: its products-table row (lead time, transit,
+    costs, case pack, MOQ; blanks take the same settings defaults as ``load_supply``).
+    Everything else is built exactly as ``load_supply`` builds it (``_supply_of``)."""
+    product = dict(product or {"sku": sku})
+    product.setdefault("sku", sku)
+    ctx = _Context(
+        settings=settings,
+        stage_of={sku: stage} if stage else {},
+        product_rows={sku: product},
+        recent_sd={sku: float(sd_daily_demand)},
+        stock_of={},
+        pooled=pd.DataFrame(),  # the stock is given: set below, no per-call frame
+        orders_of={},
+        lead_sd={sku: float(sd_lead_time_days)},
+    )
+    supply = _supply_of(sku, result, ctx, as_of)
+    supply.on_hand = float(on_hand)
+    supply.stock_known = True
+    supply.arrivals = arrivals.reindex(columns=["date", "units", "source"])
+    return supply
+
+
 # -- planning one SKU ---------------------------------------------------------------------------
 def order_cycle_days(
     daily_demand: float,
