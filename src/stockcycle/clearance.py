@@ -1177,6 +1177,21 @@ class Recommendation:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def explain(self, exit_cost_share: float) -> str:
+        """How the one answer is reached (R-E2 with R-E3), with this SKU's figures."""
+        return (
+            "One answer from two rules that weigh costs differently. R-E2 counts what the "
+            "stock cost in the gross profit it still holds and sets the exit date when the "
+            f"storage still to pay passes {exit_cost_share:g} of it (or a successor's launch, "
+            "if earlier). R-E3 then compares, on that date and with that day's fees, what each "
+            "way out brings back for the units left, treating what they cost as spent: when "
+            "selling on Amazon still brings the most, the answer is to mark the price down and "
+            "sell off (the markdown plan), otherwise the best way out. A date already past is "
+            "overdue (R-T1).\n\n"
+            f"Exit date: {self.exit_date or 'none'} ({self.trigger}); units left then: "
+            f"{self.units:,.0f}; way out: {self.disposition}, net {self.net:,.2f}."
+        )
+
 
 _ACTIONS = {
     "liquidation": "Liquidate",

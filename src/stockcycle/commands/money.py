@@ -226,7 +226,10 @@ def clearance_json(result: Any) -> dict[str, Any]:
         "residual_units": result.residual.attrs.get("units"),
         "residual_date": result.residual.attrs.get("on"),
         "recommended_option": result.recommended_option,
-        "recommendation": result.recommendation.to_dict(),
+        "recommendation": {
+            **result.recommendation.to_dict(),
+            "explain": result.recommendation.explain(result.inputs["exit_cost_share"]["value"]),
+        },
         "liquidation": {**result.liquidation.to_dict(), "explain": result.liquidation.explain()},
         "competitor_price_band": result.price_band,
     }

@@ -374,18 +374,7 @@ def step_decision(ctx: Context, inp: ClearanceInputs) -> None:
             "weight_source": "Weight from",
         },
     )
-    explain(
-        "the recommendation",
-        "One answer from two rules that weigh costs differently. R-E2 counts what the stock "
-        "cost in the gross profit it still holds and sets the exit date when the storage still "
-        f"to pay passes {inp.exit_cost_share:g} of it (or your successor's launch, if "
-        "earlier). R-E3 then compares, on that date and with that day's fees, what each way out "
-        "brings back for the units left, treating what they cost as spent: when selling on "
-        "Amazon still brings the most, the answer is to mark the price down and sell off "
-        "(the markdown plan), otherwise the best way out. A date already past is overdue.\n\n"
-        f"Units left on the exit date: {rec.units:,.0f}; net of the chosen way: "
-        f"{rec.net:,.2f}; trigger: {rec.trigger}.",
-    )
+    explain("the recommendation", rec.explain(inp.exit_cost_share))
     stem = f"exit_orders_{inp.sku}_{ctx.today:%Y%m%d}"
     download_plan(orders, stem, label="order list", key="exit_orders", sheet_name="orders")
     name = st.text_input(
