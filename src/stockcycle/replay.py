@@ -76,8 +76,6 @@ SWEEP_SETTINGS: dict[str, tuple[float, ...]] = {
     "stockcycle": (0.80, 0.85, 0.90, 0.95, 0.97, 0.99),
     "days-of-supply": (30.0, 45.0, 60.0, 90.0, 105.0, 120.0),
 }
-#: Default window: the last 26 weeks of the workspace's history.
-DEFAULT_WEEKS = 26
 #: Weeks between two forecast refits (the issue allows at most one refit every 4 weeks).
 REFIT_WEEKS = 4
 #: Days of history before the window kept for the trailing averages and the fee measures.
@@ -145,12 +143,22 @@ class DaysOfSupplyRule:
     soon" within 7 days of the lead time and sizes the order as Reorder Days of Supply x
     average daily sales; Helium 10's Inventory Manager orders "reorder frequency" days of the
     sales velocity when the stock falls to the lead time's sales (its example: 90 days).
-    Both default to the average of the last 30 days.
+    Both default to the average of the last 30 days. The seller's values are settings
+    (``from_settings``); the class defaults are the same figures.
     """
 
     buffer_days: float = 7.0
     target_days: float = 90.0
     trailing_days: int = 30
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DaysOfSupplyRule:
+        """The rule with the seller's settings (``dos_*``, R-T4)."""
+        return cls(
+            float(settings.dos_buffer_days),
+            float(settings.dos_target_days),
+            int(settings.dos_trailing_days),
+        )
 
 
 def days_of_supply_order(
@@ -295,22 +303,23 @@ def load_replay(
     *,
     start: date | None = None,
     end: date | None = None,
-    weeks: int = DEFAULT_WEEKS,
+    weeks: int | None = None,
     skus: Sequence[str] | None = None,
     settings: Settings | None = None,
     refit_weeks: int = REFIT_WEEKS,
     progress: Progress | None = None,
 ) -> ReplayInputs:
     """Read the workspace once for a replay of ``start``..``end`` (default: the last
-    ``weeks`` weeks up to the data date): the demand panels, the forecasts and stages of each
-    refit day (every ``refit_weeks`` reviews; ``forecast.run_batch(as_of=...)``, cached in
-    the workspace), the starting stock. ``skus`` restricts the products. See the module doc."""
+    ``weeks`` weeks up to the data date; None: the settings' ``replay_weeks``, 26): the
+    demand panels, the forecasts and stages of each refit day (every ``refit_weeks`` weeks;
+    ``forecast.run_batch(as_of=...)``, cached in the workspace), the starting stock.
+    ``skus`` restricts the products. See the module doc."""
     from stockcycle.forecast import run_batch
     from stockcycle.forecast.demand import demand_panel
     from stockcycle.lifecycle import OVERRIDE_NAME, classify_panel
 
     settings = settings or ws.settings()
-    start, end = _window(ws, start, end, weeks)
+    start, end = _window(ws, start, end, weeks or settings.replay_weeks)
     say = progress or (lambda frac, msg: None)
     say(0.0, "reading the workspace")
     sales = ws.read("sales")
@@ -764,7 +773,7 @@ def run_policy(
         setting = float(level)
         decide = _stockcycle_decider(inputs, setting)
     else:
-        rule = rule or DaysOfSupplyRule()
+        rule = rule or DaysOfSupplyRule.from_settings(inputs.settings)
         if setting is not None:
             if setting <= 0:
                 raise InputError(
@@ -993,7 +1002,7 @@ def replay(
     service_level: float | None = None,
     target_days: float | None = None,
     rule: DaysOfSupplyRule | None = None,
-    target_fill_rate: float = 0.95,
+    target_fill_rate: float | None = None,
     progress: Progress | None = None,
     **load: Any,
 ) -> ReplayResult:
@@ -1001,7 +1010,7 @@ def replay(
     ``inputs`` is given): each at its main setting (``service_level`` / ``target_days``,
     defaults from the settings and ``DaysOfSupplyRule``), and with ``sweep`` at every value
     of ``SWEEP_SETTINGS`` too. ``target_fill_rate``: the seller's target, for
-    ``stock_at_target``."""
+    ``stock_at_target`` (None: the settings' ``replay_target_fill_rate``, 95%)."""
     for p in policies:
         if p not in POLICIES:
             raise InputError(f"policy '{p}'", column="policy", expected=" or ".join(POLICIES))
@@ -1035,7 +1044,7 @@ def replay(
             key_value = (
                 1 - inputs.settings.stockout_probability
                 if p == "stockcycle"
-                else (rule or DaysOfSupplyRule()).target_days
+                else (rule or DaysOfSupplyRule.from_settings(inputs.settings)).target_days
             )
         key = (p, round(float(key_value), 6))
         if key in done:
@@ -1046,4 +1055,9 @@ def replay(
             runs.append(run)
         main.setdefault(p, run)
     say(1.0, f"{len(runs)} runs done")
-    return ReplayResult(inputs, runs, main, target_fill_rate)
+    target = (
+        target_fill_rate
+        if target_fill_rate is not None
+        else inputs.settings.replay_target_fill_rate
+    )
+    return ReplayResult(inputs, runs, main, float(target))

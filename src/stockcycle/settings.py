@@ -176,6 +176,23 @@ class Settings:
     alert_tuning_fires: int = _s(
         3, "R-M6", "Alerts of one SKU in that window that flag it as noisy", "", 2, 100
     )
+    # Policy replay (R-T4): the window replayed, the fill rate the seller aims for, and the
+    # days-of-supply rule other tools use (defaults from Jungle Scout's and Helium 10's
+    # inventory managers: reorder within 7 days of the lead time, order 90 days of the
+    # 30-day average).
+    replay_weeks: int = _s(26, "R-T4", "Weeks of history a replay covers", "weeks", 2, 104)
+    replay_target_fill_rate: float = _s(
+        0.95, "R-T4", "Fill rate you aim for (replay comparison)", "", 0.5, 0.999
+    )
+    dos_buffer_days: int = _s(
+        7, "R-T4", "Days-of-supply rule: reorder when cover < lead time + this", "days", 0, 180
+    )
+    dos_target_days: int = _s(
+        90, "R-T4", "Days-of-supply rule: days of the average an order covers", "days", 1, 365
+    )
+    dos_trailing_days: int = _s(
+        30, "R-T4", "Days-of-supply rule: days of sales its average covers", "days", 7, 365
+    )
     # Forecasting (R-G2, R-K5)
     forecast_horizon_days: int = _s(90, "R-G2", "Forecast horizon", "days", 7, 365)
     backtest_horizon_days: int = _s(28, "R-K6", "Backtest horizon", "days", 7, 180)

@@ -22,6 +22,7 @@ FAMILIES = {
     "R-K": "Health, cash and risk",
     "R-A": "Automation",
     "R-F": "Amazon fees and limits",
+    "R-T": "Replay",
     "": "General",
 }
 
@@ -38,6 +39,7 @@ _FORECAST = ("Forecast page", "stockcycle forecast", "stockcycle backtest", *_PL
 _LAUNCH = ("Launch page", "stockcycle launch")
 _ALERTS = ("Alerts page", "stockcycle check")
 _MATURITY = ("Maturity page",)
+_REPLAY = ("Replay page", "stockcycle replay")
 #: Where each setting is read today. A setting not listed is kept in the workspace and takes
 #: effect when the page for its rule arrives; the Settings page says which is which, so it
 #: never claims more than the app does (tests check this table against the code).
@@ -105,6 +107,11 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "alert_snooze_days": ("Alerts page",),
     "alert_tuning_days": ("Alerts page",),
     "alert_tuning_fires": ("Alerts page",),
+    "replay_weeks": _REPLAY,
+    "replay_target_fill_rate": _REPLAY,
+    "dos_buffer_days": _REPLAY,
+    "dos_target_days": _REPLAY,
+    "dos_trailing_days": _REPLAY,
 }
 
 
