@@ -32,7 +32,9 @@ def test_check_on_the_sample_exit_codes_json_and_no_resend(forecast_workspace, c
     start = time.perf_counter()
     code, first = check(capsys, ws)
     seconds = time.perf_counter() - start
-    assert seconds < 30, f"the check took {seconds:.1f} s with a warm forecast cache"
+    # The target is 30 s (benchmarks/bench_check.py measures it: 14-16 s); here twice that,
+    # so a shared machine running other suites does not fail it, a slow regression does.
+    assert seconds < 60, f"the check took {seconds:.1f} s with a warm forecast cache"
     assert code == 1 and first["as_of"] == "2026-10-31"
     assert first["new"] and len(first["new"]) == len(first["open"])
     for row in first["new"]:
