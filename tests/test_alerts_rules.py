@@ -253,6 +253,10 @@ def test_tuning_flags_skus_whose_alerts_keep_firing_without_turnover_improving()
             row(9, "PLATE", "2026-09-01", 1.0),
             row(10, "PLATE", "2026-10-20", 1.0),
             row(11, "PLATE", "2026-10-21", 1.0),
+            # JAR: three rules fired in one check: one day, not "often".
+            row(12, "JAR", "2026-10-30", 1.0),
+            row(13, "JAR", "2026-10-30", 1.0, "aging"),
+            row(14, "JAR", "2026-10-30", 1.0, "low_turnover"),
         ]
     )
     table = alerts.tuning_table(log, date(2026, 10, 31), days=28, fires=3).set_index("sku")
@@ -260,10 +264,14 @@ def test_tuning_flags_skus_whose_alerts_keep_firing_without_turnover_improving()
     assert table.loc["MUG", "rules"] == "Aging stock, Overstock"
     assert (table.loc["MUG", "turnover_first"], table.loc["MUG", "turnover_now"]) == (2.0, 1.8)
     assert bool(table.loc["CUP", "improving"]) and not bool(table.loc["CUP", "noisy"])
-    assert not table.loc[["BOWL", "PLATE"], "noisy"].any()
+    assert not table.loc[["BOWL", "PLATE", "JAR"], "noisy"].any()
+    assert (table.loc["JAR", "alerts"], table.loc["JAR", "days"]) == (3, 1)
     assert table.loc["PLATE", "alerts"] == 2
     assert table.index[0] == "MUG"  # flagged first
     assert alerts.tuning_table(log.iloc[0:0], date(2026, 10, 31)).empty
+    # Planning as of an earlier day: the window still ends with the latest alert.
+    earlier = alerts.tuning_table(log, date(2026, 9, 1), days=28, fires=3).set_index("sku")
+    assert earlier.loc["MUG", "alerts"] == 3
 
 
 def test_sensitivity_table_names_each_rules_setting() -> None:

@@ -1706,6 +1706,7 @@ def run_check(
 TUNING_COLUMNS = [
     "sku",
     "alerts",
+    "days",
     "rules",
     "turnover_first",
     "turnover_now",
@@ -1718,10 +1719,13 @@ def tuning_table(log: pd.DataFrame, today: date, days: int = 28, fires: int = 3)
     """Alert tuning (R-M6): per SKU, the alerts that started in the last ``days`` days
     (``Settings.alert_tuning_days``) and whether its turnover improved meanwhile.
 
-    ``alerts`` = episodes (log rows) created in the window; ``rules`` = their rules;
+    The window is the ``days`` days ending on the later of ``today`` and the latest alert.
+    ``alerts`` = episodes (log rows) created in the window; ``days`` = the days on which one
+    started (three rules firing in the same check are one day, not "often"); ``rules`` = their
+    rules;
     ``turnover_first``/``turnover_now`` = the turnover the check recorded with the SKU's
     earliest and latest alert of the window (``payload.kpi.turnover``); ``improving`` =
-    now > first; ``noisy`` = alerts >= ``fires`` (``Settings.alert_tuning_fires``) and not
+    now > first; ``noisy`` = days >= ``fires`` (``Settings.alert_tuning_fires``) and not
     improving: alerts that keep firing without the KPI getting better are noise to tune
     (raise the rule's threshold or switch it off). Sorted noisy first, then by alerts.
     """
@@ -1730,8 +1734,11 @@ def tuning_table(log: pd.DataFrame, today: date, days: int = 28, fires: int = 3)
     if log.empty:
         return pd.DataFrame(columns=TUNING_COLUMNS)
     created = pd.to_datetime(log["created_at"], utc=True, errors="coerce").dt.date
-    start = today - timedelta(days=int(days) - 1)
-    window = log[(created >= start) & (created <= today)].assign(_day=created)
+    # The log's times are the clock's; ``today`` may be a planning day before it (a test, or
+    # a seller planning as of an earlier day): the window ends at the later of the two.
+    end = max([today, *created.dropna()])
+    start = end - timedelta(days=int(days) - 1)
+    window = log[(created >= start) & (created <= end)].assign(_day=created)
     window = window[window["sku"].notna() & (window["sku"] != ACCOUNT)]
     rows = []
     for sku, part in window.groupby("sku"):
@@ -1749,13 +1756,14 @@ def tuning_table(log: pd.DataFrame, today: date, days: int = 28, fires: int = 3)
             {
                 "sku": str(sku),
                 "alerts": len(part),
+                "days": int(part["_day"].nunique()),
                 "rules": ", ".join(
                     sorted({RULES[r].title if r in RULES else r for r in part["rule"]})
                 ),
                 "turnover_first": first,
                 "turnover_now": now,
                 "improving": improving,
-                "noisy": len(part) >= fires and not improving,
+                "noisy": int(part["_day"].nunique()) >= fires and not improving,
             }
         )
     table = pd.DataFrame(rows, columns=TUNING_COLUMNS)

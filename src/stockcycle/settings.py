@@ -174,7 +174,12 @@ class Settings:
         28, "R-M6", "Window in which alerts that keep firing are counted", "days", 7, 365
     )
     alert_tuning_fires: int = _s(
-        3, "R-M6", "Alerts of one SKU in that window that flag it as noisy", "", 2, 100
+        3,
+        "R-M6",
+        "Days with a new alert of one SKU in that window that flag it as noisy",
+        "",
+        2,
+        100,
     )
     # Policy replay (R-T4): the window replayed, the fill rate the seller aims for, and the
     # days-of-supply rule other tools use (defaults from Jungle Scout's and Helium 10's

@@ -172,8 +172,8 @@ def tuning(ws: Workspace, today: date) -> None:
     )
     noisy = table[table["noisy"]] if len(table) else table
     st.caption(
-        f"A product is flagged when {settings.alert_tuning_fires} or more alerts started in the "
-        f"last {settings.alert_tuning_days} days and its stock turnover did not improve. "
+        f"A product is flagged when new alerts started on {settings.alert_tuning_fires} or more "
+        f"days of the last {settings.alert_tuning_days} and its stock turnover did not improve. "
         "Raise the rule's threshold or switch it off to avoid alert fatigue."
     )
     if noisy.empty:
@@ -185,6 +185,7 @@ def tuning(ws: Workspace, today: date) -> None:
         column_config={
             "sku": "SKU",
             "alerts": st.column_config.NumberColumn("Alerts started", format="%d"),
+            "days": st.column_config.NumberColumn("Days with a new alert", format="%d"),
             "rules": "Rules",
             "turnover_first": st.column_config.NumberColumn("Turnover then", format="%.1f"),
             "turnover_now": st.column_config.NumberColumn("Turnover now", format="%.1f"),
@@ -196,9 +197,10 @@ def tuning(ws: Workspace, today: date) -> None:
         "alert tuning",
         "Alert tuning (R-M6): for each product, alerts started = rows of the alert log created "
         f"in the last {settings.alert_tuning_days} days (setting alert_tuning_days); turnover "
-        "then / now = the stock turnover per year (COGS / average inventory at cost, R-K1) "
-        "the check recorded with its first and its latest alert of that window; flagged = "
-        f"alerts started >= {settings.alert_tuning_fires} (setting alert_tuning_fires) and "
+        "days with a new alert = the distinct days among them; turnover then / now = the stock "
+        "turnover per year (COGS / average inventory at cost, R-K1) the check recorded with "
+        "its first and its latest alert of that window; flagged = days with a new alert >= "
+        f"{settings.alert_tuning_fires} (setting alert_tuning_fires) and "
         "turnover now not above turnover then. Source: stockcycle.alerts.tuning_table.",
     )
     sens = alerts.sensitivity_table(settings)
