@@ -79,6 +79,12 @@ def test_alerts_page_filters_acknowledges_and_snoozes(forecast_workspace) -> Non
                    "cleared" in list(d.value.columns))  # fmt: skip
     assert len(history) == len(ws.alerts(sku=sku))
 
+    # Tuning: every product with an alert is counted; one check is one day, so none is
+    # flagged as firing often yet.
+    tuning = next(d.value for d in at.dataframe if "noisy" in list(d.value.columns))
+    assert set(tuning["sku"]) == set(log["sku"]) - {"(account)"}
+    assert (tuning["days"] == 1).all() and not tuning["noisy"].any()
+
     # Tuning: switching the overstock rule off clears its alerts on the next check.
     widget(at.multiselect, "Rules switched off").set_value(["Overstock"])
     next(b for b in at.button if b.label == "Save alert tuning").click().run()
