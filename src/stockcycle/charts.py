@@ -593,3 +593,109 @@ def cover_corridor_chart(
     return (
         alt.layer(bars, rules).resolve_scale(color="independent").properties(height=alt.Step(step))
     )
+
+
+def replay_tradeoff_chart(
+    runs: pd.DataFrame, target_fill_rate: float | None = None, height: int = 320
+) -> alt.LayerChart:
+    """Fill rate against average stock value, one line per policy over its settings (R-T4):
+    ``runs`` has ``policy_label, setting_label, fill_rate`` (0-1), ``avg_inventory_value``,
+    ``avg_inventory_units``, ``stockout_days``, ``fees``. Up and to the left is better: more
+    service for less stock. The seller's target fill rate is a dashed rule."""
+    data = runs.assign(fill_pct=runs["fill_rate"] * 100)
+    base = alt.Chart(data, height=height).encode(
+        x=alt.X("avg_inventory_value:Q", title="Average stock value (at cost)"),
+        y=alt.Y(
+            "fill_pct:Q",
+            title="Demand served (%)",
+            scale=alt.Scale(zero=False),
+        ),
+        color=alt.Color("policy_label:N", title="Policy"),
+    )
+    tooltip = [
+        alt.Tooltip("policy_label:N", title="Policy"),
+        alt.Tooltip("setting_label:N", title="Setting"),
+        alt.Tooltip("fill_pct:Q", title="Demand served (%)", format=".1f"),
+        alt.Tooltip("avg_inventory_value:Q", title="Average stock value", format=",.0f"),
+        alt.Tooltip("avg_inventory_units:Q", title="Average units", format=",.0f"),
+        alt.Tooltip("stockout_days:Q", title="Stockout days", format=",.0f"),
+        alt.Tooltip("fees:Q", title="Fees", format=",.0f"),
+    ]
+    layers: list[alt.Chart] = [
+        base.mark_line().encode(order="avg_inventory_value:Q"),
+        base.mark_point(filled=True, size=70).encode(tooltip=tooltip),
+    ]
+    if target_fill_rate is not None:
+        target = pd.DataFrame({"fill_pct": [target_fill_rate * 100]})
+        layers.append(
+            alt.Chart(target)
+            .mark_rule(strokeDash=[6, 4], color="gray")
+            .encode(y="fill_pct:Q", tooltip=[alt.Tooltip("fill_pct:Q", title="Your target (%)")])
+        )
+    return alt.layer(*layers)
+
+
+def replay_stock_chart(line: pd.DataFrame, height: int = 280) -> alt.LayerChart:
+    """One product's replay (R-T4): stock at the end of each day (line) against the day's
+    demand (bars), units lost (red bars), orders placed (green triangles at the foot) and
+    arrivals (points on the line). ``line``: ``date, demand, lost, stock, arrivals,
+    ordered`` (``replay.PolicyRun.sku_line``)."""
+    data = line.assign(date=pd.to_datetime(line["date"]))
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%d %b %Y"))
+    demand = (
+        alt.Chart(data, height=height)
+        .mark_bar(opacity=0.35, color="#7f8c8d")
+        .encode(x=x, y=alt.Y("demand:Q", title="Units"), tooltip=["date:T", "demand:Q"])
+    )
+    lost = (
+        alt.Chart(data[data["lost"] > 0])
+        .mark_bar(color="#c0392b")
+        .encode(
+            x="date:T",
+            y="lost:Q",
+            tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("lost:Q", title="Lost")],
+        )
+    )
+    stock = (
+        alt.Chart(data)
+        .mark_line(interpolate="step-after", color="#1f77b4")
+        .encode(
+            x="date:T",
+            y="stock:Q",
+            tooltip=[
+                alt.Tooltip("date:T", title="Date"),
+                alt.Tooltip("stock:Q", title="Stock", format=",.0f"),
+                alt.Tooltip("demand:Q", title="Demand", format=",.1f"),
+            ],
+        )
+    )
+    layers: list[alt.Chart] = [demand, lost, stock]
+    placed = data[data["ordered"] > 0]
+    if len(placed):
+        layers.append(
+            alt.Chart(placed)
+            .mark_point(shape="triangle-up", size=140, filled=True, color="#2e7d32")
+            .encode(
+                x="date:T",
+                y=alt.value(height - 6),
+                tooltip=[
+                    alt.Tooltip("date:T", title="Ordered"),
+                    alt.Tooltip("ordered:Q", title="Units", format=",.0f"),
+                ],
+            )
+        )
+    landed = data[data["arrivals"] > 0]
+    if len(landed):
+        layers.append(
+            alt.Chart(landed)
+            .mark_point(size=60, filled=True, color="#1f77b4")
+            .encode(
+                x="date:T",
+                y="stock:Q",
+                tooltip=[
+                    alt.Tooltip("date:T", title="Arrived"),
+                    alt.Tooltip("arrivals:Q", title="Units", format=",.0f"),
+                ],
+            )
+        )
+    return alt.layer(*layers)

@@ -84,6 +84,9 @@ PRE_DAYS = 90
 FILL_DAYS = 28
 #: The starting stock assumed for a product without an inventory snapshot (module doc).
 START_COVER = "mean daily demand of the 90 days before the window x (lead time + review period)"
+#: Days after the window's end over which orders still to arrive are tracked (split deliveries
+#: land up to a year after the first, ``policy.split_deliveries``).
+AFTER_DAYS = 800
 #: Below this many units a remainder is float dust, not stock.
 EPS = 1e-9
 
@@ -307,13 +310,15 @@ def load_replay(
     skus: Sequence[str] | None = None,
     settings: Settings | None = None,
     refit_weeks: int = REFIT_WEEKS,
+    forecasts: bool = True,
     progress: Progress | None = None,
 ) -> ReplayInputs:
     """Read the workspace once for a replay of ``start``..``end`` (default: the last
     ``weeks`` weeks up to the data date; None: the settings' ``replay_weeks``, 26): the
     demand panels, the forecasts and stages of each refit day (every ``refit_weeks`` weeks;
     ``forecast.run_batch(as_of=...)``, cached in the workspace), the starting stock.
-    ``skus`` restricts the products. See the module doc."""
+    ``skus`` restricts the products; ``forecasts`` False skips the refits (only the
+    days-of-supply rule can then be replayed). See the module doc."""
     from stockcycle.forecast import run_batch
     from stockcycle.forecast.demand import demand_panel
     from stockcycle.lifecycle import OVERRIDE_NAME, classify_panel
@@ -345,12 +350,12 @@ def load_replay(
 
     warnings: list[str] = []
     pinned = {s: str(v[OVERRIDE_NAME]) for s, v in ws.overrides(OVERRIDE_NAME).items()}
-    forecasts: dict[int, dict[str, Any]] = {}
+    fitted: dict[int, dict[str, Any]] = {}
     stages: dict[int, dict[str, str]] = {}
     seen: dict[int, pd.DataFrame] = {}
     recent_sd: dict[int, dict[str, float]] = {}
     steps = len(refits) + 1
-    for k, r in enumerate(refits):
+    for k, r in enumerate(refits if forecasts else []):
         day = days[r].date()
         base = k / steps
 
@@ -358,7 +363,7 @@ def load_replay(
             say(base + frac / steps, f"forecast as of {day.isoformat()}: {msg}")
 
         batch = run_batch(ws, as_of=day, progress=sub)
-        forecasts[r] = batch.results
+        fitted[r] = batch.results
         panel_r = demand_panel(sales, inventory, end=day)
         panel_r = panel_r[panel_r["sku"].astype(str).isin(names)]
         auto = classify_panel(panel_r, settings=settings, end=day) if len(panel_r) else None
@@ -447,7 +452,7 @@ def load_replay(
         review_days=review_days,
         reviews=reviews,
         refit_of=refit_of,
-        forecasts=forecasts,
+        forecasts=fitted,
         stages=stages,
         seen=seen,
         recent_sd=recent_sd,
@@ -483,6 +488,11 @@ def _stockcycle_decider(inputs: ReplayInputs, service_level: float) -> Callable[
     def decide(i: int, day: int, stock: float, arrivals: np.ndarray) -> Decision:
         sku = inputs.skus[i]
         refit = inputs.refit_of[day]
+        if refit not in inputs.forecasts:
+            raise InputError(
+                "the replay was read without forecasts",
+                expected="load_replay(..., forecasts=True) to replay the stockcycle plan",
+            )
         result = inputs.forecasts[refit].get(sku)
         if result is None:
             return []  # no forecast yet (launched after the last refit): no plan, no order
@@ -578,34 +588,32 @@ def simulate(
 
     vectorised per segment as Lindley's recursion (stock = C - min(0, running min C), C =
     stock + cumsum(arrivals - demand), as ``policy.projected_stock``). Day ``first`` ends
-    with ``start_stock``; arrivals beyond the last day stay on order. Source: R-T4."""
+    with ``start_stock``; arrivals beyond the last day stay on order (and count in the
+    arrivals row a later review sees). Source: R-T4."""
     n_sku, n_days = demand.shape
     stock = np.zeros((n_sku, n_days))
     stock[:, : first + 1] = start_stock[:, None]
     served = np.zeros((n_sku, n_days))
-    arrivals = np.zeros((n_sku, n_days))
+    # Arrivals are kept beyond the last day (split deliveries come up to a year after the
+    # first), so a review near the end still counts an order that lands after the window.
+    arrivals = np.zeros((n_sku, n_days + AFTER_DAYS))
     ordered = np.zeros((n_sku, n_days))  # units placed on the day (any arrival date)
-    landed_later = np.zeros(n_sku)  # units arriving after the last day
     orders: list[tuple[int, int, int, float]] = []
+
+    def place(i: int, placed: int, at: int, units: float) -> None:
+        ordered[i, placed] += units
+        arrivals[i, min(max(at, placed + 1), arrivals.shape[1] - 1)] += units
+
     for i, rows in enumerate(start_arrivals or []):
         for at, units in rows:
-            if at < n_days:
-                arrivals[i, max(at, first + 1)] += units
-            else:
-                landed_later[i] += units
-            ordered[i, first] += units
+            place(i, first, at, units)
     bounds = [*reviews, n_days - 1]
     for k, r in enumerate(bounds[:-1]):
         for i in range(n_sku):
             for at, units in decide(i, r, float(stock[i, r]), arrivals[i]):
-                if units <= EPS:
-                    continue
-                orders.append((i, r, at, units))
-                ordered[i, r] += units
-                if at < n_days:
-                    arrivals[i, max(at, r + 1)] += units
-                else:
-                    landed_later[i] += units
+                if units > EPS:
+                    orders.append((i, r, at, units))
+                    place(i, r, at, units)
         lo, hi = r + 1, bounds[k + 1] + 1
         net = arrivals[:, lo:hi] - demand[:, lo:hi]
         level = stock[:, r : r + 1] + np.cumsum(net, axis=1)
@@ -615,9 +623,12 @@ def simulate(
         served[:, lo:hi] = np.minimum(demand[:, lo:hi], before + arrivals[:, lo:hi])
         if progress:
             progress((k + 1) / (len(bounds) - 1), f"review {k + 1}/{len(bounds) - 1}")
-    on_order = np.cumsum(ordered, axis=1) - np.cumsum(arrivals, axis=1)
-    del landed_later  # kept in on_order: ordered, never arrived within the window
-    return Simulation(stock, served, demand, np.maximum(on_order, 0.0), arrivals, orders)
+    # Units ordered and not yet sellable at the end of each day (an order landing after the
+    # window stays on order to its end).
+    on_order = np.cumsum(ordered, axis=1) - np.cumsum(arrivals[:, :n_days], axis=1)
+    return Simulation(
+        stock, served, demand, np.maximum(on_order, 0.0), arrivals[:, :n_days], orders
+    )
 
 
 # -- fees --------------------------------------------------------------------------------------
@@ -725,16 +736,21 @@ class PolicyRun:
     orders: pd.DataFrame  # sku, placed, arrival, units
 
     def sku_line(self, inputs: ReplayInputs, sku: str) -> pd.DataFrame:
-        """One SKU's window, day by day: date, demand, served, lost, stock, on_order,
-        arrivals, ordered (units placed that day)."""
+        """One SKU's window, day by day from its first day (the starting stock; orders of the
+        first review are placed that day, its demand is before the replay and left blank):
+        date, demand, served, lost, stock (end of day), on_order, arrivals, ordered (units
+        placed that day)."""
         i = inputs.skus.index(sku)
-        sim, w = self.simulation, slice(PRE_DAYS + 1, None)
+        sim, w = self.simulation, slice(PRE_DAYS, None)
+        demand = sim.demand[i, w].copy()
+        served = sim.served[i, w].copy()
+        demand[0] = served[0] = np.nan
         frame = pd.DataFrame(
             {
                 "date": inputs.days[w],
-                "demand": sim.demand[i, w],
-                "served": sim.served[i, w],
-                "lost": sim.demand[i, w] - sim.served[i, w],
+                "demand": demand,
+                "served": served,
+                "lost": np.nan_to_num(demand - served, nan=0.0),
                 "stock": sim.stock[i, w],
                 "on_order": sim.on_order[i, w],
                 "arrivals": sim.arrivals[i, w],
@@ -1023,6 +1039,7 @@ def replay(
         def loading(frac: float, msg: str) -> None:
             say(frac * share, msg)
 
+        load.setdefault("forecasts", "stockcycle" in policies)
         inputs = load_replay(ws, progress=loading, **load)
     else:
         share = 0.0
