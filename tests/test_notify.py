@@ -159,11 +159,11 @@ def test_digest_groups_by_severity_with_sku_figure_action_and_link() -> None:
     high, low = lines.index("High (2)"), lines.index("Low (1)")
     assert high < low and "Medium" not in text
     assert lines[high + 1] == (
-        "- MUG-1: Low stock, 120 units (threshold 750 units). Order 900 units by 3 Nov 2026 "
+        "- MUG-1: Low stock, 120 units (threshold 750 units). Order 900 units by 3 Nov 2026. "
         "At stake: 1,234."
     )
     assert lines[high + 2].startswith("- MUG-3: Overstock")
-    assert lines[low + 1] == "- MUG-2: Aging stock, 40 units (threshold 90 days). Watch it"
+    assert lines[low + 1] == "- MUG-2: Aging stock, 40 units (threshold 90 days). Watch it."
     assert lines[-1] == "Open the alerts: https://app.example.com/Alerts"
     _, no_link = notify.digest(ROWS, as_of=date(2026, 10, 31), workspace="shop")
     assert "Open the alerts" not in no_link

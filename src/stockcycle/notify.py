@@ -178,7 +178,7 @@ def digest(
         lines.append(f"{heading} ({len(group)})")
         for r in group:
             lines.append(
-                f"- {r['sku']}: {r['title']}, {r['figure']}. {r['action']}"
+                f"- {r['sku']}: {r['title']}, {r['figure']}. {str(r['action']).rstrip('.')}."
                 f"{_money(r.get('money_at_stake'))}"
             )
         lines.append("")

@@ -21,7 +21,7 @@ def _line(row: dict) -> str:
     state = "" if row["state"] == "new" else f" [{row['state']}]"
     return (
         f"  {row['severity']:<6} {row['sku']}: {row['title']}, {row['figure']}.{state} "
-        f"{row['action']}{at_stake}"
+        f"{row['action'].rstrip('.')}.{at_stake}"
     )
 
 
