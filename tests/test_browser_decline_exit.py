@@ -57,6 +57,8 @@ def test_decline_and_exit_downloads(
 ) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 2600}, accept_downloads=True)
     page = context.new_page()
+    # A loaded machine can take longer than Playwright's 30 s default for a click's target.
+    page.set_default_timeout(STEP_MS)
     SHOTS.mkdir(parents=True, exist_ok=True)
     try:
         page.goto(server)
