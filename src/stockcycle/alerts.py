@@ -658,7 +658,8 @@ def aging_alert(
         return None
     if _nan(units) or units <= 0:
         return None
-    msg = f"{units:,.0f} units are older than {threshold} days ({status})."
+    some = "1 unit is" if round(units) == 1 else f"{units:,.0f} units are"
+    msg = f"{some} older than {threshold} days ({status})."
     return _make("aging", sku, severity, units, threshold, act, _cost(units, unit_cost), msg)
 
 
