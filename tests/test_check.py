@@ -118,6 +118,28 @@ def test_an_old_workspace_file_gains_the_alert_states(tmp_path) -> None:
     assert ws.sync_alerts([alert], as_of=day, today=day)["open"] == [1]
 
 
+def test_a_downloaded_old_workspace_restores_with_its_alert_log(tmp_path) -> None:
+    from stockcycle.store import DB_FILE, restore_workspace_file
+
+    old = Workspace.open(tmp_path / "old")
+    con = sqlite3.connect(old.db_path)
+    con.executescript(
+        "DROP INDEX alerts_key_state; DROP TABLE alerts; CREATE TABLE alerts ("
+        "id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, rule TEXT NOT NULL, "
+        "sku TEXT, severity TEXT NOT NULL, message TEXT NOT NULL, "
+        "payload TEXT NOT NULL DEFAULT '{}');"
+        "INSERT INTO alerts (created_at, rule, sku, severity, message) "
+        "VALUES ('2026-10-01T00:00:00+00:00', 'overstock', 'MUG', 'high', 'old');"
+    )
+    con.close()
+    folder = tmp_path / "restored"
+    folder.mkdir()
+    restore_workspace_file(old.db_path, DB_FILE, folder)
+    row = Workspace.open(folder).alerts().iloc[0]
+    assert (row["rule"], row["message"], row["state"]) == ("overstock", "old", "new")
+    assert row["key"] == "overstock|MUG"  # so the next check continues or clears it
+
+
 class _Hook(BaseHTTPRequestHandler):
     received: list[str] = []
 

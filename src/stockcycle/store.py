@@ -1039,13 +1039,18 @@ def _migrate_alerts(con: sqlite3.Connection) -> None:
     indexed = con.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'alerts_key_state'"
     ).fetchone()
-    if not missing and indexed:
+    # Rows without a key: an older file's, or copied from one by restore_workspace_file.
+    keyless = (
+        "key" not in have
+        or con.execute("SELECT 1 FROM alerts WHERE key IS NULL LIMIT 1").fetchone()
+    )
+    if not missing and indexed and not keyless:
         return  # the usual case: no write lock taken on open
     con.execute("BEGIN IMMEDIATE")
     try:
         for col, typ in missing:
             con.execute(f'ALTER TABLE alerts ADD COLUMN "{col}" {typ}')
-        if missing:
+        if keyless:
             con.execute(
                 "UPDATE alerts SET key = rule || '|' || COALESCE(sku, '') WHERE key IS NULL"
             )
