@@ -773,11 +773,14 @@ def run_policy(
     setting: float | None = None,
     *,
     rule: DaysOfSupplyRule | None = None,
+    workers: int = 1,
     progress: Progress | None = None,
 ) -> PolicyRun:
     """Replay policy ``name`` ("stockcycle": ``setting`` = service level, default 1 - the
     settings' stockout probability; "days-of-supply": ``setting`` = target days, default
-    ``rule.target_days``) over the inputs' window and measure it (module doc, R-T4)."""
+    ``rule.target_days``) over the inputs' window and measure it (module doc, R-T4).
+    ``workers`` > 1 splits the SKUs over that many forked processes (command line only: a
+    forked child of a threaded app is unsafe); the figures do not depend on it."""
     if name not in POLICIES:
         raise InputError(f"policy '{name}'", column="policy", expected=" or ".join(POLICIES))
     if name == "stockcycle":
@@ -798,16 +801,92 @@ def run_policy(
             rule = DaysOfSupplyRule(rule.buffer_days, float(setting), rule.trailing_days)
         setting = float(rule.target_days)
         decide = _dos_decider(inputs, rule)
-    sim = simulate(
-        inputs.start_stock,
-        inputs.actual,
-        PRE_DAYS,
-        inputs.reviews,
-        decide,
-        inputs.start_arrivals,
-        progress,
-    )
+    if workers > 1 and len(inputs.skus) >= 2 * workers:
+        sim = _simulate_in_parts(inputs, name, setting, rule, workers, progress)
+    else:
+        sim = simulate(
+            inputs.start_stock,
+            inputs.actual,
+            PRE_DAYS,
+            inputs.reviews,
+            decide,
+            inputs.start_arrivals,
+            progress,
+        )
     return _measure(inputs, name, setting, sim)
+
+
+def _subset(inputs: ReplayInputs, idx: Sequence[int]) -> ReplayInputs:
+    """The inputs of the SKUs at ``idx`` only (the per-SKU dictionaries are shared)."""
+    from dataclasses import replace
+
+    pick = list(idx)
+    return replace(
+        inputs,
+        skus=[inputs.skus[i] for i in pick],
+        actual=inputs.actual[pick],
+        start_stock=inputs.start_stock[pick],
+        start_source=[inputs.start_source[i] for i in pick],
+        start_arrivals=[inputs.start_arrivals[i] for i in pick],
+        lead_days=inputs.lead_days[pick],
+    )
+
+
+def _simulate_part(
+    idx: list[int], name: str, setting: float, rule: DaysOfSupplyRule | None
+) -> Simulation:
+    assert _POOL_INPUTS is not None
+    part = _subset(_POOL_INPUTS, idx)
+    decide = (
+        _stockcycle_decider(part, setting)
+        if name == "stockcycle"
+        else _dos_decider(part, rule or DaysOfSupplyRule.from_settings(part.settings))
+    )
+    return simulate(
+        part.start_stock, part.actual, PRE_DAYS, part.reviews, decide, part.start_arrivals
+    )
+
+
+def _simulate_in_parts(
+    inputs: ReplayInputs,
+    name: str,
+    setting: float,
+    rule: DaysOfSupplyRule | None,
+    workers: int,
+    progress: Progress | None,
+) -> Simulation:
+    """``simulate`` with the SKUs split over ``workers`` forked processes (each SKU's replay
+    depends on its own data only), the parts put back in SKU order."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    global _POOL_INPUTS
+    # Interleaved parts: neighbouring SKUs in name order are often alike in size.
+    parts = [list(range(k, len(inputs.skus), workers)) for k in range(workers)]
+    _POOL_INPUTS = inputs
+    try:
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            futures = [pool.submit(_simulate_part, part, name, setting, rule) for part in parts]
+            sims = []
+            for m, f in enumerate(futures):
+                sims.append(f.result())
+                if progress:
+                    progress((m + 1) / len(parts), f"part {m + 1}/{len(parts)} of the products")
+    finally:
+        _POOL_INPUTS = None
+    order = np.argsort(np.concatenate(parts))
+    orders = [
+        (part[i], r, at, u)
+        for part, sim in zip(parts, sims, strict=True)
+        for i, r, at, u in sim.orders
+    ]
+    return Simulation(
+        *(
+            np.vstack([getattr(x, f) for x in sims])[order]
+            for f in ("stock", "served", "demand", "on_order", "arrivals")
+        ),
+        orders=sorted(orders, key=lambda o: (o[1], o[0])),
+    )
 
 
 def _measure(inputs: ReplayInputs, name: str, setting: float, sim: Simulation) -> PolicyRun:
@@ -1019,6 +1098,7 @@ def replay(
     target_days: float | None = None,
     rule: DaysOfSupplyRule | None = None,
     target_fill_rate: float | None = None,
+    workers: int = 1,
     progress: Progress | None = None,
     **load: Any,
 ) -> ReplayResult:
@@ -1026,7 +1106,9 @@ def replay(
     ``inputs`` is given): each at its main setting (``service_level`` / ``target_days``,
     defaults from the settings and ``DaysOfSupplyRule``), and with ``sweep`` at every value
     of ``SWEEP_SETTINGS`` too. ``target_fill_rate``: the seller's target, for
-    ``stock_at_target`` (None: the settings' ``replay_target_fill_rate``, 95%)."""
+    ``stock_at_target`` (None: the settings' ``replay_target_fill_rate``, 95%).
+    ``workers`` > 1 runs the policies and settings in that many forked processes (each run
+    is independent; for the command line: a forked child of a threaded app is unsafe)."""
     for p in policies:
         if p not in POLICIES:
             raise InputError(f"policy '{p}'", column="policy", expected=" or ".join(POLICIES))
@@ -1048,29 +1130,26 @@ def replay(
     if sweep:
         for p in policies:
             jobs += [(p, v) for v in SWEEP_SETTINGS[p]]
-    runs: list[PolicyRun] = []
-    main: dict[str, PolicyRun] = {}
-    done: dict[tuple[str, float], PolicyRun] = {}
-    for k, (p, value) in enumerate(jobs):
-
-        def step(frac: float, msg: str, k: int = k, p: str = p) -> None:
-            say(share + (1 - share) * (k + frac) / len(jobs), f"{POLICY_LABELS[p]}: {msg}")
-
-        key_value = value
-        if key_value is None:
-            key_value = (
+    # One run per policy and distinct setting: the main setting is often one of the sweep's.
+    default_rule = rule or DaysOfSupplyRule.from_settings(inputs.settings)
+    keyed: list[tuple[tuple[str, float], str, float | None]] = []
+    for p, value in jobs:
+        if value is None:
+            value_key = (
                 1 - inputs.settings.stockout_probability
                 if p == "stockcycle"
-                else (rule or DaysOfSupplyRule.from_settings(inputs.settings)).target_days
+                else default_rule.target_days
             )
-        key = (p, round(float(key_value), 6))
-        if key in done:
-            run = done[key]
         else:
-            run = run_policy(inputs, p, value, rule=rule, progress=step)
-            done[key] = run
-            runs.append(run)
-        main.setdefault(p, run)
+            value_key = value
+        keyed.append(((p, round(float(value_key), 6)), p, value))
+    unique = list(dict.fromkeys(k for k, _, _ in keyed))
+    first = {k: (p, v) for k, p, v in reversed(keyed)}
+    done = _run_all(inputs, [(k, *first[k]) for k in unique], rule, workers, share, say)
+    runs = [done[k] for k in unique]
+    main: dict[str, PolicyRun] = {}
+    for k, p, _ in keyed:
+        main.setdefault(p, done[k])
     say(1.0, f"{len(runs)} runs done")
     target = (
         target_fill_rate
@@ -1078,3 +1157,50 @@ def replay(
         else inputs.settings.replay_target_fill_rate
     )
     return ReplayResult(inputs, runs, main, float(target))
+
+
+#: The inputs the forked workers of ``_run_all`` read (set before the pool forks, so the
+#: forecasts and panels are shared, not pickled).
+_POOL_INPUTS: ReplayInputs | None = None
+
+
+def _pool_run(p: str, value: float | None, rule: DaysOfSupplyRule | None) -> PolicyRun:
+    assert _POOL_INPUTS is not None
+    return run_policy(_POOL_INPUTS, p, value, rule=rule)
+
+
+def _run_all(
+    inputs: ReplayInputs,
+    jobs: list[tuple[tuple[str, float], str, float | None]],
+    rule: DaysOfSupplyRule | None,
+    workers: int,
+    share: float,
+    say: Progress,
+) -> dict[tuple[str, float], PolicyRun]:
+    """``run_policy`` for every (key, policy, setting): in this process, or with ``workers``
+    > 1 in a pool of forked processes."""
+    done: dict[tuple[str, float], PolicyRun] = {}
+    n = len(jobs)
+    if workers <= 1 or n < 2 * workers:
+        # Few runs: each run's SKUs are split over the workers instead.
+        for k, (key, p, value) in enumerate(jobs):
+
+            def step(frac: float, msg: str, k: int = k, p: str = p) -> None:
+                say(share + (1 - share) * (k + frac) / n, f"{POLICY_LABELS[p]}: {msg}")
+
+            done[key] = run_policy(inputs, p, value, rule=rule, workers=workers, progress=step)
+        return done
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    global _POOL_INPUTS
+    _POOL_INPUTS = inputs
+    try:
+        with ProcessPoolExecutor(min(workers, n), mp_context=get_context("fork")) as pool:
+            futures = {pool.submit(_pool_run, p, value, rule): key for key, p, value in jobs}
+            for m, future in enumerate(as_completed(futures)):
+                done[futures[future]] = future.result()
+                say(share + (1 - share) * (m + 1) / n, f"{m + 1}/{n} runs done")
+    finally:
+        _POOL_INPUTS = None
+    return done
