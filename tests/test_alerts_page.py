@@ -52,6 +52,10 @@ def test_alerts_page_filters_acknowledges_and_snoozes(forecast_workspace) -> Non
     assert len(table) == len(expected) > 0
     assert set(table["sku"]) == set(expected["sku"])
 
+    # Why an alert fired: its figures and its rule's formula with the SPEC code.
+    assert any(e.label.startswith("Explain: ") and "overstock" in e.label for e in at.expander)
+    assert any("R-M4" in m.value for m in at.markdown)
+
     # Acknowledge the first one, snooze the second.
     chooser = widget(at.multiselect, "Alerts")
     first, second = chooser.options[0], chooser.options[1]

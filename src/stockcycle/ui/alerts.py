@@ -101,6 +101,24 @@ def _for_screen(table: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
+def why(shown: pd.DataFrame) -> None:
+    """One alert's figures, rule and formula (its Explain expander)."""
+    if shown.empty:
+        return
+    labels = {_label(r): r for _, r in shown.iterrows()}
+    pick = st.selectbox("Why this alert?", list(labels), key="alerts_why")
+    row = labels[pick]
+    fn = getattr(alerts, f"{row['rule']}_alert", None)
+    formula = " ".join((fn.__doc__ or "").split()) if fn else ""
+    money = row["money_at_stake"]
+    explain(
+        f"{row['sku']}, {row['title'].lower()}",
+        f"{row['message']}\n\n**Figure**: {row['figure']}. **Action**: {row['action']}. "
+        f"**Money at stake**: {'not counted' if pd.isna(money) else f'{money:,.2f}'}.\n\n"
+        f"**Rule {row['spec']}**: {formula}",
+    )
+
+
 def manage(ws: Workspace, shown: pd.DataFrame, today: date) -> None:
     """Acknowledge, snooze or re-open the chosen alerts."""
     st.subheader("Acknowledge or snooze")
@@ -316,6 +334,7 @@ def main(ws: Workspace) -> None:
             label="open alerts",
             sheet_name="alerts",
         )
+        why(shown)
         manage(ws, shown, today)
     skus = sorted(set(ws.alerts()["sku"].dropna()))
     history(ws, skus)
