@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cost-share", type=float, default=0.4)
     parser.add_argument("--cubic-feet", type=float, default=0.05)
     parser.add_argument("--no-sweep", action="store_true")
+    parser.add_argument("--workers", type=int, default=1, help="processes for the runs")
     parser.add_argument("--png", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -120,12 +121,12 @@ def main(argv: list[str] | None = None) -> int:
         def progress(frac: float, msg: str) -> None:
             print(f"\r  {frac:4.0%} {msg[:90]:<90}", end="", file=sys.stderr, flush=True)
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         inputs = replay.load_replay(ws, weeks=args.weeks, progress=progress)
-        t_load = time.perf_counter() - t0
-        t1 = time.perf_counter()
-        main_result = replay.replay(inputs=inputs, progress=progress)
-        t_runs = time.perf_counter() - t1
+        t_load, c_load = time.perf_counter() - t0, time.process_time() - c0
+        t1, c1 = time.perf_counter(), time.process_time()
+        main_result = replay.replay(inputs=inputs, progress=progress, workers=args.workers)
+        t_runs, c_runs = time.perf_counter() - t1, time.process_time() - c1
         print(file=sys.stderr)
         figures: dict = {
             "skus": len(inputs.skus),
@@ -135,21 +136,25 @@ def main(argv: list[str] | None = None) -> int:
             "load_s": round(t_load, 1),
             "both_policies_s": round(t_runs, 1),
             "total_s": round(t_load + t_runs, 1),
+            "load_cpu_s": round(c_load, 1),
+            "both_policies_cpu_s_this_process": round(c_runs, 1),
+            "workers": args.workers,
             "cpus": os.cpu_count(),
             "load_average": os.getloadavg()[0],
         }
         print(
             f"{len(inputs.skus)} SKUs x {len(inputs.reviews)} reviews "
             f"({inputs.start} to {inputs.end}), {len(inputs.forecasts)} forecast refits: "
-            f"load {t_load:.1f} s (cold), both policies {t_runs:.1f} s, "
-            f"total {t_load + t_runs:.1f} s"
+            f"load {t_load:.1f} s (cold, {c_load:.1f} s CPU), both policies {t_runs:.1f} s "
+            f"({args.workers} process(es)), total {t_load + t_runs:.1f} s; "
+            f"load average {os.getloadavg()[0]:.1f}"
         )
         result = main_result
         if not args.no_sweep:
             t2 = time.perf_counter()
             warm = replay.load_replay(ws, weeks=args.weeks)
             t_warm = time.perf_counter() - t2
-            result = replay.replay(inputs=warm, sweep=True, progress=progress)
+            result = replay.replay(inputs=warm, sweep=True, progress=progress, workers=args.workers)
             t_sweep = time.perf_counter() - t2
             print(file=sys.stderr)
             figures.update(warm_load_s=round(t_warm, 1), sweep_s=round(t_sweep, 1))

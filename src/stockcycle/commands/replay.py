@@ -39,6 +39,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
             column="--service-level",
             expected="a share between 0 and 1, e.g. 0.95",
         )
+    if args.workers < 1:
+        raise InputError(
+            f"--workers {args.workers}", column="--workers", expected="a whole number >= 1"
+        )
     result = replay.replay(
         ws,
         policies=policies,
@@ -49,6 +53,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         start=_parse_date(args.start, "--start") if args.start else None,
         end=_parse_date(args.end, "--end") if args.end else None,
         weeks=args.weeks,
+        workers=args.workers,
         progress=None if args.quiet else _progress_line,
     )
     table = result.sku_table()
@@ -129,6 +134,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the runs and products as JSON")
     p.add_argument(
         "--out", type=Path, metavar="FILE", help="write the per-product table (.csv or .xlsx)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes the runs (or one run's products) are split over (default 1)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(handler=cmd_replay)
