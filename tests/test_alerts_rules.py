@@ -221,6 +221,22 @@ def test_evaluate_uses_the_settings_and_the_tuning_filters() -> None:
     assert alerts.evaluate(_figures(stage="launch", **stocked), Settings()) == []
 
 
+def test_evaluate_suggests_a_transfer_only_for_a_sku_stocked_at_fba() -> None:
+    # 10/day, 50 at FBA, 400 at the 3PL, 60 days lead: the transfer example above.
+    row = {
+        "fba_units": 50,
+        "other_units": {"3PL": 400},
+        "daily_demand": 10,
+        "lead_time_days": 60,
+        "on_hand": 450,
+        "position": 450,
+    }
+    fired = alerts.evaluate(_figures(at_fba=True, **row), Settings())
+    assert [a.rule for a in fired] == ["transfer"]
+    # Sold from the 3PL only (no FBA row): nothing to refill at FBA.
+    assert alerts.evaluate(_figures(at_fba=False, **row), Settings()) == []
+
+
 def test_alert_round_trips_through_json() -> None:
     a = alerts.overstock_alert("MUG", 1500, 300, 3.0)
     d = a.to_dict()

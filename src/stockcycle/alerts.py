@@ -972,6 +972,7 @@ FIGURE_COLUMNS = [
     "days_of_supply_30",
     "days_of_supply_90",
     "fba_stocked",
+    "at_fba",  # the SKU has an FBA row in its latest stock snapshot (transfers go there)
     "today_action",
     "today_money",
 ]
@@ -1064,19 +1065,20 @@ def evaluate(inputs: AlertInputs, settings: Any) -> list[Alert]:
                     unit_cost=cost,
                 )
             )
-            out.append(
-                transfer_alert(
-                    sku,
-                    _f(r["fba_units"]),
-                    r["other_units"] or {},
-                    _f(r["daily_demand"]),
-                    _f(r["lead_time_days"]),
-                    s.transfer_days,
-                    s.review_period_days,
-                    today=inputs.today,
-                    unit_margin=_opt(r["unit_margin"]),
+            if _flag(r["at_fba"]):  # a SKU not stocked at FBA has nothing to refill there
+                out.append(
+                    transfer_alert(
+                        sku,
+                        _f(r["fba_units"]),
+                        r["other_units"] or {},
+                        _f(r["daily_demand"]),
+                        _f(r["lead_time_days"]),
+                        s.transfer_days,
+                        s.review_period_days,
+                        today=inputs.today,
+                        unit_margin=_opt(r["unit_margin"]),
+                    )
                 )
-            )
         if stage != "launch":
             # A launch's first order is sized on expected, not past, sales: its early stock is
             # the launch monitor's to judge (R-L8), not three months of its first weeks' sales.
@@ -1405,7 +1407,12 @@ def load_alert_inputs(
         ws, today=today, settings=settings, batch=batch, stages=stages
     ).table
     today_of = {r["sku"]: r for r in todays.to_dict("records")}
-    report = health.health_report(ws, as_of=as_of, settings=settings).table.set_index("sku")
+    try:
+        report = health.health_report(ws, as_of=as_of, settings=settings).table.set_index("sku")
+    except InputError as err:
+        # A bad aging or inventory row stops the health figures, not every other rule.
+        problems["(health)"] = str(err)
+        report = pd.DataFrame()
     sales = ws.read("sales")
     sold = _sales_figures(sales, as_of)
     inventory = ws.read("inventory")
@@ -1413,8 +1420,9 @@ def load_alert_inputs(
         inventory = inventory[inventory["snapshot_date"] <= pd.Timestamp(as_of)]
         latest = inventory.sort_values("snapshot_date").groupby(["sku", "location"]).tail(1)
         pooled = policy.pooled_position(latest).set_index("sku")
+        at_fba = set(latest.loc[latest["location"] == health.FBA_LOCATION, "sku"].astype(str))
     else:
-        pooled = pd.DataFrame()
+        pooled, at_fba = pd.DataFrame(), set()
     # pooled_position: totals, then one column of available units per location.
     locations = [
         c for c in pooled.columns if c not in ("on_hand", "inbound", "reserved", "position")
@@ -1513,6 +1521,7 @@ def load_alert_inputs(
                     and h["low_inventory_fee"] is not None
                     and not _nan_bool(h["low_inventory_fee"])
                 ),
+                "at_fba": sku in at_fba,
                 "today_action": action,
                 "today_money": _f(trow.get("money_at_stake")) if trow else float("nan"),
             }
@@ -1538,6 +1547,11 @@ def load_alert_inputs(
         low_inventory_days=empty.low_inventory_days,
         problems=problems,
     )
+
+
+def _flag(x: Any) -> bool:
+    """A yes/no figure: None and NaN (not known) are no."""
+    return x is not None and not _nan_bool(x) and bool(x)
 
 
 def _nan_bool(x: Any) -> bool:
