@@ -13,7 +13,14 @@ import pytest
 from stockcycle import policy
 from stockcycle.cli import main
 from stockcycle.errors import InputError
-from stockcycle.restock import PLAN_COLUMNS, SkuSupply, order_cycle_days, plan_sku, restock_plan
+from stockcycle.restock import (
+    PLAN_COLUMNS,
+    SkuSupply,
+    late_arrival,
+    order_cycle_days,
+    plan_sku,
+    restock_plan,
+)
 
 AS_OF = date(2026, 10, 31)
 
@@ -158,24 +165,25 @@ def test_auto_mode_keeps_sea_when_flying_does_not_pay() -> None:
     cheap.price = 4.5
     plan = plan_sku(cheap, review_period_days=0)
     assert plan.row["shipping_mode"] == "sea"
-    assert "lands after the stockout" in plan.row["reason"]
+    assert "lands after the stock runs out" in plan.row["reason"]
     # Without a unit cost the margin is unknown: no case for paying air freight.
     assert plan_sku(supply(sea=40, air=5, unit_cost=None)).row["shipping_mode"] == "sea"
 
 
 def test_auto_mode_flies_when_only_air_lands_before_the_stockout() -> None:
     # 900 units at 20/day run out on day 45 (2026-12-15). Sea (10 + 40 days) is ordered today,
-    # the position 900 being below s = 20 x 50 = 1,000, and lands on day 50: 4 days x 20 = 80
-    # units lost, worth 80 x $15.75 = $1,260 of margin. Air (10 + 5 days) is ordered on day
-    # 30, when the position reaches s = 20 x 15 = 300, and lands on day 45: in time. Its order
-    # (20 x (15 + 74) - 300 = 1,480 units) costs $1,480 more in freight than by sea, more than
-    # the margin saved, yet a mode that avoids the stockout beats one that does not.
+    # the position 900 being below s = 20 x 50 = 1,000, and lands on day 50: 4 days (12-16 ..
+    # 12-19) x 20 = 80 units lost, worth 80 x $15.75 = $1,260 of margin. Air (10 + 5 days) is
+    # ordered on day 30, when the position reaches s = 20 x 15 = 300, and lands on day 45: in
+    # time. Its order (20 x (15 + 74) - 300 = 1,480 units) costs $1,480 more in freight than by
+    # sea, more than the margin saved, yet a mode that avoids the stockout beats one that does
+    # not.
     sku = supply(on_hand=900, production=10, sea=40, air=5)
     sea = plan_sku(sku, review_period_days=0, shipping_mode="sea").row
     assert sea["stockout_date"] == date(2026, 12, 15)
     assert (
-        "It lands after the stockout: on 2026-12-20, 5 days after 2026-12-15, about 80 "
-        in (sea["reason"])
+        "It lands after the stock runs out: on 2026-12-20; from 2026-12-16 until then about "
+        "80 units of sales are lost" in (sea["reason"])
     )
     assert "1,260.00 of margin" in sea["reason"]
     plan = plan_sku(sku, review_period_days=0)
@@ -184,15 +192,37 @@ def test_auto_mode_flies_when_only_air_lands_before_the_stockout() -> None:
     assert plan.row["order_units"] == 1480
     assert plan.first_arrival == date(2026, 12, 15)
     assert "Air, not sea: a sea order would land on 2026-12-20" in plan.row["reason"]
-    assert "It lands after the stockout" not in plan.row["reason"]
+    assert "It lands after the stock runs out" not in plan.row["reason"]
+
+
+def test_a_stockout_that_an_open_order_ends_is_not_a_late_arrival() -> None:
+    # 100 units at 20/day run out on 2026-11-05; an open order of 3,000 lands on 2026-11-10
+    # and lasts 150 days, to 2027-04-08. The plan is made on 2026-11-20, when the gap of
+    # 11-06 .. 11-09 is past. The new order is due when the position reaches s = 20 x 30 =
+    # 600 units, 30 days before 04-08: on 2027-03-09, landing on 04-08, in time. The old gap
+    # is told as history, and nothing is counted as lost.
+    sku = supply(arrivals=[(date(2026, 11, 10), 3000.0)])
+    today = date(2026, 11, 20)
+    plan = plan_sku(sku, review_period_days=0, shipping_mode="sea", today=today)
+    row = plan.row
+    assert row["stockout_date"] == date(2026, 11, 5)  # the first stockout, as projected
+    assert row["order_date"] == date(2027, 3, 9)
+    assert plan.first_arrival == date(2027, 4, 8)
+    assert (
+        "the stock ran out on 2026-11-05 until open orders landed, and runs out again on "
+        "2027-04-08 without it" in row["reason"]
+    )
+    assert "lands after the stock runs out" not in row["reason"]
+    assert late_arrival(sku, row, today) is None
 
 
 def test_order_date_before_today_is_overdue_and_placed_today() -> None:
     # R-T1: the data ends on 2026-10-31 and the plan is made 35 days later, on 2026-12-05.
     # The stock is still projected from the data date: 100 units at 20/day run out on
     # 2026-11-05 and the order of 1,100 units was due on 2026-10-31 (first test), 35 days ago.
-    # Placed today, it lands a 30-day lead time later, on 2027-01-04: 59 days (11-06 .. 01-03)
-    # x 20 = 1,180 units of sales lost.
+    # Placed today, it lands a 30-day lead time later, on 2027-01-04: 30 days from today
+    # (12-05 .. 01-03) x 20 = 600 units of sales lost (those before today are past, already
+    # lost whatever is ordered now).
     today = AS_OF + timedelta(days=35)
     plan = plan_sku(supply(unit_cost=None), review_period_days=0, shipping_mode="sea", today=today)
     row = plan.row
@@ -205,7 +235,7 @@ def test_order_date_before_today_is_overdue_and_placed_today() -> None:
     assert row["reason"].startswith("Overdue by 35 days: order now. Order 1,100 units")
     assert "the stock ran out on 2026-11-05" in row["reason"]
     assert (
-        "on 2027-01-04, 60 days after 2026-11-05, about 1,180 units of lost sales"
+        "on 2027-01-04; from 2026-12-05 until then about 600 units of sales are lost"
         in (row["reason"])
     )
     # Without a date the plan is made on the data date: nothing is overdue.

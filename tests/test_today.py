@@ -94,9 +94,9 @@ def test_overdue_action_matches_the_plan(later) -> None:
 
 def test_money_at_stake_by_hand(forecast_workspace, later) -> None:
     """NW-SILBAG-4 on 5 Dec 2026: its order (due 31 Oct) is placed today and lands a total
-    lead time later; the stock runs out on 19 Dec. Lost units = forecast demand from 20 Dec to
-    the day before the arrival; unit margin = price - unit cost - freight of the mode, from
-    the products table."""
+    lead time later; the stock runs out on 19 Dec. Lost units = the demand the stock on hand and
+    on order cannot serve from today to the day before the arrival, walked day by day here;
+    unit margin = price - unit cost - freight of the mode, from the products table."""
     result, plan = later
     sku = "NW-SILBAG-4"
     p = plan.set_index("sku").loc[sku]
@@ -107,12 +107,18 @@ def test_money_at_stake_by_hand(forecast_workspace, later) -> None:
     freight = prod[f"{p['shipping_mode']}_cost"]
     margin = prod["price"] - prod["unit_cost"] - freight
     supply = restock.load_supply(forecast_workspace, skus=[sku])[sku]
-    forecast = supply.daily_forecast  # units/day, indexed by date from the day after as_of
-    lost = forecast[
-        pd.Timestamp(p["stockout_date"] + timedelta(days=1)) : pd.Timestamp(
-            arrival - timedelta(days=1)
-        )
-    ].sum()
+    arriving = supply.arrivals.groupby(pd.to_datetime(supply.arrivals["date"]))["units"].sum()
+    stock, lost = supply.on_hand, 0.0
+    for day, demand in supply.daily_forecast.items():  # from the day after the data date
+        if day.date() >= arrival:
+            break
+        # Open orders dated before the first day count on the first day.
+        first = day == supply.daily_forecast.index[0]
+        stock += arriving[arriving.index <= day].sum() if first else arriving.get(day, 0.0)
+        served = min(stock, demand)
+        stock -= served
+        if day.date() >= LATER:
+            lost += demand - served
     assert lost > 0
     t = result.table.set_index("sku").loc[sku]
     assert t["money_basis"] == "margin at risk"

@@ -656,20 +656,49 @@ def order_arrival(row: dict[str, Any]) -> date | None:
     return placed + timedelta(days=max(1, math.ceil(row["lead_time_days"])))
 
 
-def _lands_late(row: dict[str, Any]) -> bool:
-    """Whether the plan's order becomes sellable only after its projected stockout."""
-    if not row["order_units"] or row["stockout_date"] is None or row["order_date"] is None:
-        return False
-    return order_arrival(row) > row["stockout_date"]
+#: Unserved demand under half a unit is float dust, not a late order.
+LOST_UNITS_DUST = 0.5
 
 
-def _lost_units(supply: SkuSupply, row: dict[str, Any]) -> float:
-    """Forecast demand from the day after the stockout until the order becomes sellable."""
-    if not _lands_late(row):
-        return 0.0
-    first = (row["stockout_date"] - supply.as_of).days  # index of the day after the stockout
-    arrival = (order_arrival(row) - supply.as_of).days
-    return supply.demand_over(first, max(0, arrival - 1 - first))
+@dataclass(frozen=True)
+class LateArrival:
+    """An order that becomes sellable only after the stock on hand and on order runs out."""
+
+    arrival: date  # the day the order becomes sellable (``order_arrival``)
+    first_lost_day: date  # the first day from today on whose demand the stock cannot serve
+    lost_units: float  # forecast demand not served from then to the day before the arrival
+
+
+def late_arrival(supply: SkuSupply, row: dict[str, Any], today: date) -> LateArrival | None:
+    """Whether the plan's order ``row`` lands after the stock runs out, and what is lost.
+
+    The stock is projected from the data date with the forecast and the open orders, without
+    this order (``policy.projected_stock``: lost_t = max(0, demand_t - stock_(t-1) -
+    arrivals_t)). Lost units = the sum of lost_t from max(today, the day after the data date)
+    to the day before the order becomes sellable (``order_arrival``). Days before today are
+    not counted (no order can save them), nor are stockouts that an open order ends before
+    this order is needed. None: no order, or less than ``LOST_UNITS_DUST`` units lost.
+    """
+    arrival = order_arrival(row)
+    if arrival is None or not row["order_units"]:
+        return None
+    start = supply.as_of + timedelta(days=1)
+    projection = policy.projected_stock(
+        start, supply.on_hand, supply.daily_forecast.to_numpy(dtype=float), supply.arrivals
+    )
+    lost = projection["lost_units"].to_numpy(dtype=float)
+    lo = max(0, (today - start).days)
+    window = lost[lo : max(lo, (arrival - start).days)]
+    units = float(window.sum())
+    if units < LOST_UNITS_DUST:
+        return None
+    first = start + timedelta(days=lo + int(np.argmax(window > 1e-9)))
+    return LateArrival(arrival, first, units)
+
+
+def _lost_units(supply: SkuSupply, row: dict[str, Any], today: date) -> float:
+    late = late_arrival(supply, row, today)
+    return late.lost_units if late is not None else 0.0
 
 
 def unit_margin(supply: SkuSupply, mode: str) -> float | None:
@@ -679,38 +708,40 @@ def unit_margin(supply: SkuSupply, mode: str) -> float | None:
     return supply.price - supply.unit_cost - supply.freight_cost.get(mode, 0.0)
 
 
-def _late_note(supply: SkuSupply, row: dict[str, Any]) -> str:
-    """The reason's note for an order that lands after the stockout ("It lands after the
-    stockout: on ...") with the sales it cannot save, in units and margin; "" when in time."""
-    if not _lands_late(row):
+def _late_note(supply: SkuSupply, row: dict[str, Any], today: date) -> str:
+    """The reason's note for an order that lands after the stock runs out ("It lands after the
+    stock runs out: ...") with the sales it cannot save, in units and margin; "" when in time."""
+    late = late_arrival(supply, row, today)
+    if late is None:
         return ""
-    arrival, out = order_arrival(row), row["stockout_date"]
-    lost = _lost_units(supply, row)
     margin = unit_margin(supply, row["shipping_mode"])
-    money = f", {lost * margin:,.2f} of margin" if margin is not None else ""
+    money = f", {late.lost_units * margin:,.2f} of margin" if margin is not None else ""
     return (
-        f" It lands after the stockout: on {arrival.isoformat()}, {(arrival - out).days:,} days "
-        f"after {out.isoformat()}, about {lost:,.0f} units of lost sales{money}."
+        f" It lands after the stock runs out: on {late.arrival.isoformat()}; from "
+        f"{late.first_lost_day.isoformat()} until then about {late.lost_units:,.0f} units of "
+        f"sales are lost{money}."
     )
 
 
-def _choose_mode(supply: SkuSupply, sea: SkuPlan, air: SkuPlan) -> SkuPlan:
-    """Auto shipping (R-L7), called when the sea order lands after the stockout: air when it
-    lands before the stockout (a mode that avoids the stockout beats one that does not);
-    when air is late too, air only if flying pays: the margin of the sales it saves is more
-    than the extra air freight."""
+def _choose_mode(supply: SkuSupply, sea: SkuPlan, air: SkuPlan, today: date) -> SkuPlan:
+    """Auto shipping (R-L7), called when the sea order lands after the stock runs out: air
+    when it lands in time (a mode that avoids the stockout beats one that does not); when air
+    is late too, air only if flying pays: the margin of the sales it saves is more than the
+    extra air freight."""
     if air.row["order_date"] is None:
         return sea
-    saved = _lost_units(supply, sea.row) - _lost_units(supply, air.row)
+    saved = _lost_units(supply, sea.row, today) - _lost_units(supply, air.row, today)
     margin = unit_margin(supply, "sea")
     extra = air.row["order_units"] * (
         supply.freight_cost.get("air", 0.0) - supply.freight_cost.get("sea", 0.0)
     )
     money = f" ({saved * margin:,.2f} of margin)" if margin is not None else ""
-    if not _lands_late(air.row):
+    if late_arrival(supply, air.row, today) is None:
+        late_sea = late_arrival(supply, sea.row, today)
+        assert late_sea is not None  # called only when the sea order is late
         air.row["reason"] += (
-            f" Air, not sea: a sea order would land on {order_arrival(sea.row).isoformat()}, after "
-            f"the stockout on {sea.row['stockout_date'].isoformat()}; flying saves about "
+            f" Air, not sea: a sea order would land on {late_sea.arrival.isoformat()}, after "
+            f"the stock runs out ({late_sea.first_lost_day.isoformat()}); flying saves about "
             f"{saved:,.0f} units of lost sales{money} for {extra:,.2f} of extra freight."
         )
         return air
@@ -774,13 +805,14 @@ def plan_sku(
         "ordering_cost": ordering_cost,
         "holding_cost_rate": holding_cost_rate,
     }
+    today = max(today or supply.as_of, supply.as_of)
     if shipping_mode == "auto":
         sea = plan_sku(supply, shipping_mode="sea", **options)
-        if not _lands_late(sea.row):
+        if late_arrival(supply, sea.row, today) is None:
             return sea
-        return _choose_mode(supply, sea, plan_sku(supply, shipping_mode="air", **options))
+        air = plan_sku(supply, shipping_mode="air", **options)
+        return _choose_mode(supply, sea, air, today)
 
-    today = max(today or supply.as_of, supply.as_of)
     lead = supply.total_lead_time(shipping_mode)
     lead_days = max(1, math.ceil(lead))
     review_days = max(0, math.ceil(review_period_days))
@@ -861,8 +893,21 @@ def plan_sku(
                 when = "now"
             else:
                 when = f"on {order_date.isoformat()}"
+            # The stockout the order is for: the first one from today on (an earlier one that
+            # open orders have ended is history, told as such).
+            ahead = projection[projection["date"] >= pd.Timestamp(today)]
+            next_out = policy.stockout_date(ahead) if stockout is not None else None
             if stockout is None:
                 runs_out = "stock lasts the year without it only if nothing goes wrong"
+            elif stockout < today and next_out != today and next_out != stockout:
+                runs_out = (
+                    f"the stock ran out on {stockout.isoformat()} until open orders landed, "
+                    + (
+                        f"and runs out again on {next_out.isoformat()} without it"
+                        if next_out is not None
+                        else "and then lasts the year"
+                    )
+                )
             elif stockout < today:
                 runs_out = (
                     f"the stock ran out on {stockout.isoformat()} (projected from the data up "
@@ -946,7 +991,7 @@ def plan_sku(
         "cash_needed": cash,
         "reason": reason,
     }
-    row["reason"] += _late_note(supply, row)
+    row["reason"] += _late_note(supply, row, today)
     return SkuPlan(
         row,
         safety,

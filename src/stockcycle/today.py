@@ -30,15 +30,15 @@ Urgency, an ordered scale (``URGENCY``; rank 1 is the most urgent):
 Money at stake (``money_at_stake``, in the products table's currency):
 
 - Orders: the **margin at risk of a stockout before the order can land** =
-  lost units x unit margin. Lost units = forecast demand on the days from the later of
-  (the day after the projected stockout, today) to the day before the order becomes sellable;
-  the order is placed on max(order date, today) and sellable a total lead time later
-  (``restock.order_arrival``). Unit margin = price - unit cost - freight of the plan's shipping
-  mode (``restock.unit_margin``, the same figure as the plan's "lands after the stockout" note;
-  Amazon's referral and FBA fees are not taken off). 0 when the order lands before the
-  stockout. Sales before today are already lost, not at stake, so they are left out (the
-  plan's own note counts them from the stockout). Source: SPEC R-T5, R-F2 ("margin at risk of
-  a stockout"), R-L7.
+  lost units x unit margin. Lost units (``restock.late_arrival``, the same figure as the plan's
+  "lands after the stock runs out" note): forecast demand that the stock on hand and on open
+  orders cannot serve, from today to the day before the order becomes sellable; the order is
+  placed on max(order date, today) and sellable a total lead time later
+  (``restock.order_arrival``). Sales before today are already lost, not at stake; a stockout
+  that an open order ends before this order is needed costs nothing here. Unit margin = price
+  - unit cost - freight of the plan's shipping mode (``restock.unit_margin``; Amazon's referral
+  and FBA fees are not taken off). 0 when the order lands in time. Source: SPEC R-T5, R-F2
+  ("margin at risk of a stockout"), R-L7.
 - Clear stock and Exit: **cash tied up** = units on hand x unit cost (R-M5, R-K2).
 - Trim open order: **cash on order** = units on open purchase orders x unit cost: what a
   cancelled order no longer costs.
@@ -172,25 +172,16 @@ def low_inventory_threshold_days(table: fees.FeeTable | None = None) -> float:
 def margin_at_risk(
     supply: restock.SkuSupply, row: dict[str, Any], today: date
 ) -> tuple[float, float | None]:
-    """(lost units, unit margin) of an order that lands after the projected stockout.
+    """(lost units, unit margin) of an order that lands after the stock runs out.
 
-    Lost units = forecast demand on the days from max(stockout + 1 day, today) to the day
-    before the order becomes sellable (``restock.order_arrival``: placed on max(order date,
-    today), sellable a total lead time later); 0 when it lands in time or nothing runs out.
-    Unit margin = price - unit cost - freight of the plan's mode (``restock.unit_margin``),
-    None without a price or a unit cost. Money at stake = lost units x unit margin.
+    Lost units: the plan's own figure (``restock.late_arrival``): forecast demand the stock on
+    hand and on order cannot serve from today until the order becomes sellable; 0 when it
+    lands in time. Unit margin = price - unit cost - freight of the plan's mode
+    (``restock.unit_margin``), None without a price or a unit cost. Money at stake = lost units
+    x unit margin.
     """
-    margin = restock.unit_margin(supply, row["shipping_mode"])
-    arrival = restock.order_arrival(row)
-    out = row["stockout_date"]
-    if arrival is None or out is None:
-        return 0.0, margin
-    first = max(out + timedelta(days=1), today)
-    days = (arrival - first).days
-    if days <= 0:
-        return 0.0, margin
-    # The forecast's index 0 is the day after the data date.
-    return supply.demand_over((first - supply.as_of).days - 1, days), margin
+    late = restock.late_arrival(supply, row, today)
+    return (late.lost_units if late else 0.0), restock.unit_margin(supply, row["shipping_mode"])
 
 
 def _open_po_units(supply: restock.SkuSupply) -> float:
