@@ -196,3 +196,9 @@ def test_check_errors_exit_2(tmp_path, capsys) -> None:
     assert "no workspace" in capsys.readouterr().err
     ws = Workspace.open(tmp_path / "w")
     assert main(["check", "-w", str(ws.path), "--as-of", "31/10/2026"]) == 2
+
+
+def test_check_on_an_empty_workspace_finds_nothing(tmp_path, capsys) -> None:
+    ws = Workspace.open(tmp_path / "new")
+    code, out = check(capsys, ws)
+    assert code == 0 and out["as_of"] is None and out["new"] == [] and out["open"] == []

@@ -1345,6 +1345,11 @@ def launch_statuses(
     return out
 
 
+def has_sales(ws: Any) -> bool:
+    """Whether the workspace holds any sales row (without them there is nothing to forecast)."""
+    return ws.row_counts().get("sales", 0) > 0
+
+
 def load_alert_inputs(
     ws: Any,
     *,
@@ -1390,23 +1395,27 @@ def load_alert_inputs(
     if as_of is None or not skus:
         return empty
     stages = stage_table(ws, settings=settings)
-    if batch is None:
-        batch = run_batch(ws)
     problems: dict[str, str] = {}
-    supplies = restock.load_supply(
-        ws,
-        batch=batch,
-        settings=settings,
-        stages=stages,
-        errors=problems,
-        as_of=as_of if as_of != data_date else None,
-    )
-    plan = restock.restock_plan(ws, settings=settings, supplies=supplies, today=today)
-    plan_of = {r["sku"]: r for r in plan.to_dict("records")}
-    todays = today_mod.today_table(
-        ws, today=today, settings=settings, batch=batch, stages=stages
-    ).table
-    today_of = {r["sku"]: r for r in todays.to_dict("records")}
+    plan_of: dict[str, dict[str, Any]] = {}
+    today_of: dict[str, dict[str, Any]] = {}
+    supplies: dict[str, Any] = {}
+    if has_sales(ws):  # no sales, no forecast: the stock and sales rules have nothing to read
+        if batch is None:
+            batch = run_batch(ws)
+        supplies = restock.load_supply(
+            ws,
+            batch=batch,
+            settings=settings,
+            stages=stages,
+            errors=problems,
+            as_of=as_of if as_of != data_date else None,
+        )
+        plan = restock.restock_plan(ws, settings=settings, supplies=supplies, today=today)
+        plan_of = {r["sku"]: r for r in plan.to_dict("records")}
+        todays = today_mod.today_table(
+            ws, today=today, settings=settings, batch=batch, stages=stages
+        ).table
+        today_of = {r["sku"]: r for r in todays.to_dict("records")}
     try:
         report = health.health_report(ws, as_of=as_of, settings=settings).table.set_index("sku")
     except InputError as err:
@@ -1528,7 +1537,7 @@ def load_alert_inputs(
         )
     figures = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
     deviations = {}
-    for sku, result in batch.results.items():
+    for sku, result in (batch.results if batch is not None else {}).items():
         dev = _forecast_deviation(result)
         if dev is not None:
             deviations[sku] = dev
@@ -1667,7 +1676,7 @@ def run_check(
 
     settings = ws.settings()
     today = today or datadate.today()
-    batch = run_batch(ws, progress=progress)
+    batch = run_batch(ws, progress=progress) if has_sales(ws) else None
     inputs = load_alert_inputs(ws, as_of=as_of, today=today, settings=settings, batch=batch)
     fired = evaluate(inputs, settings)
     kpis = {}
