@@ -21,8 +21,8 @@ from stockcycle.forecast.models import (
     PROPHET_OPTIONS,
     ModelContext,
     _prophet_forecast_via_prophet,
-    _quiet_cmdstanpy,
     prophet_forecast,
+    quiet_cmdstanpy,
     yearly_order,
 )
 
@@ -77,7 +77,7 @@ def _prophet_and_direct(dates: pd.DatetimeIndex, y: np.ndarray, growth: str, pro
 
 @pytest.mark.parametrize(("growth", "promo"), [("linear", True), ("logistic", False)])
 def test_stan_data_and_initial_values_are_prophets(growth: str, promo: bool) -> None:
-    _quiet_cmdstanpy()
+    quiet_cmdstanpy()
     dates, y = _curves(2)[1]
     y = y.copy()
     y[-100:-90] = np.nan  # a stockout: missing days, not zeros
@@ -98,7 +98,7 @@ def test_stan_data_and_initial_values_are_prophets(growth: str, promo: bool) -> 
 def test_path_equals_prophet_predict_on_the_same_parameters(growth: str) -> None:
     from stockcycle.forecast.mapfit import InProcessProphet
 
-    _quiet_cmdstanpy()
+    quiet_cmdstanpy()
     dates, y = _curves(2)[1]  # 2.8 years: yearly seasonality on
     model, hist, dsg, cap = _prophet_and_direct(dates, y, growth, promo=True)
     fitted = InProcessProphet(
@@ -134,7 +134,7 @@ def test_engine_forecast_is_prophets_fit_and_predict() -> None:
     # The same path, season shift and warm-start parameters as through Prophet's own fit and
     # predict (in-process backend), for both trends, with and without a past promotion, and
     # along a warm-started chain (cut, then the whole history) as the engine runs it.
-    _quiet_cmdstanpy()
+    quiet_cmdstanpy()
     for dates, y in _curves(3):
         for growth in ("linear", "logistic"):
             for promo in (None, PROMO):
@@ -168,7 +168,7 @@ def test_design_cache_keeps_calendars_apart() -> None:
 def test_failed_fit_goes_through_prophet(monkeypatch) -> None:
     from stockcycle.forecast import mapfit
 
-    _quiet_cmdstanpy()
+    quiet_cmdstanpy()
     dates, y = _curves(1)[0]
     calls = []
     real = mapfit.ProphetPosterior.fit

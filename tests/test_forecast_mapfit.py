@@ -14,7 +14,7 @@ import pytest
 from stockcycle.curves import labelled_curves
 from stockcycle.forecast.events import holidays_frame
 from stockcycle.forecast.intermittent import classify_demand
-from stockcycle.forecast.models import MA_DAYS, PROPHET_OPTIONS, _quiet_cmdstanpy, yearly_order
+from stockcycle.forecast.models import MA_DAYS, PROPHET_OPTIONS, quiet_cmdstanpy, yearly_order
 
 HORIZON = 28
 
@@ -83,7 +83,7 @@ def test_gradient_matches_finite_differences(growth: str) -> None:
 def test_same_objective_better_or_equal_optimum_close_forecasts(growth: str) -> None:
     from stockcycle.forecast.mapfit import compare_with_cmdstan
 
-    _quiet_cmdstanpy()
+    quiet_cmdstanpy()
     for dates, y in _smooth_curves(3):
         hist, fut, kwargs = _inputs(dates, y, growth)
         r = compare_with_cmdstan(hist, fut, **kwargs)
@@ -121,7 +121,7 @@ def test_failed_optimisation_falls_back_to_cmdstan(monkeypatch) -> None:
 
     from stockcycle.forecast import mapfit
 
-    _quiet_cmdstanpy()
+    quiet_cmdstanpy()
     dates, y = _smooth_curves(1)[0]
     hist, fut, kwargs = _inputs(dates[-300:], y[-300:], "linear")
     monkeypatch.setattr(mapfit.ProphetPosterior, "fit", lambda self, init: ({}, np.inf, False))

@@ -397,7 +397,7 @@ def _orders(*rows: tuple) -> pd.DataFrame:
 
 
 def test_po_without_status_is_open_only_while_its_eta_is_ahead() -> None:
-    from stockcycle.restock import _open_orders
+    from stockcycle.restock import open_orders
 
     orders = _orders(
         ("OLD", "A", 100, "2025-01-02", "2025-03-01", None),
@@ -405,7 +405,7 @@ def test_po_without_status_is_open_only_while_its_eta_is_ahead() -> None:
         ("DONE", "A", 300, "2026-10-01", "2026-11-20", "Received"),
         ("SHIP", "A", 400, "2026-08-01", "2026-10-20", "in transit"),  # late, still coming
     )
-    assert list(_open_orders(orders, AS_OF)["po"]) == ["NEW", "SHIP"]
+    assert list(open_orders(orders, AS_OF)["po"]) == ["NEW", "SHIP"]
 
 
 def test_po_without_eta_arrives_a_lead_time_after_it_was_ordered() -> None:

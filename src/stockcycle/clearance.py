@@ -588,9 +588,9 @@ def open_order_savings(
     ]
     if orders.empty:
         return pd.DataFrame(columns=cols)
-    from stockcycle.restock import _open_orders  # one definition of "open" (status, ETA)
+    from stockcycle.restock import open_orders  # one definition of "open" (status, ETA)
 
-    rows = _open_orders(orders, as_of).sort_values("eta", na_position="last")
+    rows = open_orders(orders, as_of).sort_values("eta", na_position="last")
     ahead = on_hand
     out = []
     for r in rows.itertuples(index=False):

@@ -211,7 +211,7 @@ def _latest_stock(inventory: pd.DataFrame) -> pd.DataFrame:
     return inv.groupby(["sku", "location"], as_index=False, dropna=False).tail(1)
 
 
-def _open_orders(orders: pd.DataFrame, as_of: date) -> pd.DataFrame:
+def open_orders(orders: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """Purchase orders still to arrive: a closed status (received, cancelled, ...) is done; a
     blank status counts as open only while its ETA is after ``as_of`` (an old order without a
     status has been received long ago, not "arriving in a few days")."""
@@ -254,11 +254,11 @@ def _product_figure(prod: dict[str, Any], column: str, *, positive: bool = False
 def _extended_forecast(result: Any, as_of: date) -> pd.Series:
     """The batch forecast from ``as_of + 1``, extended to ``PLAN_HORIZON_DAYS`` days by the mean
     of its last 28 days (the same rule as the lead-time quantiles)."""
-    from stockcycle.forecast.core import _extend
+    from stockcycle.forecast.core import extend_path
 
     start = pd.Timestamp(as_of) + pd.Timedelta(days=1)
     skip = max(0, (start - result.start).days)
-    values = np.maximum(_extend(result.forecast, skip + PLAN_HORIZON_DAYS)[skip:], 0.0)
+    values = np.maximum(extend_path(result.forecast, skip + PLAN_HORIZON_DAYS)[skip:], 0.0)
     return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="D"))
 
 
@@ -293,7 +293,7 @@ def _arrivals(
     ``stock`` and ``orders``: this SKU's latest stock rows and purchase orders (None: none)."""
     rows = []
     receiving = timedelta(days=math.ceil(receiving_days))
-    pos = [] if orders is None else _open_orders(orders, as_of).itertuples(index=False)
+    pos = [] if orders is None else open_orders(orders, as_of).itertuples(index=False)
     for po in pos:
         units = optional_number(po.units)
         if units is None or units < 0:

@@ -147,9 +147,9 @@ def _worker_init() -> None:
     # Import Prophet (and its in-process fitter) and silence its loggers once per worker
     # process, not once per SKU.
     import stockcycle.forecast.mapfit  # noqa: F401
-    from stockcycle.forecast.models import _quiet_cmdstanpy
+    from stockcycle.forecast.models import quiet_cmdstanpy
 
-    _quiet_cmdstanpy()
+    quiet_cmdstanpy()
 
 
 #: Modules the forkserver imports once, before it forks any worker (``start_forkserver``).

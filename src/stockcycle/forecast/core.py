@@ -235,7 +235,7 @@ def forecast_sku(
     )
 
 
-def _extend(path: np.ndarray, days: int) -> np.ndarray:
+def extend_path(path: np.ndarray, days: int) -> np.ndarray:
     """The forecast over ``days`` days; past its end, the mean of its last 28 days."""
     if days <= len(path):
         return path[:days]
@@ -349,7 +349,7 @@ def lead_time_quantiles_many(
         raise InputError(f"lead time {min(lead_times, default=0)} days", expected="at least 1 day")
     qs = tuple(float(q) for q in qs)
     longest = max(lead_times)
-    cum = np.cumsum(_extend(sku_result.forecast, longest))
+    cum = np.cumsum(extend_path(sku_result.forecast, longest))
     errors = sku_result.pooled_errors if sku_result.pooled_errors is not None else sku_result.errors
     if errors is None or errors.size == 0:
         from scipy.stats import poisson
@@ -374,7 +374,7 @@ def lead_time_bands(
     ``longest`` days: the forecast summed over each lead time and its quantiles from
     ``lead_time_quantiles_many`` (what the lead-time chart draws)."""
     lead_times = tuple(int(x) for x in np.unique(np.linspace(1, longest, points).astype(int)))
-    cum = np.cumsum(_extend(sku_result.forecast, longest))
+    cum = np.cumsum(extend_path(sku_result.forecast, longest))
     quantiles = lead_time_quantiles_many(sku_result, lead_times, qs)
     return pd.DataFrame(
         [

@@ -45,7 +45,7 @@ class ModelContext:
     init: dict[str, Any] | None = field(default=None, repr=False)
 
 
-def _quiet_cmdstanpy() -> None:
+def quiet_cmdstanpy() -> None:
     for name in ("cmdstanpy", "prophet", "prophet.plot"):
         logger = logging.getLogger(name)
         logger.setLevel(logging.ERROR)
@@ -198,7 +198,7 @@ def prophet_forecast(
     """
     from stockcycle.forecast import prophet_direct
 
-    _quiet_cmdstanpy()
+    quiet_cmdstanpy()
     obs = ~np.isnan(y)
     future_dates = pd.date_range(dates[-1] + pd.Timedelta(days=1), periods=horizon, freq="D")
     first_year, last_year = dates[0].year, future_dates[-1].year
@@ -260,7 +260,7 @@ def _prophet_forecast_via_prophet(
     fails from Prophet's initial values."""
     from stockcycle.forecast.mapfit import InProcessProphet
 
-    _quiet_cmdstanpy()
+    quiet_cmdstanpy()
     obs = ~np.isnan(y)
     hist = pd.DataFrame({"ds": dates[obs], "y": y[obs]})
     future_dates = pd.date_range(dates[-1] + pd.Timedelta(days=1), periods=horizon, freq="D")
