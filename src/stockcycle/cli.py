@@ -14,10 +14,21 @@ import sys
 from collections.abc import Sequence
 
 from stockcycle import __version__
-from stockcycle.commands import check, data, forecast, launch, money, plan, replay, stages, today
+from stockcycle.commands import (
+    check,
+    data,
+    forecast,
+    launch,
+    maturity,
+    money,
+    plan,
+    replay,
+    stages,
+    today,
+)
 from stockcycle.errors import InputError
 
-COMMAND_MODULES = [data, forecast, stages, plan, today, check, launch, money, replay]
+COMMAND_MODULES = [data, forecast, stages, plan, today, maturity, check, launch, money, replay]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -230,17 +230,15 @@ def load_maturity(
     shipped_cf = sum(units * cf_of(sku) for sku, units in sold_91.items()) / UTILIZATION_WINDOW_DAYS
 
     start = day + timedelta(days=1)
-    calendar = event_days(start, restock.PLAN_HORIZON_DAYS)
-    promotions = ws.read("promotions")
-    promo_skus = set(promotions["sku"].astype(str)) if len(promotions) else set()
+    calendar = event_days(start, restock.PLAN_HORIZON_DAYS)[["date", "event"]]
+    own = _promotion_days(ws.read("promotions"), list(supplies), start, restock.PLAN_HORIZON_DAYS)
     events: dict[str, pd.DataFrame] = {}
     for sku in supplies:
-        if sku in promo_skus:
-            own = event_days(start, restock.PLAN_HORIZON_DAYS, promotions, sku, calendar=False)
-            both = pd.concat([calendar, own], ignore_index=True)
-            events[sku] = both.drop_duplicates("date").sort_values("date")[["date", "event"]]
+        if sku in own:
+            both = pd.concat([calendar, own[sku]], ignore_index=True)
+            events[sku] = both.drop_duplicates("date").sort_values("date").reset_index(drop=True)
         else:
-            events[sku] = calendar[["date", "event"]]
+            events[sku] = calendar
     return MaturityInputs(
         as_of=day,
         today=plan_day,
@@ -260,6 +258,33 @@ def load_maturity(
         fee_table=fees.load_fee_table(),
         warnings=warnings,
     )
+
+
+def _promotion_days(
+    promotions: pd.DataFrame, skus: Sequence[str], start: date, days: int
+) -> dict[str, pd.DataFrame]:
+    """Per SKU: the days of its promotions in ``[start, start + days)`` (``date, event``: the
+    promotion's name), read from the promotions table in one pass (R-M2: the seller's
+    promotions raise the buffer like Amazon's events)."""
+    if promotions.empty:
+        return {}
+    first = pd.Timestamp(start)
+    last = first + pd.Timedelta(days=days - 1)
+    promo = promotions[promotions["sku"].astype(str).isin(set(skus))]
+    begin = pd.to_datetime(promo["start"], errors="coerce")
+    end = pd.to_datetime(promo["end"], errors="coerce").fillna(begin)
+    keep = begin.notna() & (end >= first) & (begin <= last)
+    out: dict[str, list[tuple[pd.Timestamp, str]]] = {}
+    for sku, b, e, name in zip(
+        promo["sku"][keep].astype(str), begin[keep], end[keep], promo["name"][keep], strict=True
+    ):
+        label = "promotion" if name is None or pd.isna(name) else str(name)
+        for d in pd.date_range(max(b, first), min(e, last), freq="D"):
+            out.setdefault(sku, []).append((d, label))
+    return {
+        sku: pd.DataFrame(rows, columns=["date", "event"]).drop_duplicates("date")
+        for sku, rows in out.items()
+    }
 
 
 # -- the seller's choices -----------------------------------------------------------------------
@@ -417,7 +442,9 @@ def _pct(x: float) -> str:
     return "—" if x is None or not math.isfinite(float(x)) else f"{float(x):.0%}"
 
 
-def thresholds(inputs: MaturityInputs, choices: MaturityChoices) -> Thresholds:
+def thresholds(
+    inputs: MaturityInputs, choices: MaturityChoices, skus: Sequence[str] | None = None
+) -> Thresholds:
     """Base and event thresholds, slow-mover protection and the volatility recompute per SKU
     (R-M1, R-M2, R-M3, R-K5); see ``Thresholds.explain`` for every formula.
 
@@ -429,7 +456,8 @@ def thresholds(inputs: MaturityInputs, choices: MaturityChoices) -> Thresholds:
     """
     rows = []
     warnings: list[str] = []
-    for sku, s in inputs.supplies.items():
+    chosen = inputs.supplies if skus is None else {k: inputs.supplies[k] for k in skus}
+    for sku, s in chosen.items():
         d = float(s.daily_demand)
         lead = s.total_lead_time("sea")
         cycle = max(1, math.ceil(lead)) + max(0, math.ceil(choices.review_period_days))
@@ -1041,8 +1069,8 @@ def plan_maturity(
     low_days = fees.low_inventory_threshold(table)
     high_weeks = fees.storage_utilization_threshold_weeks(table)
     high_days = high_weeks * 7 if math.isfinite(high_weeks) else math.inf
-    th = thresholds(inputs, choices)
     wanted = [k for k in (skus or inputs.skus) if k in inputs.supplies]
+    th = thresholds(inputs, choices, wanted)
     supplies = {k: buffered_supply(inputs, k, choices) for k in wanted}
 
     def plan_one(supply: restock.SkuSupply) -> restock.SkuPlan:

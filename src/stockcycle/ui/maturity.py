@@ -24,7 +24,7 @@ import streamlit as st
 from stockcycle import datadate, fees, maturity
 from stockcycle.maturity import MaturityChoices, MaturityInputs, MaturityResult
 from stockcycle.store import Workspace
-from stockcycle.ui import data_version
+from stockcycle.ui import data_version, page_files, page_label
 from stockcycle.ui.stages import stages_of
 from stockcycle.ui.wizard import Wizard, download_plan, explain
 
@@ -572,8 +572,7 @@ def step_corridor(ctx: Context) -> None:
     c2.metric(
         "Account weeks of supply",
         f"{f['weeks_final']:,.1f}" if math.isfinite(f["weeks_final"]) else "—",
-        delta=f"limit {f['high_days'] / 7:g} weeks",
-        delta_color="off",
+        help=f"The storage utilization surcharge starts above {f['high_days'] / 7:g} weeks.",
     )
     c3.metric(
         f"Storage utilization surcharge, next {maturity.CORRIDOR_HORIZON_DAYS} days",
@@ -935,9 +934,17 @@ def show_alerts(ctx: Context, result: MaturityResult) -> None:
         )
     st.caption(
         f"Sensitivity: alerts from **{s.alert_min_severity}** severity up are shown; switched "
-        f"off: {s.alert_rules_off or 'none'}. Change both on the Settings page (Maturity) to "
-        "quiet alerts that fire often without turnover improving."
+        f"off: {s.alert_rules_off or 'none'}. Change both on the Settings page to quiet "
+        "alerts that fire often without turnover improving; the Alerts page lists those "
+        "products."
     )
+    alerts_page = next((f for f in page_files() if page_label(f) == "Alerts"), None)
+    if alerts_page:
+        st.page_link(
+            alerts_page,
+            label="Acknowledge, snooze and tune alerts on the Alerts page",
+            icon=":material/notifications:",
+        )
     explain(
         "alerts",
         "The alerts come from the shared alert rules, as the daily check (`stockcycle check`) "
