@@ -54,6 +54,7 @@ def test_alerts_page_lists_the_rules_alerts(
         info.value.save_as(path)
         got = pd.read_csv(io.BytesIO(path.read_bytes()))
         assert set(zip(got["rule"], got["sku"], strict=True)) == {(a.rule, a.sku) for a in want}
+        assert set(got["as_of"]) == {"2026-10-31"}  # every row states its data date
         assert page.get_by_test_id("stException").count() == 0
     finally:
         context.close()

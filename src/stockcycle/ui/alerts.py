@@ -329,7 +329,7 @@ def main(ws: Workspace) -> None:
             f"{shown.loc[known, 'money_at_stake'].sum():,.2f}"
         )
         download_plan(
-            shown.drop(columns=["id"]),
+            shown.drop(columns=["id"]).assign(as_of=as_of),  # the data date of every row
             f"alerts_{ws.name}_{today.isoformat()}",
             label="open alerts",
             sheet_name="alerts",
