@@ -67,6 +67,8 @@ def test_pages_and_cli_agree_on_stage_method_order_and_action(forecast_workspace
         assert t["stage"] == plan[sku]["stage"] == stages[sku], sku
         assert t["order_units"] == plan[sku]["order_units"], sku
         assert t["overdue_days"] == plan[sku]["overdue_days"], sku
+        if t["order_units"]:
+            assert t["cash_needed"] == pytest.approx(plan[sku]["cash_needed"]), sku
         assert t["as_of"] == plan[sku]["as_of"] == "2026-10-31"
 
     # The Today page shows the CLI's stage, action, urgency and money for every SKU.
@@ -74,6 +76,8 @@ def test_pages_and_cli_agree_on_stage_method_order_and_action(forecast_workspace
     assert set(shown.index) == set(today)
     for sku, t in today.items():
         row = shown.loc[sku]
+        if t["cash_needed"] is not None:
+            assert row["cash_needed"] == pytest.approx(t["cash_needed"]), sku
         assert (row["stage"], row["action"], row["urgency"]) == (
             t["stage"],
             t["action"],

@@ -101,6 +101,7 @@ TODAY_COLUMNS = [
     "money_at_stake",
     "money_basis",
     "order_units",
+    "cash_needed",
     "days_of_cover",
     "as_of",
     "reason",
@@ -212,6 +213,7 @@ def _decide(
         "money_at_stake": nan,
         "money_basis": "",
         "order_units": 0,
+        "cash_needed": nan,
         "days_of_cover": nan if row is None else row["days_of_cover"],
     }
 
@@ -313,6 +315,7 @@ def _decide(
             "money_at_stake": money,
             "money_basis": "margin at risk",
             "order_units": units,
+            "cash_needed": row["cash_needed"],
             "reason": reason,
         }
     return hold(reason)

@@ -42,6 +42,12 @@ def cmd_today(args: argparse.Namespace) -> int:
     counts = table["urgency"].value_counts()
     summary = ", ".join(f"{counts[u]:,} {u.lower()}" for u in table["urgency"].unique())
     print(f"{len(table):,} SKUs: {summary or 'none'}")
+    orders = table[table["order_units"] > 0]
+    costed = orders["cash_needed"].notna()
+    print(
+        f"cash for {len(orders):,} orders: {orders.loc[costed, 'cash_needed'].sum():,.2f}"
+        + (f" ({int((~costed).sum()):,} without a unit cost)" if (~costed).any() else "")
+    )
     width = max([len("SKU"), *(len(s) for s in table["sku"])])
     act = max([len("action"), *(len(a) for a in table["action"])])
     print(f"{'SKU':<{width}}  {'urgency':<9}{'at stake':>12}  {'action':<{act}}  reason")

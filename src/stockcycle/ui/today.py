@@ -36,6 +36,12 @@ COLUMN_CONFIG = {
         "tied up in stock. Trim: cash on open orders. Blank: price or unit cost missing.",
     ),
     "money_basis": "What the money is",
+    "cash_needed": st.column_config.NumberColumn(
+        "Cash for the order",
+        format="accounting",
+        help="Units x (unit cost + freight) x (1 + duty), as in the restock plan. Blank: no "
+        "order, or no unit cost (enter it on the Data page).",
+    ),
     "as_of": st.column_config.DateColumn("Data up to", format="D MMM YYYY"),
     "reason": st.column_config.TextColumn("Why", width="large"),
     "page": "Act on page",
@@ -106,10 +112,14 @@ def main(ws: Workspace) -> None:
     shown = filtered(table, stages, actions)
     st.dataframe(shown[SHOWN], hide_index=True, width="stretch", column_config=COLUMN_CONFIG)
     known = shown["money_at_stake"].notna()
+    orders = shown[shown["order_units"] > 0]
+    costed = orders["cash_needed"].notna()
     st.caption(
         f"{len(shown):,} of {len(table):,} products; money at stake "
         f"{shown.loc[known, 'money_at_stake'].sum():,.2f}"
         + (f" ({int((~known).sum()):,} unknown)" if (~known).any() else "")
+        + f"; cash for {len(orders):,} orders {orders.loc[costed, 'cash_needed'].sum():,.2f}"
+        + (f" ({int((~costed).sum()):,} without a unit cost)" if (~costed).any() else "")
     )
 
     if len(shown):
