@@ -202,3 +202,41 @@ def test_check_on_an_empty_workspace_finds_nothing(tmp_path, capsys) -> None:
     ws = Workspace.open(tmp_path / "new")
     code, out = check(capsys, ws)
     assert code == 0 and out["as_of"] is None and out["new"] == [] and out["open"] == []
+
+
+def test_a_channel_that_is_down_does_not_make_the_other_repeat(
+    forecast_workspace, capsys, monkeypatch
+):
+    ws = forecast_workspace
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    handler = type("Hook", (_Hook,), {"received": []})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    for name, value in {
+        "STOCKCYCLE_SMTP_HOST": "127.0.0.1",
+        "STOCKCYCLE_SMTP_PORT": str(dead),
+        "STOCKCYCLE_SMTP_SECURITY": "none",
+        "STOCKCYCLE_SMTP_FROM": "shop@example.com",
+        "STOCKCYCLE_ALERT_EMAIL_TO": "team@example.com",
+        "STOCKCYCLE_SLACK_WEBHOOK": f"http://127.0.0.1:{server.server_port}/h",
+    }.items():
+        monkeypatch.setenv(name, value)
+    try:
+        assert main(["check", "-w", str(ws.path), "--notify", "--json"]) == 1
+        out = capsys.readouterr()
+        first = json.loads(out.out)
+        assert "email: cannot reach" in out.err
+        assert len(handler.received) == 1  # Slack got the digest
+        assert first["notifications"]["sent"] == {"email": False, "slack": True}
+        assert first["notifications"]["unsent"] > 0  # email still owes them
+        assert main(["check", "-w", str(ws.path), "--notify", "--json"]) == 0
+        second = json.loads(capsys.readouterr().out)
+        assert len(handler.received) == 1  # not sent to Slack again
+        assert second["notifications"]["sent"] == {"email": False}  # email retried
+        sent = [r for r in second["open"] if r["notified_channels"]]
+        assert sent and all(r["notified_channels"] == ["slack"] for r in sent)
+    finally:
+        server.shutdown()
+        server.server_close()

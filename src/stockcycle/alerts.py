@@ -1617,6 +1617,11 @@ class CheckResult:
         }
 
 
+def _text(x: Any) -> str:
+    """A text column of the log: "" for NULL (None, or NaN once pandas has read it)."""
+    return "" if x is None or _nan_bool(x) else str(x)
+
+
 def log_rows(log: pd.DataFrame) -> list[dict[str, Any]]:
     """Alert-log rows as the check prints them: the alert's fields (``Alert.to_dict``) plus
     ``id, state, figure, snoozed_until, first_seen, notified``, most urgent first."""
@@ -1637,7 +1642,7 @@ def log_rows(log: pd.DataFrame) -> list[dict[str, Any]]:
                 "message": r["message"],
                 "value": _opt(r.get("value")),
                 "threshold": _opt(r.get("threshold")),
-                "action": r.get("action") or payload.get("action") or "",
+                "action": _text(r.get("action")) or payload.get("action") or "",
                 "money_at_stake": _opt(r.get("money")),
             }
         )
@@ -1647,9 +1652,10 @@ def log_rows(log: pd.DataFrame) -> list[dict[str, Any]]:
                 **alert.to_dict(),
                 "figure": alert.figure(),
                 "state": r["state"],
-                "snoozed_until": r.get("snoozed_until") or None,
+                "snoozed_until": _text(r.get("snoozed_until")) or None,
                 "first_seen": r["created_at"],
-                "notified": bool(r.get("notified_at")),
+                "notified": bool(_text(r.get("notified_at"))),
+                "notified_channels": [c for c in _text(r.get("notified_channels")).split(",") if c],
             }
         )
     order = {a.key: i for i, a in enumerate(sort_alerts([Alert.from_dict(o) for o in out]))}
@@ -1694,25 +1700,34 @@ def run_check(
     notified = unsent = 0
     if notify_config is not None:
         floor = SEVERITIES[check_min_severity(settings.alert_notify_min_severity)]
-        due = [
-            r
-            for r in rows
-            if r["state"] == "new" and not r["notified"] and SEVERITIES[r["severity"]] <= floor
-        ]
-        if due and notify_config.channels:
+        due = [r for r in rows if r["state"] == "new" and SEVERITIES[r["severity"]] <= floor]
+        failed: set[int] = set()
+        done: set[int] = set()
+        # One digest per channel, of what that channel has not had yet: a channel that is
+        # down does not make the other send the same alerts again the next day.
+        for channel in notify_config.channels:
+            todo = [r for r in due if channel not in r["notified_channels"]]
+            if not todo:
+                continue
             subject, text = notify.digest(
-                due, as_of=inputs.as_of, workspace=ws.name, app_url=notify_config.app_url
+                todo, as_of=inputs.as_of, workspace=ws.name, app_url=notify_config.app_url
             )
-            sent = notify.send(notify_config, subject, text)
-            if all(err is None for err in sent.values()):
-                ws.mark_alerts_notified(r["id"] for r in due)
-                notified = len(due)
-                for r in rows:
-                    r["notified"] = r["notified"] or r["id"] in {d["id"] for d in due}
+            sent[channel] = notify.send_on(notify_config, channel, subject, text)
+            ids = [r["id"] for r in todo]
+            if sent[channel] is None:
+                ws.mark_alerts_notified(ids, channel)
+                done.update(ids)
+                for r in todo:
+                    r["notified"] = True
+                    r["notified_channels"] = [*r["notified_channels"], channel]
             else:
-                unsent = len(due)
-        else:
-            unsent = len(due) if due else 0
+                failed.update(ids)
+        notified = len(done)
+        unsent = (
+            len(failed)
+            if notify_config.channels
+            else sum(1 for r in due if not r["notified_channels"])
+        )
     return CheckResult(
         as_of=inputs.as_of,
         today=today,

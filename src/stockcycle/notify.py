@@ -274,23 +274,25 @@ def send_slack(webhook: str, text: str) -> None:
         raise NotifyError(f"Slack: the webhook answered HTTP {status}")
 
 
+def send_on(config: NotifyConfig, channel: str, subject: str, text: str) -> str | None:
+    """Send one message on ``channel`` ("email" or "slack"): None when sent, else the error
+    (safe to show)."""
+    try:
+        if channel == "email" and config.email is not None:
+            send_email(config.email, subject, text)
+        elif channel == "slack" and config.slack_webhook is not None:
+            send_slack(config.slack_webhook, f"*{subject}*\n{text}")
+        else:
+            return f"{channel}: not configured"
+    except NotifyError as err:
+        return str(err)
+    return None
+
+
 def send(config: NotifyConfig, subject: str, text: str) -> dict[str, str | None]:
     """Send one message on every configured channel: ``{channel: None (sent) or the error}``.
     One channel failing does not stop the other."""
-    out: dict[str, str | None] = {}
-    if config.email is not None:
-        try:
-            send_email(config.email, subject, text)
-            out["email"] = None
-        except NotifyError as err:
-            out["email"] = str(err)
-    if config.slack_webhook is not None:
-        try:
-            send_slack(config.slack_webhook, f"*{subject}*\n{text}")
-            out["slack"] = None
-        except NotifyError as err:
-            out["slack"] = str(err)
-    return out
+    return {channel: send_on(config, channel, subject, text) for channel in config.channels}
 
 
 def send_test(config: NotifyConfig, workspace: str) -> dict[str, str | None]:

@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     sku TEXT, severity TEXT NOT NULL, message TEXT NOT NULL, payload TEXT NOT NULL DEFAULT '{}',
     key TEXT, state TEXT NOT NULL DEFAULT 'new', updated_at TEXT, as_of TEXT, value REAL,
     threshold REAL, action TEXT, money REAL, seen_at TEXT, snoozed_until TEXT,
-    resolved_at TEXT, reported_at TEXT, notified_at TEXT);
+    resolved_at TEXT, reported_at TEXT, notified_at TEXT, notified_channels TEXT);
 CREATE TABLE IF NOT EXISTS results (
     name TEXT PRIMARY KEY, created_at TEXT NOT NULL, params TEXT NOT NULL, table_csv TEXT NOT NULL,
     dtypes TEXT NOT NULL DEFAULT '{}');
@@ -832,7 +832,8 @@ class Workspace:
                 if rises or wakes:
                     con.execute(
                         "UPDATE alerts SET state = 'new', snoozed_until = NULL, seen_at = NULL, "
-                        "reported_at = NULL, notified_at = NULL WHERE id = ?",
+                        "reported_at = NULL, notified_at = NULL, notified_channels = NULL "
+                        "WHERE id = ?",
                         (alert_id,),
                     )
                     new_ids.append(alert_id)
@@ -884,13 +885,23 @@ class Workspace:
                 ),
             )
 
-    def mark_alerts_notified(self, ids: Iterable[int]) -> None:
-        """Record that these alerts reached the seller (email or Slack): not sent again."""
+    def mark_alerts_notified(self, ids: Iterable[int], channel: str | None = None) -> None:
+        """Record that these alerts reached the seller (on ``channel``: "email", "slack"): not
+        sent again on that channel while unchanged. ``notified_at`` is the first success."""
         now = _now()
         with self.transaction() as con:
-            con.executemany(
-                "UPDATE alerts SET notified_at = ? WHERE id = ?", [(now, int(i)) for i in ids]
-            )
+            for i in ids:
+                row = con.execute(
+                    "SELECT notified_channels FROM alerts WHERE id = ?", (int(i),)
+                ).fetchone()
+                done = [c for c in (row[0] or "").split(",") if c] if row else []
+                if channel and channel not in done:
+                    done.append(channel)
+                con.execute(
+                    "UPDATE alerts SET notified_at = COALESCE(notified_at, ?), "
+                    "notified_channels = ? WHERE id = ?",
+                    (now, ",".join(done) or None, int(i)),
+                )
 
     def save_result(
         self, name: str, table: pd.DataFrame, params: dict[str, Any] | None = None
@@ -1028,6 +1039,7 @@ ALERT_COLUMNS_ADDED: dict[str, str] = {
     "resolved_at": "TEXT",
     "reported_at": "TEXT",
     "notified_at": "TEXT",
+    "notified_channels": "TEXT",
 }
 
 

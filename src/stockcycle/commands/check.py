@@ -69,7 +69,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     for sku, problem in (result.problems or {}).items():
         print(f"Not checked for stock rules: {sku}: {problem}")
     if result.notified:
-        print(f"Sent {result.notified:,} alerts by {' and '.join(result.sent)}.")
+        ok = [channel for channel, error in result.sent.items() if error is None]
+        print(f"Sent {result.notified:,} alerts by {' and '.join(ok)}.")
     return 1 if result.new else 0
 
 
