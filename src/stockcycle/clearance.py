@@ -1424,16 +1424,18 @@ def clearance_analysis(
     settings: Settings | None = None,
     weight_lb: float | None = None,
     successor_date: date | None = None,
+    as_of: date | None = None,
 ) -> ClearanceAnalysis:
     """``load_clearance`` then every scenario function once: the CLI's whole analysis.
 
     Scenarios over ``days`` with ``ad_budget_per_day``; the sensitivity grid of a 15% coupon
     over ``SENSITIVITY_DAYS`` x ``SENSITIVITY_AD_BUDGETS``; the markdown plan over
     ceil(days / 7) weeks; the exit recommendation (``recommend``). ``weight_lb`` replaces
-    the products table's shipping weight.
+    the products table's shipping weight. ``as_of``: on the data up to that day, planned on
+    that day (a look back).
     """
     _check_days(days, ad_budget_per_day)
-    inp = load_clearance(ws, sku, settings=settings)
+    inp = load_clearance(ws, sku, settings=settings, as_of=as_of, today=as_of)
     if weight_lb is not None:
         inp = replace(inp, weight_lb=float(weight_lb), weight_default=False)
         inp.inputs["weight_lb"] = _inp(float(weight_lb), "--weight")

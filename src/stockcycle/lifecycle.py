@@ -514,9 +514,12 @@ def classify_panel(
     return pd.DataFrame(rows, columns=["sku", "stage", "reason", *SIGNAL_COLUMNS])
 
 
-def stage_table(ws: Workspace, *, settings: Settings | None = None) -> pd.DataFrame:
+def stage_table(
+    ws: Workspace, *, settings: Settings | None = None, as_of: date | None = None
+) -> pd.DataFrame:
     """Stage of every SKU in the workspace, with the seller's overrides applied (R-S1); reads
-    the workspace, writes nothing.
+    the workspace, writes nothing. ``as_of``: classify on the data up to that day only (the
+    stage a plan made then would have seen), default all of it.
 
     Demand comes from ``stockcycle.forecast.demand.demand_panel`` (sales summed over channels,
     stockout days masked from the inventory history, closed days left out), classified as of
@@ -528,7 +531,7 @@ def stage_table(ws: Workspace, *, settings: Settings | None = None) -> pd.DataFr
     from stockcycle.forecast.demand import workspace_panel
 
     settings = settings or ws.settings()
-    panel = workspace_panel(ws)
+    panel = workspace_panel(ws, end=as_of)
     end = panel["date"].max().date() if not panel.empty else None
     auto = (
         classify_panel(panel, settings=settings, end=end)
@@ -562,11 +565,15 @@ def stage_table(ws: Workspace, *, settings: Settings | None = None) -> pd.DataFr
     return table
 
 
-def classify_workspace(ws: Workspace, *, settings: Settings | None = None) -> pd.DataFrame:
+def classify_workspace(
+    ws: Workspace, *, settings: Settings | None = None, as_of: date | None = None
+) -> pd.DataFrame:
     """``stage_table`` of the workspace, also saved as its result ``"stages"`` (with the
-    classification date as ``end``) for the command line and later pages."""
-    table = stage_table(ws, settings=settings)
-    ws.save_result(RESULT_NAME, table, {"end": table.attrs.get("end")})
+    classification date as ``end``) for the command line and later pages; a table ``as_of``
+    an earlier day is not saved (it is a look back, not the current stages)."""
+    table = stage_table(ws, settings=settings, as_of=as_of)
+    if as_of is None:
+        ws.save_result(RESULT_NAME, table, {"end": table.attrs.get("end")})
     return table
 
 

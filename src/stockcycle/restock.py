@@ -421,7 +421,10 @@ def load_supply(
     """One ``SkuSupply`` per SKU with a forecast (``skus`` restricts them), as of the day
     before the forecast starts unless ``as_of`` is given. Runs ``forecast.run_batch(ws)`` when
     ``batch`` is None (cached: fast when nothing changed) and ``lifecycle.stage_table`` when
-    ``stages`` is None.
+    ``stages`` is None (both as of ``as_of`` when it is given).
+
+    With ``as_of``, nothing dated after it is read: inventory snapshots up to that day, purchase
+    orders placed by then (an order without an order date counts), the demand panel to that day.
 
     A SKU whose products or purchase-order rows are unusable raises ``InputError``; with an
     ``errors`` dictionary, its message is put there under the SKU instead and the SKU left out,
@@ -434,19 +437,23 @@ def load_supply(
 
     settings = settings or ws.settings()
     if batch is None:
-        batch = run_batch(ws)
+        batch = run_batch(ws, as_of=as_of)
     wanted = list(batch.results) if skus is None else [s for s in skus if s in batch.results]
     if not wanted:
         return {}
     if stages is None:
-        stages = stage_table(ws, settings=settings)
+        stages = stage_table(ws, settings=settings, as_of=as_of)
     stage_of = dict(zip(stages["sku"], stages["stage"], strict=True)) if len(stages) else {}
     inventory = ws.read("inventory")
+    orders = ws.read("purchase_orders")
+    if as_of is not None:
+        day = pd.Timestamp(as_of)
+        inventory = inventory[inventory["snapshot_date"] <= day]
+        orders = orders[orders["ordered"].isna() | (orders["ordered"] <= day)]
     panel = workspace_panel(ws, end=as_of, inventory=inventory)
     stock = _latest_stock(inventory)
     pooled = policy.pooled_position(stock) if len(stock) else pd.DataFrame(columns=["sku"])
     pooled = pooled.set_index("sku") if len(pooled) else pooled
-    orders = ws.read("purchase_orders")
     context = _Context(
         settings=settings,
         stage_of=stage_of,

@@ -328,6 +328,7 @@ def today_table(
     settings: Settings | None = None,
     batch: Any | None = None,
     stages: pd.DataFrame | None = None,
+    as_of: date | None = None,
 ) -> TodayResult:
     """One row per SKU of the workspace (every SKU of ``ws.skus()`` and of the stage table):
     its one current action, urgency, due date, overdue days, money at stake, data date
@@ -338,6 +339,8 @@ def today_table(
     ``today`` (R-T1; default ``datadate.today()``): the day the plan is made; an order date
     before it is overdue. ``batch``/``stages``: a ``forecast.run_batch`` result and a
     ``lifecycle.stage_table`` to reuse (computed here when None: both are cached or cheap).
+    ``as_of``: decide on the data up to that day only (a look back: forecast, stages, stock
+    and open orders as they were then); default all of it.
     """
     from stockcycle.forecast import run_batch
     from stockcycle.lifecycle import stage_table
@@ -345,16 +348,16 @@ def today_table(
     settings = settings or ws.settings()
     today = today or datadate.today()
     if stages is None:
-        stages = stage_table(ws, settings=settings)
+        stages = stage_table(ws, settings=settings, as_of=as_of)
     problems: dict[str, str] = {}
     supplies: dict[str, restock.SkuSupply] = {}
     plan = pd.DataFrame(columns=restock.PLAN_COLUMNS)
     skus = sorted(set(ws.skus()) | set(stages["sku"]))
     if skus:
         if batch is None:
-            batch = run_batch(ws)
+            batch = run_batch(ws, as_of=as_of)
         supplies = restock.load_supply(
-            ws, batch=batch, settings=settings, stages=stages, errors=problems
+            ws, batch=batch, settings=settings, stages=stages, errors=problems, as_of=as_of
         )
         plan = restock.restock_plan(ws, settings=settings, supplies=supplies, today=today)
     rows_of = {r["sku"]: r for r in plan.to_dict("records")}
@@ -363,6 +366,8 @@ def today_table(
         rows_of[sku] = restock.not_planned_row(sku, problem, stage_of.get(sku))
     products = ws.product_rows()
     data_date = ws.data_date()
+    if as_of is not None and data_date is not None:
+        data_date = min(data_date, as_of)
     rows = []
     for sku in skus:
         row = rows_of.get(sku)

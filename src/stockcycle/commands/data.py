@@ -31,6 +31,31 @@ def add_workspace_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_as_of_arg(p: argparse.ArgumentParser, what: str) -> None:
+    """``--as-of YYYY-MM-DD``: ``what`` from the data up to that day only (R-T1)."""
+    p.add_argument(
+        "--as-of",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help=f"{what} from the data up to this day only, as it would have been then "
+        "(nothing after it is read; default: all the data)",
+    )
+
+
+def as_of_arg(args: argparse.Namespace) -> date | None:
+    return _parse_date(args.as_of, "--as-of") if args.as_of else None
+
+
+def today_arg(args: argparse.Namespace) -> date:
+    """The day a plan is made: ``--today``, else the ``--as-of`` day (a look back is planned
+    on its own day), else today."""
+    from stockcycle import datadate
+
+    if args.today:
+        return _parse_date(args.today, "--today")
+    return as_of_arg(args) or datadate.today()
+
+
 def open_existing(path: Path) -> Workspace:
     return Workspace.open(path, create=False)
 

@@ -20,7 +20,9 @@ import pandas as pd
 
 from stockcycle.commands.data import (
     _parse_date,
+    add_as_of_arg,
     add_workspace_arg,
+    as_of_arg,
     json_value,
     open_existing,
     write_table,
@@ -246,6 +248,7 @@ def cmd_clearance(args: argparse.Namespace) -> int:
         ad_budget_per_day=args.ad_budget,
         weight_lb=args.weight,
         successor_date=args.successor,
+        as_of=as_of_arg(args),
     )
     write_table(result.scenarios, args.out, "clearance")
     if args.json:
@@ -420,4 +423,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", type=Path, metavar="FILE", help="write the scenarios to .csv/.xlsx")
     p.add_argument("--json", action="store_true", help="print JSON (inputs and sources included)")
+    add_as_of_arg(p, "the analysis")
     p.set_defaults(handler=cmd_clearance)

@@ -6,29 +6,34 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from stockcycle.commands.data import _parse_date, add_workspace_arg, open_existing, print_dated_rows
+from stockcycle.commands.data import (
+    add_as_of_arg,
+    add_workspace_arg,
+    as_of_arg,
+    open_existing,
+    print_dated_rows,
+    today_arg,
+    write_table,
+)
 from stockcycle.commands.forecast import _progress_line
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from stockcycle import datadate
-    from stockcycle.export import to_csv_bytes, to_xlsx_bytes
     from stockcycle.forecast import run_batch
     from stockcycle.restock import plan_dates_line, restock_plan, stale_data_warning, table_as_of
 
-    today = _parse_date(args.today, "--today") if args.today else datadate.today()
+    today, cut = today_arg(args), as_of_arg(args)
     ws = open_existing(args.workspace)
-    batch = run_batch(ws, progress=None if args.json else _progress_line)
+    batch = run_batch(ws, progress=None if args.json else _progress_line, as_of=cut)
     options: dict[str, Any] = {}
     if args.mode:
         options["shipping_mode"] = args.mode
-    table = restock_plan(ws, batch=batch, service_level=args.service_level, today=today, **options)
+    table = restock_plan(
+        ws, batch=batch, service_level=args.service_level, today=today, as_of=cut, **options
+    )
     as_of = table_as_of(table)
     stale = stale_data_warning(today, as_of)
-    if args.out:
-        out: Path = args.out
-        data = to_xlsx_bytes(table) if out.suffix.lower() == ".xlsx" else to_csv_bytes(table)
-        out.write_bytes(data)
+    write_table(table, args.out, "plan")
     if args.json:
         print_dated_rows(table, today, stale)
         return 0
@@ -81,8 +86,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--today",
         default=None,
         metavar="YYYY-MM-DD",
-        help="the day the plan is made (default: today); order dates before it are overdue",
+        help="the day the plan is made (default: today, or the --as-of day); order dates "
+        "before it are overdue",
     )
+    add_as_of_arg(p, "plan")
     p.add_argument("--out", type=Path, help="also write the plan to a .csv or .xlsx file")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.set_defaults(handler=cmd_plan)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from stockcycle.commands.data import add_workspace_arg, open_existing
+from stockcycle.commands.data import add_as_of_arg, add_workspace_arg, as_of_arg, open_existing
 from stockcycle.errors import InputError
 
 
@@ -35,7 +35,7 @@ def cmd_stages(args: argparse.Namespace) -> int:
         set_stage_override(ws, sku, stage)
     for sku in args.clear:
         set_stage_override(ws, sku, None)
-    table = classify_workspace(ws)
+    table = classify_workspace(ws, as_of=as_of_arg(args))
     if args.json:
         out = [
             {
@@ -77,4 +77,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="SKU",
         help="remove a pinned stage; repeatable",
     )
+    add_as_of_arg(p, "stages")
     p.set_defaults(handler=cmd_stages)

@@ -8,10 +8,12 @@ import math
 from pathlib import Path
 
 from stockcycle.commands.data import (
-    _parse_date,
+    add_as_of_arg,
     add_workspace_arg,
+    as_of_arg,
     open_existing,
     print_dated_rows,
+    today_arg,
     write_table,
 )
 from stockcycle.commands.forecast import _progress_line
@@ -22,14 +24,13 @@ def _money(value: float) -> str:
 
 
 def cmd_today(args: argparse.Namespace) -> int:
-    from stockcycle import datadate
     from stockcycle.forecast import run_batch
     from stockcycle.today import TODAY_COLUMNS, today_table
 
-    today = _parse_date(args.today, "--today") if args.today else datadate.today()
+    today, cut = today_arg(args), as_of_arg(args)
     ws = open_existing(args.workspace)
-    batch = run_batch(ws, progress=None if args.json else _progress_line)
-    result = today_table(ws, today=today, batch=batch)
+    batch = run_batch(ws, progress=None if args.json else _progress_line, as_of=cut)
+    result = today_table(ws, today=today, batch=batch, as_of=cut)
     table = result.table[TODAY_COLUMNS]
     stale = result.stale_warning()
     write_table(table, args.out, "today")
@@ -70,8 +71,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--today",
         default=None,
         metavar="YYYY-MM-DD",
-        help="the day the actions are for (default: today); order dates before it are overdue",
+        help="the day the actions are for (default: today, or the --as-of day); order dates "
+        "before it are overdue",
     )
+    add_as_of_arg(p, "actions")
     p.add_argument("--out", type=Path, help="also write the table to a .csv or .xlsx file")
     p.add_argument("--json", action="store_true", help="print the table as JSON")
     p.set_defaults(handler=cmd_today)
