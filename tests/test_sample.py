@@ -388,3 +388,17 @@ def test_sample_moved_to_end_yesterday_keeps_every_figure_and_gap(loaded, out, t
     names = list(moved.imports()["file_name"])
     assert "Manage_FBA_Inventory_2026-12-05.txt" in names
     assert not any("2026-10-31" in n for n in names)
+
+
+def test_cli_sample_loads_a_workspace_as_the_app_does(tmp_path, capsys):
+    """``stockcycle sample -w DIR``: the sample in a fresh workspace, ending yesterday (the
+    tests' today is 2026-10-31); a folder that holds data is refused, not stacked on."""
+    ws_dir = tmp_path / "demo"
+    assert cli_main(["sample", "-w", str(ws_dir)]) == 0
+    assert "data up to 2026-10-30" in capsys.readouterr().out
+    assert Workspace.open(ws_dir).data_date() == date(2026, 10, 30)
+    assert cli_main(["sample", "-w", str(ws_dir)]) == 2
+    assert "already holds data" in capsys.readouterr().err
+    kept = tmp_path / "as-written"
+    assert cli_main(["sample", "-w", str(kept), "--as-written"]) == 0
+    assert Workspace.open(kept).data_date() == date(2026, 10, 31)

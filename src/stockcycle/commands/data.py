@@ -6,7 +6,7 @@ import argparse
 import json
 import math
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -146,8 +146,27 @@ def parse_mapping(text: str | None) -> dict[str, str] | None:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from stockcycle.sample import generate
+    from stockcycle.sample import generate, load_sample
 
+    if args.workspace is not None:
+        # As the app's button: a fresh workspace, its dates moved to end yesterday (R-T1).
+        from stockcycle import datadate
+
+        ws = Workspace.open(args.workspace)
+        if ws.imports().shape[0]:
+            raise InputError(
+                f"{args.workspace} already holds data",
+                column="--workspace",
+                expected="a new or empty folder (the sample is loaded into a fresh workspace)",
+            )
+        end = None if args.as_written else datadate.today() - timedelta(days=1)
+        report = load_sample(ws, end=end)
+        rows = sum(int(r.get("rows", 0)) for r in report)
+        print(
+            f"loaded the sample into {args.workspace}: {len(report)} files, {rows:,} rows, data "
+            f"up to {ws.data_date().isoformat()}"
+        )
+        return 0
     manifest = generate(args.out, seed=args.seed)
     print(f"wrote {len(manifest['files'])} files for {len(manifest['skus'])} SKUs to {args.out}")
     for f in manifest["files"]:
@@ -244,17 +263,38 @@ def _for_csv(df: pd.DataFrame, table: str) -> pd.DataFrame:
 def cmd_export(args: argparse.Namespace) -> int:
     df = _for_csv(open_existing(args.workspace).read(args.table), args.table)
     if args.out:
-        df.to_csv(args.out, index=False)
-        print(f"wrote {len(df):,} {args.table} rows to {args.out}")
+        # The one formula-safe writer (stockcycle.export): a title such as '=HYPERLINK(...)'
+        # is written as text, and the import reads it back as it was (clean.strip).
+        write_table(df, args.out, args.table)
+        print(f"wrote {len(df):,} {args.table} rows to {printable(args.out)}")
     else:
-        df.to_csv(sys.stdout, index=False)
+        from stockcycle.export import to_csv_bytes
+
+        sys.stdout.flush()
+        sys.stdout.buffer.write(to_csv_bytes(df))
+        sys.stdout.buffer.flush()
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sample", help="write the sample workspace's files (real formats)")
-    p.add_argument("--out", required=True, type=Path, metavar="DIR")
-    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p = sub.add_parser(
+        "sample", help="load the sample into a workspace, or write its files (real formats)"
+    )
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument(
+        "--workspace",
+        "-w",
+        type=Path,
+        metavar="DIR",
+        help="load the sample into this new workspace, its dates moved to end yesterday",
+    )
+    where.add_argument("--out", type=Path, metavar="DIR", help="write the sample's files here")
+    p.add_argument(
+        "--as-written",
+        action="store_true",
+        help="with --workspace: keep the sample's own dates (data up to 2026-10-31)",
+    )
+    p.add_argument("--seed", type=int, default=7, help="random seed of --out (default 7)")
     p.set_defaults(handler=cmd_sample)
 
     p = sub.add_parser("import", help="import Amazon / Helium 10 / generic files")
@@ -291,8 +331,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_info)
 
-    p = sub.add_parser("export", help="a normalised table as CSV")
+    p = sub.add_parser("export", help="a normalised table as CSV or XLSX (formula-safe)")
     add_workspace_arg(p)
     p.add_argument("--table", required=True, choices=list(TABLES))
-    p.add_argument("--out", type=Path, metavar="FILE")
+    p.add_argument(
+        "--out", type=Path, metavar="FILE", help="FILE.csv or FILE.xlsx (default: CSV on stdout)"
+    )
     p.set_defaults(handler=cmd_export)
