@@ -23,12 +23,25 @@ from stockcycle.commands import (
     money,
     plan,
     replay,
+    settings,
     stages,
     today,
 )
 from stockcycle.errors import InputError
 
-COMMAND_MODULES = [data, forecast, stages, plan, today, maturity, check, launch, money, replay]
+COMMAND_MODULES = [
+    data,
+    settings,
+    forecast,
+    stages,
+    plan,
+    today,
+    maturity,
+    check,
+    launch,
+    money,
+    replay,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
