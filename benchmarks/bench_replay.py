@@ -159,6 +159,18 @@ def main(argv: list[str] | None = None) -> int:
             print(file=sys.stderr)
             figures.update(warm_load_s=round(t_warm, 1), sweep_s=round(t_sweep, 1))
             print(f"sweep (6 settings per policy + the defaults): {t_sweep:.1f} s (warm cache)")
+            # Diagnosis: the stockcycle plan without the classifier's stage rules.
+            diag = replay.replay(
+                inputs=warm,
+                policies=(replay.NO_STAGES,),
+                sweep=True,
+                progress=progress,
+                workers=args.workers,
+            )
+            print(file=sys.stderr)
+            result = replay.ReplayResult(
+                warm, result.runs + diag.runs, {**result.main, **diag.main}, 0.95
+            )
         table = result.runs_table()
         pd.set_option("display.width", 200)
         cols = [
@@ -182,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
         if sc is not None and dos is not None:
             figures["stockcycle_saving_at_target"] = 1 - sc / dos
             print(f"  stockcycle needs {1 - sc / dos:+.1%} less stock than days-of-supply")
-        for p, other in (("stockcycle", "days-of-supply"), ("days-of-supply", "stockcycle")):
+        pairs = [("stockcycle", "days-of-supply"), ("days-of-supply", "stockcycle")]
+        pairs += [(replay.NO_STAGES, "days-of-supply"), ("days-of-supply", replay.NO_STAGES)]
+        for p, other in pairs:
             for r in table[table["policy"] == other].itertuples():
                 fill = result.fill_at_value(p, r.avg_inventory_value)
                 if fill is not None:

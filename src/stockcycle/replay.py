@@ -69,11 +69,20 @@ from stockcycle.store import Workspace
 Progress = Callable[[float, str], None]
 
 POLICIES = ("stockcycle", "days-of-supply")
-POLICY_LABELS = {"stockcycle": "stockcycle plan", "days-of-supply": "days-of-supply rule"}
+#: A diagnostic variant, not replayed by default: the stockcycle plan without the life-cycle
+#: classifier's stages (no "decline/exit: no reorder" rule; the seller's own stage overrides
+#: still apply), to see what the stage rules cost or save on a history.
+NO_STAGES = "stockcycle-no-stages"
+POLICY_LABELS = {
+    "stockcycle": "stockcycle plan",
+    "days-of-supply": "days-of-supply rule",
+    NO_STAGES: "stockcycle plan, stage rules off",
+}
 #: Each policy's main knob and the values a sweep tries (issue 11: service level 0.80-0.99,
 #: target days 30-120, six settings each).
 SWEEP_SETTINGS: dict[str, tuple[float, ...]] = {
     "stockcycle": (0.80, 0.85, 0.90, 0.95, 0.97, 0.99),
+    NO_STAGES: (0.80, 0.85, 0.90, 0.95, 0.97, 0.99),
     "days-of-supply": (30.0, 45.0, 60.0, 90.0, 105.0, 120.0),
 }
 #: Weeks between two forecast refits (the issue allows at most one refit every 4 weeks).
@@ -472,7 +481,9 @@ def _outstanding(arrivals: np.ndarray, day: int, days: pd.DatetimeIndex) -> pd.D
     return pd.DataFrame({"date": dates, "units": arrivals[idx], "source": "replay order"})
 
 
-def _stockcycle_decider(inputs: ReplayInputs, service_level: float) -> Callable[..., Decision]:
+def _stockcycle_decider(
+    inputs: ReplayInputs, service_level: float, stage_rules: bool = True
+) -> Callable[..., Decision]:
     s = inputs.settings
     options = {
         "service_level": service_level,
@@ -496,7 +507,7 @@ def _stockcycle_decider(inputs: ReplayInputs, service_level: float) -> Callable[
         result = inputs.forecasts[refit].get(sku)
         if result is None:
             return []  # no forecast yet (launched after the last refit): no plan, no order
-        stage = inputs.stages[refit].get(sku)
+        stage = inputs.stages[refit].get(sku) if stage_rules else None
         if stage in restock.NO_REORDER_STAGES:
             # plan_sku's own stage rule (R-S2), read before building its inputs: it never
             # reorders these, so the replay skips the work.
@@ -762,7 +773,7 @@ class PolicyRun:
 
 
 def _setting_label(name: str, setting: float) -> str:
-    if name == "stockcycle":
+    if name != "days-of-supply":
         return f"{setting:.0%} service level"
     return f"{setting:g} days of supply"
 
@@ -781,16 +792,16 @@ def run_policy(
     ``rule.target_days``) over the inputs' window and measure it (module doc, R-T4).
     ``workers`` > 1 splits the SKUs over that many forked processes (command line only: a
     forked child of a threaded app is unsafe); the figures do not depend on it."""
-    if name not in POLICIES:
-        raise InputError(f"policy '{name}'", column="policy", expected=" or ".join(POLICIES))
-    if name == "stockcycle":
+    if name not in POLICY_LABELS:
+        raise InputError(f"policy '{name}'", column="policy", expected=" or ".join(POLICY_LABELS))
+    if name != "days-of-supply":
         level = setting if setting is not None else 1 - inputs.settings.stockout_probability
         if not 0 < level < 1:
             raise InputError(
                 f"service level {level:g}", column="service_level", expected="between 0 and 1"
             )
         setting = float(level)
-        decide = _stockcycle_decider(inputs, setting)
+        decide = _stockcycle_decider(inputs, setting, name != NO_STAGES)
     else:
         rule = rule or DaysOfSupplyRule.from_settings(inputs.settings)
         if setting is not None:
@@ -838,8 +849,8 @@ def _simulate_part(
     assert _POOL_INPUTS is not None
     part = _subset(_POOL_INPUTS, idx)
     decide = (
-        _stockcycle_decider(part, setting)
-        if name == "stockcycle"
+        _stockcycle_decider(part, setting, name != NO_STAGES)
+        if name in ("stockcycle", NO_STAGES)
         else _dos_decider(part, rule or DaysOfSupplyRule.from_settings(part.settings))
     )
     return simulate(
@@ -1110,8 +1121,8 @@ def replay(
     ``workers`` > 1 runs the policies and settings in that many forked processes (each run
     is independent; for the command line: a forked child of a threaded app is unsafe)."""
     for p in policies:
-        if p not in POLICIES:
-            raise InputError(f"policy '{p}'", column="policy", expected=" or ".join(POLICIES))
+        if p not in POLICY_LABELS:
+            raise InputError(f"policy '{p}'", column="policy", expected=" or ".join(POLICY_LABELS))
     say = progress or (lambda frac, msg: None)
     if inputs is None:
         if ws is None:
@@ -1121,11 +1132,12 @@ def replay(
         def loading(frac: float, msg: str) -> None:
             say(frac * share, msg)
 
-        load.setdefault("forecasts", "stockcycle" in policies)
+        load.setdefault("forecasts", any(p != "days-of-supply" for p in policies))
         inputs = load_replay(ws, progress=loading, **load)
     else:
         share = 0.0
-    main_setting = {"stockcycle": service_level, "days-of-supply": target_days}
+    main_setting = {"stockcycle": service_level, NO_STAGES: service_level}
+    main_setting["days-of-supply"] = target_days
     jobs: list[tuple[str, float | None]] = [(p, main_setting[p]) for p in policies]
     if sweep:
         for p in policies:
@@ -1137,7 +1149,7 @@ def replay(
         if value is None:
             value_key = (
                 1 - inputs.settings.stockout_probability
-                if p == "stockcycle"
+                if p != "days-of-supply"
                 else default_rule.target_days
             )
         else:

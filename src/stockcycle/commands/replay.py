@@ -17,7 +17,7 @@ from stockcycle.commands.data import (
 from stockcycle.commands.forecast import _progress_line
 from stockcycle.errors import InputError
 
-POLICY_CHOICES = ("stockcycle", "days-of-supply", "both")
+POLICY_CHOICES = ("stockcycle", "days-of-supply", "both", "stockcycle-no-stages")
 
 
 def _money(x: float | None) -> str:
@@ -102,7 +102,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="replay the stockcycle plan and the days-of-supply rule on your history (R-T4)",
     )
     add_workspace_arg(p)
-    p.add_argument("--policy", choices=POLICY_CHOICES, default="both")
+    p.add_argument(
+        "--policy",
+        choices=POLICY_CHOICES,
+        default="both",
+        help="both (default): stockcycle and days-of-supply; stockcycle-no-stages: the "
+        "stockcycle plan without the life-cycle stages' no-reorder rule (a diagnosis)",
+    )
     p.add_argument("--start", metavar="YYYY-MM-DD", help="first day (default: --weeks before end)")
     p.add_argument("--end", metavar="YYYY-MM-DD", help="last day (default: the data date)")
     p.add_argument(

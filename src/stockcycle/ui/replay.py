@@ -59,19 +59,22 @@ def _money(x: float | None) -> str:
 
 
 def _inputs(
-    ws: Workspace, settings: Settings, start: date, end: date, bar: Any
+    ws: Workspace, settings: Settings, start: date, end: date, bar: Any, forecasts: bool
 ) -> replay.ReplayInputs:
     """``replay.load_replay`` for this window, kept in the session under the data version and
-    settings (the forecast refits are the slow part; they are cached in the workspace too)."""
+    settings (the forecast refits are the slow part; they are cached in the workspace too);
+    without ``forecasts`` (the days-of-supply rule alone) no refit is made."""
     key = (data_version(ws), _settings_key(settings), start.isoformat(), end.isoformat())
     held = st.session_state.get(_key(ws, "inputs"))
-    if held is not None and held[0] == key:
+    if held is not None and held[0] == key and (held[1].forecasts or not forecasts):
         return held[1]
 
     def progress(frac: float, msg: str) -> None:
         bar.progress(min(1.0, frac * 0.7), text=f"Reading your history: {msg}")
 
-    inputs = replay.load_replay(ws, start=start, end=end, settings=settings, progress=progress)
+    inputs = replay.load_replay(
+        ws, start=start, end=end, settings=settings, forecasts=forecasts, progress=progress
+    )
     st.session_state[_key(ws, "inputs")] = (key, inputs)
     return inputs
 
@@ -134,7 +137,14 @@ def _form(ws: Workspace, settings: Settings, last: date) -> dict[str, Any] | Non
 
 def _run(ws: Workspace, settings: Settings, choices: dict[str, Any]) -> replay.ReplayResult:
     bar = st.progress(0.0, text="Reading your history")
-    inputs = _inputs(ws, settings, choices["start"], choices["end"], bar)
+    inputs = _inputs(
+        ws,
+        settings,
+        choices["start"],
+        choices["end"],
+        bar,
+        forecasts="stockcycle" in choices["policies"],
+    )
     rule = replay.DaysOfSupplyRule(
         choices["buffer_days"], choices["target_days"], int(settings.dos_trailing_days)
     )
