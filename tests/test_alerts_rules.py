@@ -146,6 +146,8 @@ def test_storage_utilization_and_capacity_are_account_alerts() -> None:
     assert alerts.storage_utilization_alert(7_000, 50, 22) is None  # 20 weeks
     c = alerts.capacity_alert("2026-11", 1_200, 1_000)
     assert c.spec == "R-F2" and c.severity == "high" and "200 cubic feet" in c.action
+    assert c.sku == "(FBA standard)"
+    assert alerts.capacity_alert("2026-11", 1_200, 1_000, "oversize").sku == "(FBA oversize)"
     assert alerts.capacity_alert("2026-11", 900, 1_000) is None
     assert alerts.capacity_alert("2026-11", 5_000, 0) is None  # no limit set
 
@@ -235,6 +237,23 @@ def test_evaluate_suggests_a_transfer_only_for_a_sku_stocked_at_fba() -> None:
     assert [a.rule for a in fired] == ["transfer"]
     # Sold from the 3PL only (no FBA row): nothing to refill at FBA.
     assert alerts.evaluate(_figures(at_fba=False, **row), Settings()) == []
+
+
+def test_capacity_per_storage_type_first_month_over_its_limit() -> None:
+    inputs = _figures()
+    inputs.figures = inputs.figures.iloc[0:0]
+    inputs.arrivals_cubic_feet = {
+        ("2026-11", "standard"): 900.0,
+        ("2026-12", "standard"): 1_300.0,
+        ("2027-01", "standard"): 1_500.0,
+        ("2026-11", "oversize"): 250.0,
+    }
+    s = Settings(fba_capacity_cubic_feet=1_000, fba_capacity_oversize_cubic_feet=200)
+    fired = {a.sku: a for a in alerts.evaluate(inputs, s)}
+    assert set(fired) == {"(FBA standard)", "(FBA oversize)"}
+    assert fired["(FBA standard)"].value == 1_300 and "2026-12" in fired["(FBA standard)"].message
+    assert fired["(FBA oversize)"].threshold == 200
+    assert alerts.evaluate(inputs, Settings()) == []  # no limits set
 
 
 def test_alert_round_trips_through_json() -> None:

@@ -845,19 +845,25 @@ def storage_utilization_alert(
     return _make("storage_utilization", ACCOUNT, "medium", value, weeks, act, None, msg)
 
 
-def capacity_alert(month: str, arriving_cubic_feet: float, limit: float) -> Alert | None:
-    """Arrivals over the capacity limit (R-F2): a month's planned FBA arrivals (cubic feet =
-    units x ``products.cubic_feet``) above ``Settings.fba_capacity_cubic_feet``; 0 = not set,
-    no alert. Account level. High (Amazon refuses what does not fit)."""
+def capacity_alert(
+    month: str, arriving_cubic_feet: float, limit: float, storage: str = "standard"
+) -> Alert | None:
+    """Arrivals over the capacity limit (R-F2): a month's planned FBA arrivals of one storage
+    type (cubic feet = units x ``products.cubic_feet``; the type from ``products.size_tier``)
+    above its limit (``Settings.fba_capacity_cubic_feet`` for standard-size,
+    ``fba_capacity_oversize_cubic_feet`` for oversize); 0 = not set, no alert. One alert per
+    storage type (SKU "(FBA standard)" / "(FBA oversize)"). High (Amazon refuses what does not
+    fit)."""
     if limit <= 0 or arriving_cubic_feet <= limit:
         return None
     over = arriving_cubic_feet - limit
     msg = (
-        f"Arrivals planned for {month}: {arriving_cubic_feet:,.0f} cubic feet, over the FBA "
-        f"capacity limit of {limit:,.0f}."
+        f"Arrivals planned for {month}: {arriving_cubic_feet:,.0f} cubic feet of {storage} "
+        f"stock, over the FBA capacity limit of {limit:,.0f}."
     )
     act = f"Hold {over:,.0f} cubic feet back (AWD, 3PL or the supplier), lowest margin first."
-    return _make("capacity", ACCOUNT, "high", arriving_cubic_feet, limit, act, None, msg)
+    sku = f"(FBA {storage})"
+    return _make("capacity", sku, "high", arriving_cubic_feet, limit, act, None, msg)
 
 
 def transfer_alert(
@@ -924,8 +930,8 @@ class AlertInputs:
     ``figures``: one row per SKU (``FIGURE_COLUMNS``). ``prices``: per SKU ``(search,
     previous median, latest median)``; ``deviations``: per SKU ``(actual units, forecast units,
     days, forecast date)``; ``launches``: per SKU its ``LaunchStatus``; ``arrivals_cubic_feet``:
-    planned arrivals per month ("YYYY-MM") in cubic feet; account totals ``fba_units`` and
-    ``daily_sales``; ``low_inventory_days``: the fee table's threshold.
+    planned arrivals per (month "YYYY-MM", storage type) in cubic feet; account totals
+    ``fba_units`` and ``daily_sales``; ``low_inventory_days``: the fee table's threshold.
     """
 
     as_of: date | None
@@ -934,7 +940,7 @@ class AlertInputs:
     prices: dict[str, tuple[str, float, float]]
     deviations: dict[str, tuple[float, float, int, date | None]]
     launches: dict[str, LaunchStatus]
-    arrivals_cubic_feet: dict[str, float]
+    arrivals_cubic_feet: dict[tuple[str, str], float]
     fba_units: float
     daily_sales: float
     low_inventory_days: float
@@ -1162,11 +1168,16 @@ def evaluate(inputs: AlertInputs, settings: Any) -> list[Alert]:
     out.append(
         storage_utilization_alert(inputs.fba_units, inputs.daily_sales, STORAGE_UTILIZATION_WEEKS)
     )
-    for month, cubic_feet in sorted(inputs.arrivals_cubic_feet.items()):
-        hit = capacity_alert(month, cubic_feet, s.fba_capacity_cubic_feet)
-        if hit is not None:
-            out.append(hit)
-            break  # one open capacity alert: the first month over the limit
+    limits = {
+        "standard": s.fba_capacity_cubic_feet,
+        "oversize": s.fba_capacity_oversize_cubic_feet,
+    }
+    for storage, limit in limits.items():
+        for (month, kind), cubic_feet in sorted(inputs.arrivals_cubic_feet.items()):
+            hit = capacity_alert(month, cubic_feet, limit, kind) if kind == storage else None
+            if hit is not None:
+                out.append(hit)
+                break  # one open alert per storage type: the first month over its limit
     kept = [
         a for a in out if a is not None and a.rule not in off and SEVERITIES[a.severity] <= floor
     ]
@@ -1369,7 +1380,7 @@ def load_alert_inputs(
     ``as_of`` replays the stock and sales rules, not the forecast.
     ``today``: the day transfers are dated from (default ``datadate.today()``).
     """
-    from stockcycle import health, policy, restock
+    from stockcycle import fees, health, policy, restock
     from stockcycle import today as today_mod
     from stockcycle.forecast import run_batch
     from stockcycle.lifecycle import stage_table
@@ -1441,7 +1452,7 @@ def load_alert_inputs(
     drops_of = dict(zip(stages["sku"], stages["weekly_drops"], strict=True)) if len(stages) else {}
 
     rows = []
-    arrivals_cf: dict[str, float] = {}
+    arrivals_cf: dict[tuple[str, str], float] = {}
     for sku in skus:
         supply = supplies.get(sku)
         prow = plan_of.get(sku, {})
@@ -1470,9 +1481,14 @@ def load_alert_inputs(
             arr = supply.arrivals
             on_order = float(arr.loc[arr["source"] != "inbound", "units"].sum())
             if cubic_feet is not None:
+                try:
+                    storage = fees.storage_tier(prod.get("size_tier"))
+                except InputError:
+                    storage = "standard"  # the Data page names the bad size tier
                 months = pd.to_datetime(arr["date"]).dt.strftime("%Y-%m")
                 for month, units in arr.groupby(months)["units"].sum().items():
-                    arrivals_cf[month] = arrivals_cf.get(month, 0.0) + float(units) * cubic_feet
+                    key = (str(month), storage)
+                    arrivals_cf[key] = arrivals_cf.get(key, 0.0) + float(units) * cubic_feet
         # Stock from the snapshots up to as_of (the restock supply reads the latest ones).
         on_hand = float(stock["on_hand"]) if stock is not None else 0.0
         incoming = (
@@ -1778,7 +1794,8 @@ def tuning_table(log: pd.DataFrame, today: date, days: int = 28, fires: int = 3)
     end = max([today, *created.dropna()])
     start = end - timedelta(days=int(days) - 1)
     window = log[(created >= start) & (created <= end)].assign(_day=created)
-    window = window[window["sku"].notna() & (window["sku"] != ACCOUNT)]
+    # Account-wide alerts ("(account)", "(FBA standard)") are not a product's.
+    window = window[window["sku"].notna() & ~window["sku"].astype(str).str.startswith("(")]
     rows = []
     for sku, part in window.groupby("sku"):
         part = part.sort_values("id")
@@ -1849,6 +1866,6 @@ SENSITIVITY: dict[str, tuple[str, ...]] = {
     "low_inventory_fee": (),
     "aged_surcharge": (),
     "storage_utilization": (),
-    "capacity": ("fba_capacity_cubic_feet",),
+    "capacity": ("fba_capacity_cubic_feet", "fba_capacity_oversize_cubic_feet"),
     "transfer": ("transfer_days",),
 }

@@ -259,7 +259,16 @@ class Settings:
                     f"setting '{low}' is {a:g}, above '{high}' ({b:g})",
                     expected=f"{low} at most {high}",
                 )
-        return out
+        # Alert tuning (R-M6) names urgencies and rules: checked (and tidied) here, so a typo
+        # is refused on the Settings page instead of stopping the daily check later.
+        from stockcycle.alerts import check_min_severity, rules_off
+
+        return replace(
+            out,
+            alert_min_severity=check_min_severity(out.alert_min_severity),
+            alert_notify_min_severity=check_min_severity(out.alert_notify_min_severity),
+            alert_rules_off=", ".join(sorted(rules_off(out.alert_rules_off))),
+        )
 
 
 _ORDERED_PAIRS = [

@@ -97,7 +97,7 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "forecast_deviation_replan": _ALERTS,
     "transfer_days": _ALERTS,
     "fba_capacity_cubic_feet": (*_ALERTS, *_MATURITY),
-    "fba_capacity_oversize_cubic_feet": _MATURITY,
+    "fba_capacity_oversize_cubic_feet": (*_ALERTS, *_MATURITY),
     "awd_cost_per_cubic_foot_month": _MATURITY,
     "threepl_cost_per_cubic_foot_month": _MATURITY,
     "supplier_wait_cost_per_cubic_foot_month": _MATURITY,
