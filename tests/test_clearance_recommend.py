@@ -167,6 +167,8 @@ def test_weekly_sales_mark_the_latest_run_of_drops(tmp_path: Path) -> None:
 
 
 def test_price_band_per_snapshot_with_the_lowest_organic_price() -> None:
+    """The competitors' price band per Xray snapshot: the reference for clearance prices
+    (R-D4)."""
     # Two snapshots of one search; B3 is sponsored only, OWN is the seller's own listing.
     rows = [
         ("2026-09-30", "B1", 10.0, False),
