@@ -14,19 +14,22 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python requirements.txt pyproject.toml
-	$(BIN)/pip install --quiet -r requirements.txt
+	@echo "Installing the app's packages into $(VENV) (a few minutes the first time)..."
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	$(BIN)/pip install --quiet --no-deps stockpyl==1.0.2
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-nodeps.txt
+	@echo "Installing the test tools..."
+	$(BIN)/pip install --disable-pip-version-check --quiet -r requirements-dev.txt
+	$(BIN)/pip install --disable-pip-version-check --quiet --no-deps -r requirements-nodeps.txt
 	touch $@
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
-	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+	@echo "stockcycle: open http://localhost:$(PORT) in your browser (Ctrl+C stops the app)"
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.headless true
 
 test: install-dev
 	$(BIN)/ruff check src tests benchmarks app.py pages
