@@ -19,8 +19,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+# Hypothesis keeps no example database in the checkout (.hypothesis/): every run starts fresh,
+# and the tests write only under temporary folders.
+settings.register_profile("stockcycle", database=None)
+settings.load_profile("stockcycle")
 #: The sample's data date: its last sales day and inventory snapshot (R-T1).
 SAMPLE_DATA_DATE = date(2026, 10, 31)
 

@@ -1,7 +1,8 @@
 """The app in a real browser: `streamlit run` + Playwright driving the system Chromium.
 
 Covers what AppTest cannot: the real file uploader, page links, deep links (`/Data`) and what
-the seller actually sees (screenshots in tests/_artifacts/, one per step).
+the seller actually sees (screenshots in the temporary folder's stockcycle-shots/, one per step;
+nothing is written into the checkout).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -25,7 +27,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "tests" / "_artifacts"
+ARTIFACTS = Path(tempfile.gettempdir()) / "stockcycle-shots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -135,7 +137,7 @@ def settle(page) -> None:
 
 
 def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 

@@ -1,8 +1,8 @@
 """The Launch sizing wizard in a real browser: load the sample, walk the steps to the order,
 download the plan as CSV and check its rows (R-L3, R-L5, R-A3).
 
-Screenshots of every step go to tests/_artifacts/ (like the other browser tests) and, when
-``STOCKCYCLE_SHOTS`` names a folder, there too.
+Screenshots of every step go to the temporary folder's stockcycle-shots/ (like the other
+browser tests) and, when ``STOCKCYCLE_SHOTS`` names a folder, there too.
 """
 
 from __future__ import annotations
