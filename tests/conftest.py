@@ -12,18 +12,24 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+
+# Hypothesis keeps its files (.hypothesis/) in the temporary folder, not in the checkout, and no
+# example database: every run starts fresh, and the tests write only under temporary folders.
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "stockcycle-hypothesis")
+)
+from hypothesis import settings  # noqa: E402 - reads the storage directory when imported
 
 ROOT = Path(__file__).resolve().parents[1]
-# Hypothesis keeps no example database in the checkout (.hypothesis/): every run starts fresh,
-# and the tests write only under temporary folders.
 settings.register_profile("stockcycle", database=None)
 settings.load_profile("stockcycle")
 #: The sample's data date: its last sales day and inventory snapshot (R-T1).
