@@ -62,16 +62,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Every line printed (argparse's messages too) goes through one filter that shows control
+    # characters as escapes: a file name, SKU or title carrying a terminal escape sequence is
+    # printed, never obeyed (data.printable).
+    real_out, real_err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = data.PrintableStream(real_out), data.PrintableStream(real_err)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = real_out, real_err
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.log:
         handler = logging.FileHandler(args.log, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         logging.getLogger("stockcycle").addHandler(handler)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.handler(args) or 0)
     except InputError as err:
-        print(f"stockcycle: {err}", file=sys.stderr)
+        # One line: a line break in a file name must not forge a second message.
+        print(f"stockcycle: {data.printable(err)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader went away (`stockcycle stages -w DIR | head`): not an error. Point stdout

@@ -20,6 +20,42 @@ from stockcycle.store import Workspace
 MAPPABLE_TABLES = ["sales", "inventory", "products", "keywords", "promotions", "purchase_orders"]
 
 
+# Characters a terminal acts on instead of showing: the C0 and C1 controls (ESC starts the
+# sequences that move the cursor, retitle the window or rewrite what was printed) and DEL, and
+# the bidirectional overrides that make text display in another order than it is written.
+_CONTROLS = [*range(0x00, 0x20), *range(0x7F, 0xA0)]
+_BIDI = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_VISIBLE = {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in _CONTROLS + _BIDI}
+# What a line of output may keep: its own line breaks, tabs and the progress line's '\r'.
+_OUTPUT_KEEP = "\n\r\t"
+
+
+def printable(text: object, keep: str = "") -> str:
+    """``text`` with every control character shown as an escape (``ESC`` -> ``\\x1b``), so a
+    file name, SKU or title printed by the CLI can never drive the terminal (issue 12 item 8).
+
+    ``keep`` lists control characters left as they are (the output stream keeps line breaks,
+    tabs and carriage returns; a name keeps none of them)."""
+    table = _VISIBLE if not keep else {c: v for c, v in _VISIBLE.items() if chr(c) not in keep}
+    return str(text).translate(table)
+
+
+class PrintableStream:
+    """A text stream that passes everything written through ``printable`` (keeping line
+    breaks, tabs and carriage returns) before the real stream: the CLI installs it on stdout
+    and stderr, so no verb can print a raw escape sequence from a file, a SKU or a title."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(printable(text, _OUTPUT_KEEP))
+        return len(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def add_workspace_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--workspace",
@@ -86,6 +122,19 @@ def _parse_date(text: str, what: str) -> date:
         raise InputError(f"{what} '{text}' is not a date", expected="YYYY-MM-DD") from None
 
 
+def check_out(out: Path | None) -> str | None:
+    """The suffix of an ``--out`` file (``.csv`` or ``.xlsx``), checked before any work is done;
+    another suffix is an input error."""
+    if not out:
+        return None
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise InputError(
+            f"--out {printable(out)} is not a .csv or .xlsx file", expected="FILE.csv or .xlsx"
+        )
+    return suffix
+
+
 def write_table(table: pd.DataFrame, out: Path | None, sheet: str) -> None:
     """Write ``table`` to ``out`` (.csv or .xlsx, formula-looking cells escaped by
     ``stockcycle.export``); nothing when ``out`` is None; another suffix is an input error."""
@@ -93,9 +142,7 @@ def write_table(table: pd.DataFrame, out: Path | None, sheet: str) -> None:
 
     if not out:
         return
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise InputError(f"--out {out} is not a .csv or .xlsx file", expected="FILE.csv or .xlsx")
+    suffix = check_out(out)
     data = to_xlsx_bytes(table, sheet_name=sheet) if suffix == ".xlsx" else to_csv_bytes(table)
     out.write_bytes(data)
 
@@ -213,11 +260,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     ws = Workspace.open(args.workspace)
     report = ws.import_files(parsed)
     for pf in parsed:
-        print(pf.summary())
+        print(printable(pf.summary()))
         for n in pf.notes:
-            print(f"  note: {n}")
+            print(f"  note: {printable(n)}")
         for w in pf.warnings:
-            print(f"  problem: {w}")
+            print(f"  problem: {printable(w)}")
     if args.json:
         print(json.dumps(report, indent=2))
     return 0
@@ -238,11 +285,11 @@ def cmd_info(args: argparse.Namespace) -> int:
         if n:
             print(f"  {t}: {n:,} rows")
     for s in info["sources"]:
-        print(f"  source: {s['file']} ({s['format']}, {s['rows_loaded']:,} rows)")
+        print(f"  source: {printable(s['file'])} ({s['format']}, {s['rows_loaded']:,} rows)")
     for n in info["notes"]:
-        print(f"  note: {n}")
+        print(f"  note: {printable(n)}")
     for p in info["problems"]:
-        print(f"  problem: {p}")
+        print(f"  problem: {printable(p)}")
     return 0
 
 
@@ -261,6 +308,7 @@ def _for_csv(df: pd.DataFrame, table: str) -> pd.DataFrame:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    check_out(args.out)
     df = _for_csv(open_existing(args.workspace).read(args.table), args.table)
     if args.out:
         # The one formula-safe writer (stockcycle.export): a title such as '=HYPERLINK(...)'
@@ -270,9 +318,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         from stockcycle.export import to_csv_bytes
 
-        sys.stdout.flush()
-        sys.stdout.buffer.write(to_csv_bytes(df))
-        sys.stdout.buffer.flush()
+        # Through sys.stdout, so the CLI's printable stream shows control characters in a
+        # title as escapes on a terminal (--out writes the file's own bytes).
+        sys.stdout.write(to_csv_bytes(df).decode("utf-8"))
     return 0
 
 

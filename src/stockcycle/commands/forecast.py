@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from stockcycle.commands.data import add_workspace_arg, json_value, open_existing
+from stockcycle.commands.data import (
+    add_workspace_arg,
+    check_out,
+    json_value,
+    open_existing,
+    printable,
+    write_table,
+)
 from stockcycle.errors import InputError
 from stockcycle.forecast.batch import BatchResult
 from stockcycle.forecast.core import daily_interval
@@ -62,6 +69,7 @@ def forecast_file_table(batch: BatchResult) -> pd.DataFrame:
 def cmd_forecast(args: argparse.Namespace) -> int:
     from stockcycle.forecast import run_batch
 
+    check_out(args.out)  # a wrong suffix fails before the forecast runs, not after
     ws = open_existing(args.workspace)
     as_of = _as_of(args.as_of)
     batch = run_batch(
@@ -70,7 +78,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     first = min((r.start for r in batch.results.values()), default=None)
     as_of_text = (first - pd.Timedelta(days=1)).date().isoformat() if first is not None else None
     if args.out:
-        forecast_file_table(batch).to_csv(args.out, index=False)
+        # The one formula-safe writer: .csv or .xlsx, any other suffix refused.
+        write_table(forecast_file_table(batch), args.out, "forecast")
     if args.json:
         print(
             json.dumps(
@@ -97,7 +106,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     for model, n in batch.summary["model"].value_counts().items():
         print(f"  {MODEL_LABELS.get(str(model), model)}: {n:,} SKUs")
     if args.out:
-        print(f"wrote {batch.horizon * len(batch.results):,} rows to {args.out}")
+        print(f"wrote {batch.horizon * len(batch.results):,} rows to {printable(args.out)}")
     return 0
 
 
@@ -162,7 +171,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="days ahead, 1-365 (default: the workspace setting, 90)",
     )
     p.add_argument(
-        "--out", type=Path, metavar="FILE", help="write sku,date,forecast,p10,p50,p90,model CSV"
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="write sku,date,forecast,p10,p50,p90,model to FILE.csv or FILE.xlsx",
     )
     p.add_argument("--as-of", help="forecast from this date (YYYY-MM-DD), reading no data after it")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")

@@ -22,6 +22,7 @@ anything: the store does.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -30,7 +31,7 @@ import pandas as pd
 
 from stockcycle.errors import InputError
 from stockcycle.ingest import amazon, helium10
-from stockcycle.ingest.clean import decide_decimal, normalise_header
+from stockcycle.ingest.clean import check_lengths, decide_decimal, normalise_header
 from stockcycle.ingest.formats import (
     FormatInfo,
     Match,
@@ -158,8 +159,9 @@ def read_columns(source: str | Path | bytes, file_name: str | None = None) -> li
 def _check_headers_once(src: Source, layout: Layout, wanted: Callable[[str], bool]) -> None:
     """A column we would read (e.g. ``units``) written twice makes the file ambiguous."""
     norms = [normalise_header(h) for h in layout.headers]
+    counts = Counter(norms)  # not norms.count per header: quadratic on 100,000 columns
     for pos, norm in enumerate(norms):
-        if norm and norms.count(norm) > 1 and wanted(norm):
+        if norm and counts[norm] > 1 and wanted(norm):
             raise InputError(
                 f"the header '{layout.headers[pos]}' appears more than once",
                 file=src.name,
@@ -258,6 +260,7 @@ def parse_file(
     ctx.step(0.4, "cleaning")
     frame = pd.DataFrame({key: raw[pos] for key, pos in found.items()}, index=raw.index)
     ctx.headers = {k: layout.headers[p] for k, p in found.items()}
+    check_lengths(ctx, frame)  # before any cleaning works on a 50 MB "SKU"
     ctx.decimal, guessed = decide_decimal(
         {k: frame[k] for k in frame.columns}, layout.delimiter if layout.kind == "text" else None
     )

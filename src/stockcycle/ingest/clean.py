@@ -93,8 +93,70 @@ class Context:
         )
 
 
+# Our own exports (stockcycle.export) write text that starts with ``= + - @`` (or tab / CR)
+# with a leading apostrophe so a spreadsheet shows it instead of running it; reading such a
+# file back removes that apostrophe, so an export re-imports to the same values (a cell that
+# is an apostrophe followed by anything else is kept as written).
+_ESCAPED_FORMULA = r"^'(?=[=+\-@\t\r])"
+
+
 def strip(s: pd.Series) -> pd.Series:
-    return s.astype("str").str.strip()
+    """Trimmed cell text, with the apostrophe of a formula-escaped export cell removed."""
+    t = s.astype("str").str.strip()
+    if t.str.startswith("'").any():
+        t = t.str.replace(_ESCAPED_FORMULA, "", regex=True)
+    return t
+
+
+# -- lengths -----------------------------------------------------------------------------------
+# A key (SKU, ASIN, order id, location, keyword...) is short everywhere it comes from: Amazon
+# caps a seller SKU at 40 characters, an ASIN is 10, an order id 19. A 50 MB "SKU" once made a
+# plan try to allocate 70 GiB, so a key longer than this is refused, with room to spare for
+# any marketplace or tool.
+MAX_KEY_CHARS = 200
+# Any other cell (titles, notes, numbers as written): Amazon titles stop at 200-500
+# characters; 5,000 leaves room for any description a seller maps in.
+MAX_TEXT_CHARS = 5_000
+# The columns that identify a row or join tables (the schema's keys and short codes).
+KEY_COLUMNS = frozenset(
+    {
+        "sku",
+        "asin",
+        "parent_asin",
+        "order_id",
+        "po_id",
+        "location",
+        "channel",
+        "sales_channel",
+        "currency",
+        "keyword",
+        "search",
+        "country",
+        "brand",
+        "status",
+        "order_status",
+    }
+)
+
+
+def check_lengths(ctx: Context, frame: pd.DataFrame) -> None:
+    """Refuse the first cell longer than its bound (``MAX_KEY_CHARS`` for ``KEY_COLUMNS``,
+    ``MAX_TEXT_CHARS`` for the rest), naming its file, row and column (issue 12 item 7)."""
+    for key in frame.columns:
+        limit = MAX_KEY_CHARS if key in KEY_COLUMNS else MAX_TEXT_CHARS
+        lengths = frame[key].astype("str").str.len()
+        if not (lengths > limit).any():
+            continue
+        pos = int((lengths > limit).to_numpy(dtype=bool, na_value=False).argmax())
+        what = "a key such as a SKU" if key in KEY_COLUMNS else "a cell"
+        raise InputError(
+            f"this cell holds {int(lengths.iloc[pos]):,} characters, more than the "
+            f"{limit:,} {what} may hold",
+            file=ctx.file,
+            row=int(frame.index[pos]),
+            column=ctx.header(key),
+            expected=f"at most {limit:,} characters",
+        )
 
 
 def missing(s: pd.Series) -> pd.Series:
@@ -115,6 +177,41 @@ def require(ctx: Context, s: pd.Series, key: str, what: str) -> None:
 
 
 # -- numbers ---------------------------------------------------------------------------------
+# Bounds no real seller reaches, so a value past one is a wrong cell (or a file made to hurt):
+# 1e20 units was once stored as REAL and its export ('1e+20') did not re-import. Counts of
+# units, sessions, views or searches stay under a billion; money and measures under a
+# trillion, which also keeps every value exactly representable (below 2**53) in a float.
+MAX_COUNT = 1_000_000_000
+MAX_AMOUNT = 1_000_000_000_000
+
+
+class _DigitTable(dict):
+    """For ``str.translate``: every non-ASCII decimal digit (Arabic-Indic, Persian,
+    Devanagari, Thai, fullwidth...) -> its ASCII digit, the Arabic decimal, thousands and
+    percent signs and the minus sign -> '.', ',', '%' and '-'; any other character to itself.
+    Filled as characters are met (a pass over all of Unicode would take a second)."""
+
+    def __missing__(self, code: int) -> int | str:
+        ch = chr(code)
+        value: int | str = code
+        if unicodedata.category(ch) == "Nd":
+            value = str(unicodedata.decimal(ch))
+        self[code] = value
+        return value
+
+
+_DIGITS = _DigitTable({0x066B: ".", 0x066C: ",", 0x066A: "%", 0x2212: "-"})
+
+
+def ascii_digits(t: pd.Series) -> pd.Series:
+    """Number or date cells with their digits as ASCII: ``'٣'``, ``'３'``, ``'३'`` -> ``'3'``
+    (Python's ``\\d`` matches them but pandas cannot convert them)."""
+    non_ascii = t.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).astype(bool)
+    if not non_ascii.any():
+        return t
+    return t.where(~non_ascii, t[non_ascii].str.translate(_DIGITS))
+
+
 _INT = r"[+-]?\d+"
 _SIMPLE = r"[+-]?\d+(?:\.\d+)?"
 _SIGNS = "$\u20ac\u00a3\u00a5\u20b9"
@@ -204,7 +301,7 @@ def decide_decimal(columns: dict[str, pd.Series], delimiter: str | None) -> tupl
     votes = {".": 0, ",": 0}
     example: str | None = None
     for s in columns.values():
-        t = strip(s)
+        t = ascii_digits(strip(s))
         t = t[~missing(t).to_numpy()]
         if t.empty or not _numeric_column(t.iloc[:200]):
             continue
@@ -258,7 +355,7 @@ def _numbers(
     allow_gt: bool = False,
     percent: bool = False,
 ) -> pd.Series:
-    t = strip(s)
+    t = ascii_digits(strip(s))
     miss = missing(t)
     out = pd.Series(np.nan, index=s.index, dtype="float64")
     decimal = ctx.decimal
@@ -269,7 +366,7 @@ def _numbers(
     out[simple] = pd.to_numeric(t[simple]).astype("float64")
     rest = ~miss & ~simple
     if not rest.any():
-        return out
+        return _bounded(ctx, s, out, key, expected)
     raw = t[rest]
     neg = raw.str.replace(r"%\s*$", "", regex=True).str.strip().str.fullmatch(r"\(.*\)")
     neg = neg.fillna(False).astype(bool)
@@ -299,6 +396,18 @@ def _numbers(
     nums = pd.to_numeric(conv, errors="coerce").astype("float64")
     nums = nums.where(~neg.to_numpy(), -nums.abs())
     out[nums.index] = nums
+    return _bounded(ctx, s, out, key, expected)
+
+
+def _bounded(ctx: Context, s: pd.Series, out: pd.Series, key: str, expected: str) -> pd.Series:
+    """``out`` if every value is within +-``MAX_AMOUNT`` (see there), else the refusal."""
+    ctx.fail(
+        s,
+        out.abs() > MAX_AMOUNT,
+        key,
+        f"'{{value}}' is beyond {MAX_AMOUNT:,}, more than any real figure",
+        expected,
+    )
     return out
 
 
@@ -320,6 +429,14 @@ def to_number(
         ctx.fail(s, out.notna() & (out % 1 != 0), key, "'{value}' is not a whole number", expected)
     if minimum is not None:
         ctx.fail(s, out < minimum, key, f"'{{value}}' is below {minimum:g}", expected)
+    if whole:
+        ctx.fail(
+            s,
+            out.abs() > MAX_COUNT,
+            key,
+            f"'{{value}}' is more than {MAX_COUNT:,}, beyond any real count",
+            expected,
+        )
     return out
 
 
@@ -377,7 +494,7 @@ DATE_EXPECTED = "a date like 2025-01-15, 1/15/2025 or Mar 22, 2011"
 
 def to_date(ctx: Context, s: pd.Series, key: str, *, expected: str = DATE_EXPECTED) -> pd.Series:
     """Dates (datetime64, midnight) from the forms in the module docstring; NaT if missing."""
-    t = strip(s)
+    t = ascii_digits(strip(s))
     miss = missing(t)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     todo = ~miss

@@ -143,9 +143,38 @@ def _split(line: str, delimiter: str, quoting: int) -> list[str]:
     return next(csv.reader([line], delimiter=delimiter, quoting=quoting), [])
 
 
+# The header line is read whole, however wide (a valid file with 100,003 columns was refused
+# when its header was cut at the first 64 KB), up to this bound: 16 MB is over 100 bytes for
+# each of 100,000 columns, far past any report.
+MAX_HEADER_BYTES = 16 * 1024 * 1024
+
+
+# Python's csv module refuses fields over 128 KB by default (a traceback), and it splits the
+# header line with each candidate delimiter as one field: let it hold a header this wide.
+# Cells are bounded later (clean.MAX_TEXT_CHARS), with the row and column in the message.
+csv.field_size_limit(MAX_HEADER_BYTES)
+
+
+def _head_with_header(src: Source) -> bytes:
+    """The first bytes of the file, enough to hold the whole header line (see
+    ``MAX_HEADER_BYTES``); a header line longer than that is refused."""
+    n = HEAD_BYTES
+    head = src.head(n)
+    while len(head) == n and b"\n" not in head.lstrip(b"\r\n") and not head.startswith(b"PK"):
+        if n >= MAX_HEADER_BYTES:
+            raise src.error(
+                f"the first line is longer than {_mb(MAX_HEADER_BYTES)} without a line break",
+                row=1,
+                expected="a header row of column names, then one row per line",
+            )
+        n *= 4
+        head = src.head(n)
+    return head
+
+
 def sniff(src: Source) -> Layout:
     """Find the format family, encoding, delimiter and header of a file."""
-    head = src.head()
+    head = _head_with_header(src)
     if not head.strip():
         raise src.error("the file is empty", expected=TABLE_EXPECTED)
     for magic, what in _MAGIC.items():
@@ -494,11 +523,18 @@ def _check_rows(src: Source, layout: Layout) -> None:
     with _text_stream(src, layout.encoding, "") as f:
         reader = csv.reader(f, delimiter=d, quoting=layout.quoting)
         next(reader, None)
-        for rec in reader:
-            if not rec or not any(v.strip() for v in rec):
-                continue
-            if len(rec) != width:
-                _ragged(src, reader.line_num, len(rec), width)
+        try:
+            for rec in reader:
+                if not rec or not any(v.strip() for v in rec):
+                    continue
+                if len(rec) != width:
+                    _ragged(src, reader.line_num, len(rec), width)
+        except csv.Error as err:  # a field past csv.field_size_limit (MAX_HEADER_BYTES)
+            raise src.error(
+                f"a value on this row cannot be read ({err})",
+                row=reader.line_num,
+                expected="cells of a few thousand characters at most",
+            ) from None
 
 
 def _ragged(src: Source, row: int, n: int, width: int) -> None:
