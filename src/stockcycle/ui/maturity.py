@@ -141,23 +141,62 @@ def show_warnings(result: MaturityResult) -> None:
 def stock_line_chart(
     line: pd.DataFrame, thresholds: pd.DataFrame, low: float, high: float
 ) -> alt.LayerChart:
-    """Projected stock with the base/event threshold and the fee corridor band (R-M1, R-M2,
-    R-F1): ``line`` date, stock; ``thresholds`` date, threshold, event; ``low``/``high`` the
-    corridor in units (28 days and 22 weeks of sales)."""
-    data = line[["date", "stock"]].merge(thresholds, on="date", how="inner")
-    data = data.assign(low=low, high=min(high, max(data["stock"].max(), low) * 1.3))
-    base = alt.Chart(data).encode(x=alt.X("date:T", title=None))
-    band = base.mark_area(opacity=0.15, color="#2a9d8f").encode(
-        y=alt.Y("low:Q", title="Units"), y2="high:Q", tooltip=["date:T", "low:Q"]
+    """Projected stock, and stock + what is still on order, against the base/event reorder
+    threshold and the fee corridor band (R-M1, R-M2, R-F1). ``line``: date, stock, arrivals
+    (``policy.projected_stock`` with the plan's deliveries); ``thresholds``: date, threshold,
+    event; ``low``/``high``: the corridor in units (28 days and 22 weeks of sales). The
+    threshold is a reorder point: it is compared with stock + on order, not stock alone."""
+    arrivals = line["arrivals"].to_numpy(dtype=float)
+    still_due = arrivals[::-1].cumsum()[::-1] - arrivals  # arriving after each day
+    data = line[["date", "stock"]].assign(position=line["stock"].to_numpy() + still_due)
+    data = data.merge(thresholds, on="date", how="inner")
+    top = max(float(data[["stock", "position", "threshold"]].max().max()), low) * 1.1
+    data = data.assign(low=low, high=min(high, top))
+    long = data.melt(
+        id_vars=["date"],
+        value_vars=["stock", "position", "threshold"],
+        var_name="series",
+        value_name="units",
     )
-    stock = base.mark_line(color="#264653").encode(
-        y="stock:Q", tooltip=[alt.Tooltip("date:T"), alt.Tooltip("stock:Q", format=",.0f")]
+    names = {
+        "stock": "Stock",
+        "position": "Stock + on order",
+        "threshold": "Reorder threshold",
+    }
+    long["series"] = long["series"].map(names)
+    band = (
+        alt.Chart(data)
+        .mark_area(opacity=0.15, color="#2a9d8f")
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y("low:Q", title="Units"),
+            y2="high:Q",
+            tooltip=[alt.Tooltip("date:T"), alt.Tooltip("low:Q", title="28 days", format=",.0f")],
+        )
     )
-    thr = base.mark_line(color="#e76f51", strokeDash=[4, 3]).encode(
-        y="threshold:Q",
-        tooltip=[alt.Tooltip("date:T"), alt.Tooltip("threshold:Q", format=",.0f"), "event:N"],
+    lines = (
+        alt.Chart(long)
+        .mark_line()
+        .encode(
+            x="date:T",
+            y="units:Q",
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=list(names.values()), range=["#264653", "#8ab17d", "#e76f51"]
+                ),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                scale=alt.Scale(domain=list(names.values()), range=[[1, 0], [6, 3], [3, 3]]),
+                legend=None,
+            ),
+            tooltip=["series:N", alt.Tooltip("date:T"), alt.Tooltip("units:Q", format=",.0f")],
+        )
     )
-    return alt.layer(band, stock, thr).properties(height=280)
+    return alt.layer(band, lines).properties(height=280)
 
 
 def pareto_chart(abc: pd.DataFrame) -> alt.LayerChart:
@@ -404,9 +443,10 @@ def step_thresholds(ctx: Context) -> None:
         )
         st.altair_chart(stock_line_chart(line, thr, low, high), width="stretch")
         st.caption(
-            "Dark line: projected stock with the plan's deliveries; dashed: the reorder "
-            "threshold (raised before events); shaded: the fee corridor (28 days to 22 weeks of "
-            "sales)."
+            "Stock: projected with the plan's deliveries. Stock + on order: what the reorder "
+            "threshold is compared with (an order is due when it falls to the threshold, which "
+            "rises before events). Shaded: the fee corridor, 28 days to 22 weeks of sales on "
+            "hand."
         )
     explain(f"thresholds of {focus}", th.explain(focus))
 
@@ -769,7 +809,12 @@ def step_plan(ctx: Context) -> None:
     plan = result.plan
     overdue = plan[(plan["overdue_days"].fillna(0) > 0) & (plan["order_units"] > 0)]
     if len(overdue):
-        late = ", ".join(f"{r.sku} by {int(r.overdue_days)} days" for r in overdue.itertuples())
+        shown = [
+            f"{r.sku} by {int(r.overdue_days)} day{'s' if int(r.overdue_days) != 1 else ''}"
+            for r in overdue.head(8).itertuples()
+        ]
+        more = f" and {len(overdue) - 8} more" if len(overdue) > 8 else ""
+        late = ", ".join(shown) + more
         st.warning(
             f"{len(overdue)} orders are overdue: order now ({late}).",
             icon=":material/schedule:",
@@ -938,6 +983,37 @@ def show_alerts(ctx: Context, result: MaturityResult) -> None:
         "alerts that fire often without turnover improving; the Alerts page lists those "
         "products."
     )
+    from stockcycle import alerts
+
+    # R-M6: the maturity products whose alerts keep firing without turnover improving (the
+    # alert log written by the daily check, the shared tuning rule).
+    tuning = alerts.tuning_table(
+        ctx.ws.alerts(), ctx.today, s.alert_tuning_days, s.alert_tuning_fires
+    )
+    tuning = tuning[tuning["sku"].isin(list(result.skus))] if len(tuning) else tuning
+    noisy = tuning[tuning["noisy"]] if len(tuning) else tuning
+    if len(noisy):
+        st.warning(
+            f"Alerts keep firing without turnover improving for {', '.join(noisy['sku'])}: "
+            "raise the rule's threshold or switch it off (Settings).",
+            icon=":material/notifications_paused:",
+        )
+    if len(tuning):
+        st.dataframe(
+            tuning,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "sku": "Product",
+                "alerts": st.column_config.NumberColumn("Alerts started", format="%d"),
+                "days": st.column_config.NumberColumn("Days with a new alert", format="%d"),
+                "rules": "Rules",
+                "turnover_first": st.column_config.NumberColumn("Turnover then", format="%.1f"),
+                "turnover_now": st.column_config.NumberColumn("Turnover now", format="%.1f"),
+                "improving": st.column_config.CheckboxColumn("Improving"),
+                "noisy": st.column_config.CheckboxColumn("Flagged"),
+            },
+        )
     alerts_page = next((f for f in page_files() if page_label(f) == "Alerts"), None)
     if alerts_page:
         st.page_link(
@@ -953,8 +1029,10 @@ def show_alerts(ctx: Context, result: MaturityResult) -> None:
         f"{s.abnormal_sales_jump:.0%} or more with stock under the safety stock) and "
         f"**competitor price drop** (the median price of your search down "
         f"{s.competitor_price_drop:.0%} or more between two Xray snapshots) first (R-M4), then "
-        "the other rules that fire on these products. Alert tuning (R-M6): the lowest severity "
-        "shown and the rules switched off are settings.",
+        "the other rules that fire on these products. Alert tuning (R-M6): a product is "
+        f"flagged when new alerts started on {s.alert_tuning_fires} or more days of the last "
+        f"{s.alert_tuning_days} (the daily check's log) and its turnover did not improve; the "
+        "lowest severity shown and the rules switched off are settings.",
     )
 
 
