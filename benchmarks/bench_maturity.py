@@ -15,7 +15,8 @@ repeated N times under new SKU names (N = 50: 2,000 SKUs, about 1,050 in maturit
 forecast batch runs cold first (timed too). Target: median rerun < 2 s (2-core machine;
 timings depend on other load on the machine).
 
-Usage: ``python benchmarks/bench_maturity.py [--copies 50] [--repeat 5]``
+Usage: ``python benchmarks/bench_maturity.py [--copies 50] [--repeat 5] [--steps thresholds]``
+or ``--workspace DIR`` to time an existing workspace (its forecast batch already run).
 """
 
 from __future__ import annotations
@@ -106,7 +107,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=0, help="also a workspace of N samples")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--workspace", type=Path, help="time this workspace folder only (its forecast cached)"
+    )
+    parser.add_argument("--steps", nargs="*", default=list(STEPS), choices=list(STEPS))
     args = parser.parse_args(argv)
+    if args.workspace:
+        from streamlit.logger import set_log_level
+
+        set_log_level("error")
+        for key in args.steps:
+            step, slider, values = STEPS[key]
+            report(
+                f"{args.workspace.name}, {key}",
+                time_step(args.workspace.resolve(), step, slider, values, args.repeat),
+            )
+        return 0
 
     from streamlit.logger import set_log_level
 
@@ -119,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
 
         ws = Workspace.open(Path(home) / "workspaces" / "sample")
         load_sample(ws)
-        for key, (step, slider, values) in STEPS.items():
+        for key in args.steps:
+            step, slider, values = STEPS[key]
             report(f"sample, {key}", time_step(ws.path, step, slider, values, args.repeat))
         if args.copies:
             from stockcycle.forecast import run_batch
@@ -134,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"forecast batch, cold: {time.perf_counter() - t0:.1f} s")
             stages = stage_table(big)
             print(f"maturity SKUs: {int((stages['stage'] == 'maturity').sum()):,} of {n:,}")
-            for key, (step, slider, values) in STEPS.items():
+            for key in args.steps:
+                step, slider, values = STEPS[key]
                 report(
                     f"{n:,} SKUs, {key}",
                     time_step(big.path, step, slider, values, args.repeat),
