@@ -29,7 +29,7 @@ from stockcycle import datadate
 from stockcycle.errors import InputError
 from stockcycle.pages import DEFAULT_ICON, PAGES
 from stockcycle.store import DB_FILE, Workspace
-from stockcycle.ui.shared import shared_mode
+from stockcycle.ui.shared import SESSION_IDLE_SECONDS, session_dir_of, shared_mode, touch_session
 
 __all__ = [
     "WORKSPACE_KEY",
@@ -45,6 +45,7 @@ __all__ = [
     "open_workspace",
     "page_setup",
     "page_files",
+    "plain",
     "page_icon",
     "page_label",
     "read_table",
@@ -78,7 +79,15 @@ def current_workspace() -> Workspace | None:
         return None
     if not (Path(path) / DB_FILE).is_file():
         st.session_state.pop(WORKSPACE_KEY, None)
+        if session_dir_of(path) is not None:
+            flash(
+                "Your workspace on this shared server was removed after "
+                f"{SESSION_IDLE_SECONDS // 3600} hours without use. Restore it on Home from "
+                "the file you downloaded, or start again."
+            )
         return None
+    if session_dir_of(path) is not None:
+        touch_session(path)  # in use: not idle (shared mode, ui.shared.SESSION_IDLE_SECONDS)
     return Workspace(path)
 
 
@@ -106,9 +115,37 @@ def _secrets() -> dict:
 
 
 # -- messages ------------------------------------------------------------------------------------
+# What Markdown, GitHub's extensions or Streamlit's own act on inside a line of text, each
+# escaped with a backslash (which CommonMark then shows as the mark itself): links and images
+# ("[", "]"), HTML tags and autolinks ("<"), entities ("&"), emphasis, code and strike-through
+# ("*", "`", "~", and "_" where it is not inside a word: "All_Orders.csv" stays as it is), math
+# ("$"), the backslash itself, and the web and e-mail addresses GitHub Markdown turns into
+# links by themselves ("http://", "www.", "name@host"). The marks of a line start (headings,
+# lists, quotes, code) are escaped only there, so dates, prices and file names read as written.
+_MARKDOWN_INLINE = re.compile(
+    r"[\\`*~$\[\]<&@]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|(?<=[A-Za-z]):(?=//)|(?i:(?<=www))\."
+)
+_MARKDOWN_LINE_START = re.compile(r"^([#>+=|-]|\d+(?=[.)])[.)])")
+
+
+def plain(text: object) -> str:
+    """``text`` escaped so that ``st.markdown``, ``st.error``, ``st.caption``, an expander's or
+    a button's label show it literally: a file name, workspace name, SKU, title or message
+    read from a file can never render as a link, an image, a heading or formatting.
+
+    ``[sign in](http://x)`` -> ``\\[sign in\\](http\\://x)``; line breaks become spaces, so the
+    text stays on its line (a Markdown table or a heading needs a line of its own); a leading
+    ``#``, ``-``, ``>`` or ``1.`` is escaped; leading spaces (a code block) are dropped."""
+    one_line = " ".join(str(text).splitlines()).lstrip()
+    escaped = _MARKDOWN_INLINE.sub(lambda m: "\\" + m.group(0), one_line)
+    # "1." starts a list: the mark after the number is escaped (a digit cannot be).
+    return _MARKDOWN_LINE_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], escaped)
+
+
 def error_message(err: Exception) -> str:
     """The one line a seller reads for ``err``: our ``InputError`` as written; anything else
-    is a fault of ours, so its traceback goes to the server log (never on screen)."""
+    is a fault of ours, so its traceback goes to the server log (never on screen). Plain text:
+    whatever shows it with Markdown escapes it with ``plain`` (as ``show_error`` does)."""
     if isinstance(err, InputError):
         return str(err)
     log.error("unexpected error in the app", exc_info=err)
@@ -117,8 +154,10 @@ def error_message(err: Exception) -> str:
 
 
 def show_error(err: Exception) -> None:
-    """Show ``err`` to the seller with ``st.error`` (see ``error_message``)."""
-    st.error(error_message(err), icon=":material/error:")
+    """Show ``err`` to the seller with ``st.error`` (see ``error_message``), escaped with
+    ``plain``: the message quotes file names and cells the seller may not have written (a
+    report from a tool, a file someone sent), which must never render as a link."""
+    st.error(plain(error_message(err)), icon=":material/error:")
 
 
 @contextmanager
@@ -214,7 +253,7 @@ def start_page(title: str) -> None:
         if ws is None:
             st.caption("No workspace open")
         else:
-            st.markdown(f"**Workspace:** {ws.name}")
+            st.markdown(f"**Workspace:** {plain(ws.name)}")
             line = datadate.data_date_line(datadate.today(), data_date(ws))
             if line:
                 st.caption(line)

@@ -23,6 +23,7 @@ from stockcycle.ui import (
     page_files,
     page_icon,
     page_label,
+    plain,
     read_table,
     show_error,
     show_flash,
@@ -91,7 +92,7 @@ def local_picker() -> None:
             name = st.selectbox("Workspace", names, index=index, key="home_open_name")
             if st.button("Open", key="home_open", icon=":material/folder_open:"):
                 open_workspace(Workspace.named(name))
-                flash(f"Opened workspace “{name}”.")
+                flash(f"Opened workspace “{plain(name)}”.")
                 st.rerun()
         else:
             st.caption("No workspaces yet: create one or load the sample.")
@@ -112,9 +113,9 @@ def local_picker() -> None:
             else:
                 open_workspace(ws)
                 flash(
-                    f"Opened the existing workspace “{name}”."
+                    f"Opened the existing workspace “{plain(name)}”."
                     if existed
-                    else f"Created workspace “{name}”. Add your files on the Data page."
+                    else f"Created workspace “{plain(name)}”. Add your files on the Data page."
                 )
                 st.rerun()
     with col_sample:
@@ -163,7 +164,7 @@ def shared_picker() -> None:
                 show_error(err)
             else:
                 open_workspace(ws)
-                flash(f"Restored workspace from {upload.name}.")
+                flash(f"Restored workspace from {plain(upload.name)}.")
                 st.rerun()
 
 
@@ -190,7 +191,7 @@ def summary(ws: Workspace, shared: bool) -> None:
     """SKUs, sales range, sources, data problems and a chart of total daily units."""
     info = ws.info()
     head, action = st.columns([3, 1], vertical_alignment="bottom")
-    head.subheader(f"Workspace “{ws.name}”")
+    head.subheader(f"Workspace “{plain(ws.name)}”")
     with action:
         if shared:
             download_button(ws)
@@ -252,12 +253,14 @@ def import_messages(problems: list[str], notes: list[str]) -> None:
             icon=":material/warning:",
         )
         with st.expander("Data problems"):
-            st.markdown("\n".join(f"- {p}" for p in problems))
+            # Each problem quotes a file's name and cells (also from a restored workspace's
+            # import log): escaped, so none renders as a link.
+            st.markdown("\n".join(f"- {plain(p)}" for p in problems))
     else:
         st.caption("No data problems found in the imported files.")
     if notes:
         with st.expander(f"Import notes ({len(notes)}): what was read and how, no action needed"):
-            st.markdown("\n".join(f"- {n}" for n in notes))
+            st.markdown("\n".join(f"- {plain(n)}" for n in notes))
 
 
 def next_steps() -> None:

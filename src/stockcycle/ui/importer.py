@@ -22,8 +22,9 @@ from stockcycle.export import to_csv_bytes
 from stockcycle.ingest.result import ParsedFile
 from stockcycle.schema import TABLES
 from stockcycle.store import Workspace
-from stockcycle.ui import data_version, error_message, flash, read_table, show_error
+from stockcycle.ui import data_version, error_message, flash, plain, read_table, show_error
 from stockcycle.ui.products import product_editor_section
+from stockcycle.ui.shared import check_session_size
 
 PENDING_KEY = "data_pending"  # {entry id: entry dict}, in upload order
 _SEEN_KEY = "data_seen_uploads"  # uploader file ids already parsed
@@ -252,19 +253,19 @@ def draw_entry(entry: dict[str, Any]) -> None:
         _report_inputs(entry)
         pf: ParsedFile | None = entry["parsed"]
         if pf is None and entry["waiting"]:
-            title.markdown(f"**{entry['name']}** — recognised as **Helium 10 Xray export**")
-            st.warning(entry["error"], icon=":material/edit:")
+            title.markdown(f"**{plain(entry['name'])}** — recognised as **Helium 10 Xray export**")
+            st.warning(plain(entry["error"]), icon=":material/edit:")
             return
         if pf is None:
-            title.markdown(f"**{entry['name']}**")
-            st.error(entry["error"], icon=":material/error:")
+            title.markdown(f"**{plain(entry['name'])}**")
+            st.error(plain(entry["error"]), icon=":material/error:")
             if entry.get("detail"):
                 with st.expander("Which known reports come closest"):
                     st.text(entry["detail"])
             if entry["columns"]:
                 _mapping_step(entry)
             return
-        title.markdown(f"**{entry['name']}** — recognised as **{pf.label}**")
+        title.markdown(f"**{plain(entry['name'])}** — recognised as **{pf.label}**")
         tables = (
             ", ".join(
                 f"{len(df):,} {name} row{'s' if len(df) != 1 else ''}"
@@ -275,10 +276,11 @@ def draw_entry(entry: dict[str, Any]) -> None:
         )
         lines = f"{pf.rows_read:,} line{'s' if pf.rows_read != 1 else ''}"
         st.markdown(f":material/check_circle: {lines} read → {tables}")
+        # Warnings and notes quote the file's own headers and cells: escaped (plain).
         for warning in pf.warnings:
-            st.warning(warning, icon=":material/warning:")
+            st.warning(plain(warning), icon=":material/warning:")
         for note in pf.notes:
-            st.caption(f":material/info: {note}")
+            st.caption(f":material/info: {plain(note)}")
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -309,6 +311,7 @@ def upload_section(ws: Workspace) -> None:
         label, type="primary", disabled=not ready, key="data_import", icon=":material/save:"
     ):
         try:
+            check_session_size(ws.path)  # shared mode: one visitor's cap (ui.shared)
             report = ws.import_files([e["parsed"] for e in ready])
         except InputError as err:  # a value the workspace cannot store; nothing was written
             show_error(err)
@@ -319,7 +322,7 @@ def upload_section(ws: Workspace) -> None:
         rows = sum(r["rows"] for r in report)
         flash(
             f"Imported {len(report)} file{'s' if len(report) != 1 else ''} "
-            f"({rows:,} rows) into “{ws.name}”."
+            f"({rows:,} rows) into “{plain(ws.name)}”."
         )
         st.rerun()
     if clear.button("Clear the list", key="data_clear", icon=":material/clear_all:"):

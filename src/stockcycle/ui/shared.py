@@ -10,9 +10,11 @@ privacy").
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import sqlite3
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,21 @@ from stockcycle.store import DB_FILE, restore_workspace_file
 
 _TRUE = {"1", "true", "yes", "on"}
 _session_root: Path | None = None
+_last_sweep = 0.0
+
+# A session folder nobody has used for this long belongs to a visitor who has left (Streamlit
+# ends a closed tab's session without telling the app): it is deleted, with its workspace and
+# any upload, by the next visitor's page run. Every page run of the owner marks the folder as
+# used (``touch_session``), so a seller who reads a page every few hours keeps it. The sidebar
+# tells visitors to download their workspace to keep it.
+SESSION_IDLE_SECONDS = 4 * 3600
+# Idle folders are looked for at most this often (a directory listing per page run is cheap,
+# but there is no need for it on every click).
+SWEEP_EVERY_SECONDS = 60
+# The most one visitor's workspace may hold on a shared server, upload or imports: a large
+# seller's three years of daily sales for 2,000 SKUs take about 150 MB, so 512 MB leaves room
+# for any real account while a handful of visitors cannot fill the server's disk.
+MAX_SESSION_BYTES = 512 * 1024 * 1024
 
 
 def _truthy(value: Any) -> bool:
@@ -56,7 +73,71 @@ def new_session_dir() -> Path:
     if _session_root is None or not _session_root.is_dir():
         _session_root = Path(tempfile.mkdtemp(prefix="stockcycle-sessions-"))
         atexit.register(shutil.rmtree, _session_root, True)
+    clean_idle_sessions(force=True)
     return Path(tempfile.mkdtemp(prefix="ws-", dir=_session_root))
+
+
+def session_dir_of(path: str | Path) -> Path | None:
+    """The session folder (``<root>/ws-...``) holding the workspace at ``path``, or None when
+    ``path`` is not in one (local mode)."""
+    if _session_root is None:
+        return None
+    p = Path(path).resolve()
+    root = _session_root.resolve()
+    if p.parent == root:
+        return p
+    return p.parent if p.parent.parent == root else None
+
+
+def touch_session(path: str | Path) -> None:
+    """Mark the session folder of the workspace at ``path`` as used now (see
+    ``SESSION_IDLE_SECONDS``), and sweep other idle folders now and then."""
+    folder = session_dir_of(path)
+    if folder is not None and folder.is_dir():
+        os.utime(folder)
+    clean_idle_sessions()
+
+
+def clean_idle_sessions(now: float | None = None, *, force: bool = False) -> list[Path]:
+    """Delete the session folders not used for ``SESSION_IDLE_SECONDS`` (their workspace, any
+    upload). At most once per ``SWEEP_EVERY_SECONDS`` unless ``force``. Returns what went."""
+    global _last_sweep
+    now = time.time() if now is None else now
+    if _session_root is None or not _session_root.is_dir():
+        return []
+    if not force and now - _last_sweep < SWEEP_EVERY_SECONDS:
+        return []
+    _last_sweep = now
+    gone = []
+    for folder in _session_root.glob("ws-*"):
+        try:
+            idle = now - folder.stat().st_mtime
+        except OSError:  # removed by another thread's sweep
+            continue
+        if idle > SESSION_IDLE_SECONDS:
+            shutil.rmtree(folder, ignore_errors=True)
+            gone.append(folder)
+    return gone
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def check_session_size(path: str | Path, adding: int = 0) -> None:
+    """Refuse (``InputError``) when the session folder of the workspace at ``path`` would hold
+    more than ``MAX_SESSION_BYTES`` with ``adding`` more bytes. Nothing in local mode."""
+    folder = session_dir_of(path)
+    if folder is None:
+        return
+    size = _folder_bytes(folder) if folder.is_dir() else 0
+    if size + adding > MAX_SESSION_BYTES:
+        raise InputError(
+            f"this shared server keeps at most {MAX_SESSION_BYTES // (1024 * 1024):,} MB per "
+            f"visitor, and your workspace would hold {(size + adding) / (1024 * 1024):,.0f} MB",
+            expected="fewer or smaller files; for a bigger account run stockcycle on your "
+            "own computer",
+        )
 
 
 def workspace_bytes(db_path: Path) -> bytes:
@@ -77,6 +158,13 @@ def restore_workspace(data: bytes, file_name: str, folder: Path) -> Path:
     view or other object in the file survives. Anything that is not a stockcycle workspace
     raises ``InputError`` and leaves ``folder`` without a database. Returns the database path.
     """
+    if len(data) > MAX_SESSION_BYTES:
+        raise InputError(
+            f"this workspace file is {len(data) / (1024 * 1024):,.0f} MB; this shared server "
+            f"keeps at most {MAX_SESSION_BYTES // (1024 * 1024):,} MB per visitor",
+            file=file_name,
+            expected="a smaller workspace, or stockcycle run on your own computer",
+        )
     if not data.startswith(b"SQLite format 3\x00"):
         raise InputError(
             "this is not a stockcycle workspace file",

@@ -26,6 +26,7 @@ from stockcycle.lifecycle import (
 from stockcycle.settings import Settings
 from stockcycle.store import Workspace
 from stockcycle.ui import data_version, show_error
+from stockcycle.ui.wizard import download_plan
 
 AUTO = "(from the data)"
 # Signals shown as percentages in the table (the classifier keeps them as fractions).
@@ -122,13 +123,8 @@ def overview(ws: Workspace, table: pd.DataFrame) -> None:
             "age_days": st.column_config.NumberColumn("Days on sale", format="%d"),
         },
     )
-    st.download_button(
-        "Download stages (CSV)",
-        table.to_csv(index=False).encode(),
-        file_name=f"stages_{ws.name}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-    )
+    # The one formula-safe writer (CSV and XLSX): a SKU or reason starting with '=' stays text.
+    download_plan(table, f"stages_{ws.name}", label="stages", sheet_name="stages")
 
 
 def one_sku(ws: Workspace, table: pd.DataFrame, settings: Settings) -> None:
