@@ -240,3 +240,23 @@ def test_a_channel_that_is_down_does_not_make_the_other_repeat(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_as_of_an_earlier_day_uses_that_days_stock_and_sales(forecast_workspace, capsys):
+    import pandas as pd
+
+    from stockcycle import policy
+
+    ws = forecast_workspace
+    code, out = check(capsys, ws, "--as-of", "2026-09-30")
+    assert code == 1 and out["as_of"] == "2026-09-30"
+    over = next(r for r in out["open"] if r["rule"] == "overstock")
+    # Independently: the SKU's stock on its latest snapshots up to 30 Sep, and its units sold
+    # in the 30 days to 30 Sep: 3 months of those is the threshold.
+    inv = ws.read("inventory", skus=[over["sku"]])
+    inv = inv[inv["snapshot_date"] <= pd.Timestamp("2026-09-30")]
+    on_hand = float(policy.pooled_position(inv)["on_hand"].iloc[0])
+    sales = ws.read("sales", skus=[over["sku"]])
+    window = sales[(sales["date"] > pd.Timestamp("2026-08-31")) & (sales["date"] <= "2026-09-30")]
+    assert over["value"] == pytest.approx(on_hand)
+    assert over["threshold"] == pytest.approx(3 * 365 / 12 * window["units"].sum() / 30)
