@@ -717,7 +717,7 @@ def forecast_deviation_alert(
     those days. Needs at least ``DEVIATION_MIN_DAYS`` days and a gap larger than
     2 sqrt(planned) (Poisson noise). Above: expedite; below: promote or move the stock
     (medium; high beyond twice the threshold either way). Threshold
-    ``Settings.forecast_deviation_replan``. Example: 144 sold, 109 planned -> +32%, high.
+    ``Settings.replan_deviation``. Example: 144 sold, 109 planned -> +32%, high.
     """
     if days < DEVIATION_MIN_DAYS or planned_units <= 0:
         return None
@@ -1158,7 +1158,7 @@ def evaluate(inputs: AlertInputs, settings: Any) -> list[Alert]:
             actual, planned, days, when = inputs.deviations[sku]
             out.append(
                 forecast_deviation_alert(
-                    sku, actual, planned, days, s.forecast_deviation_replan, plan_date=when
+                    sku, actual, planned, days, s.replan_deviation, plan_date=when
                 )
             )
         if sku in inputs.launches:
@@ -1861,7 +1861,7 @@ SENSITIVITY: dict[str, tuple[str, ...]] = {
     "low_turnover": ("turnover_alert",),
     "aging": ("aging_watch_days", "aging_discount_days", "aging_writedown_days"),
     "volatility": ("volatility_replan",),
-    "forecast_deviation": ("forecast_deviation_replan",),
+    "forecast_deviation": ("replan_deviation",),
     "launch_band": ("launch_deviation_band", "launch_days_below_band"),
     "low_inventory_fee": (),
     "aged_surcharge": (),

@@ -129,7 +129,7 @@ class Settings:
     volatility_replan: float = _s(
         0.20, "R-K5", "Daily sales volatility that triggers a safety-stock recompute", "", 0, 5
     )
-    forecast_deviation_replan: float = _s(
+    replan_deviation: float = _s(
         0.15, "R-K6", "Forecast deviation from plan that triggers a re-plan", "", 0, 5
     )
     # Automation (R-A)

@@ -94,7 +94,7 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "abnormal_sales_jump": _ALERTS,
     "overstock_months": _ALERTS,
     "competitor_price_drop": _ALERTS,
-    "forecast_deviation_replan": _ALERTS,
+    "replan_deviation": _ALERTS,
     "transfer_days": _ALERTS,
     "fba_capacity_cubic_feet": (*_ALERTS, *_MATURITY),
     "fba_capacity_oversize_cubic_feet": (*_ALERTS, *_MATURITY),
