@@ -119,3 +119,15 @@ def test_stages_as_of_an_earlier_day_are_those_of_the_data_then(tmp_path: Path, 
     assert back == _json(capsys, "stages", "-w", str(cut.path), "--json")
     # A look back is not saved as the workspace's current stages.
     assert full.load_result("stages") is None
+
+
+@pytest.mark.parametrize("verb", ["forecast", "plan", "today"])
+def test_a_workspace_without_data_gets_a_message_not_a_traceback(tmp_path, capsys, verb) -> None:
+    ws = Workspace.open(tmp_path / "empty")
+    assert main([verb, "-w", str(ws.path)]) == 0
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    if verb != "forecast":
+        assert "no sales or stock yet" in out.err
+        assert main([verb, "-w", str(ws.path), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out) == []

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from stockcycle.commands import has_data
 from stockcycle.commands.data import (
     add_as_of_arg,
     add_workspace_arg,
@@ -24,6 +25,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     today, cut = today_arg(args), as_of_arg(args)
     ws = open_existing(args.workspace)
+    if not has_data(ws, args.json):
+        return 0
     batch = run_batch(ws, progress=None if args.json else _progress_line, as_of=cut)
     options: dict[str, Any] = {}
     if args.mode:

@@ -7,6 +7,7 @@ import argparse
 import math
 from pathlib import Path
 
+from stockcycle.commands import has_data
 from stockcycle.commands.data import (
     add_as_of_arg,
     add_workspace_arg,
@@ -29,6 +30,8 @@ def cmd_today(args: argparse.Namespace) -> int:
 
     today, cut = today_arg(args), as_of_arg(args)
     ws = open_existing(args.workspace)
+    if not has_data(ws, args.json):
+        return 0
     batch = run_batch(ws, progress=None if args.json else _progress_line, as_of=cut)
     result = today_table(ws, today=today, batch=batch, as_of=cut)
     table = result.table[TODAY_COLUMNS]

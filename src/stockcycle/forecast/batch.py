@@ -404,6 +404,21 @@ def quantile_table(
     return pd.DataFrame(rows)
 
 
+#: The columns of ``summary_table`` that every SKU has (``core.describe``).
+SUMMARY_COLUMNS = (
+    "sku",
+    "model",
+    "model_label",
+    "reason",
+    "demand_class",
+    "adi",
+    "cv2",
+    "history_days",
+    "level",
+    "stage",
+)
+
+
 def summary_table(results: list[SkuForecast]) -> pd.DataFrame:
     rows = []
     for r in results:
@@ -411,7 +426,8 @@ def summary_table(results: list[SkuForecast]) -> pd.DataFrame:
         if r.model in r.scores:
             row.update({f"{k}": v for k, v in metrics(r.backtest, r.model).items()})
         rows.append(row)
-    return pd.DataFrame(rows)
+    # Without SKUs the table still has describe()'s columns, so callers can select them.
+    return pd.DataFrame(rows, columns=None if rows else list(SUMMARY_COLUMNS))
 
 
 def _catalogue_key(panel: pd.DataFrame, horizon: int, settings: Settings) -> str:
@@ -601,7 +617,8 @@ def run_batch(
     if extra.get(saved_key) != digest.encode():
         params: dict[str, Any] = {"horizon": horizon, "skus": len(final), "computed": computed}
         table = batch.forecast_table()
-        table["date"] = table["date"].dt.strftime("%Y-%m-%d")
+        # No SKU (a workspace without sales yet): an empty column of no dtype has no .dt.
+        table["date"] = pd.to_datetime(table["date"]).dt.strftime("%Y-%m-%d")
         ws.save_result("forecast", table, params)
         ws.save_result("forecast_models", batch.summary, params)
         ws.save_result("forecast_quantiles", batch.quantiles, params)
