@@ -269,3 +269,19 @@ def test_overdue_order_dates_are_kept_and_flagged(inputs):
     for r in late.itertuples():
         assert (DATA_DATE + timedelta(days=40) - r.order_date).days == r.overdue_days
         assert r.reason.startswith("Overdue by")
+
+
+def test_no_corridor_for_a_product_without_stock_at_amazon(inputs):
+    # Amazon's fees apply to stock at Amazon: a product the inventory reports never show there
+    # keeps its restock order, pays no low-inventory fee and is "not stocked at Amazon".
+    sku = next(k for k in inputs.supplies if maturity.abc_class(inputs, k) == "A")
+    health = inputs.health.copy()
+    health["low_inventory_fee"] = health["low_inventory_fee"].astype(object)
+    health.loc[sku, "low_inventory_fee"] = None
+    elsewhere = dataclasses.replace(inputs, health=health)
+    out = maturity.plan_maturity(elsewhere, MaturityChoices.from_settings(inputs.settings))
+    r = out.skus[sku]
+    assert r.corridor_units == r.cap_units
+    assert r.fee_plan == 0 and r.fee_corridor == 0
+    assert r.position_now == maturity.NOT_AT_AMAZON
+    assert "no stock of it at Amazon" in r.corridor_note

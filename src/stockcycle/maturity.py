@@ -62,6 +62,8 @@ BELOW, INSIDE, ABOVE, AGED = (
     "above 22 weeks",
     "aged stock ahead",
 )
+#: A SKU with no stock at Amazon: the corridor (Amazon's fees) does not apply to it.
+NOT_AT_AMAZON = "not stocked at Amazon"
 
 PLAN_COLUMNS = [
     "sku",
@@ -228,6 +230,17 @@ def load_maturity(
             "counts 0 in the storage utilization ratio and the capacity."
         )
     shipped_cf = sum(units * cf_of(sku) for sku, units in sold_91.items()) / UTILIZATION_WINDOW_DAYS
+    mature = list(supplies)
+    if mature and all(s.unit_cost is None for s in supplies.values()):
+        warnings.append(
+            "No unit costs in the products table: cash in stock, the C-class cash cap, EOQ and "
+            "the margin at risk cannot be counted (import a products table with unit_cost)."
+        )
+    if mature and table["low_inventory_fee"].reindex(mature).isna().all():
+        warnings.append(
+            "None of these products has stock at Amazon in the inventory reports: Amazon's fee "
+            "corridor and capacity do not apply (import an FBA inventory report)."
+        )
 
     start = day + timedelta(days=1)
     calendar = event_days(start, restock.PLAN_HORIZON_DAYS)[["date", "event"]]
@@ -1115,7 +1128,12 @@ def plan_maturity(
         units = cap_units.get(sku, restock_units[sku])
         note = ""
         lines = _Lines(supply, _horizon(plan, supply, max(units, restock_units[sku])))
-        if choices.corridor:
+        # Amazon's fees apply to stock at Amazon only: a SKU the inventory reports never show
+        # there (health's low-inventory check is None for it) keeps the restock order.
+        at_amazon = sku in health.index and pd.notna(health["low_inventory_fee"].get(sku))
+        if choices.corridor and not at_amazon:
+            note = "Corridor not applied: no stock of it at Amazon in the inventory reports."
+        elif choices.corridor:
             if cls == "C" and units < restock_units[sku]:
                 note = "Corridor not applied: the C-class cash cap comes first."
             else:
@@ -1139,11 +1157,19 @@ def plan_maturity(
         sold7 = inputs.sold_7_days.get(sku, 0.0)
         demand = supply.daily_forecast.to_numpy(dtype=float)[:horizon]
         history = (supply.on_hand, inputs.sold_90_days.get(sku, 0.0) / 90)
-        fee_plan = low_inventory_fee_on_line(
-            line_plan["stock"].to_numpy(), demand, tier, sold7, table, *history
+        fee_plan = (
+            low_inventory_fee_on_line(
+                line_plan["stock"].to_numpy(), demand, tier, sold7, table, *history
+            )
+            if at_amazon
+            else 0.0
         )
-        fee_final = low_inventory_fee_on_line(
-            line_final["stock"].to_numpy(), demand, tier, sold7, table, *history
+        fee_final = (
+            low_inventory_fee_on_line(
+                line_final["stock"].to_numpy(), demand, tier, sold7, table, *history
+            )
+            if at_amazon
+            else 0.0
         )
         h = health.loc[sku] if sku in health.index else pd.Series(dtype=object)
         d30 = float(h.get("days_of_supply_30", math.inf))
@@ -1157,7 +1183,11 @@ def plan_maturity(
         aged_now, aged_soon = aged_ahead(u91, u181, float(demand.sum()))
         d = float(supply.daily_demand)
         cover = policy.days_of_cover(supply.on_hand, d)
-        now = corridor_position(d30, d90, cover, aged_now + aged_soon, low_days, high_days)
+        now = (
+            corridor_position(d30, d90, cover, aged_now + aged_soon, low_days, high_days)
+            if at_amazon
+            else NOT_AT_AMAZON
+        )
         # After the plan: the days its order covers once it lands (``landed_window``, what the
         # order can change); the whole line when it orders nothing.
         landed = line_final
@@ -1169,13 +1199,17 @@ def plan_maturity(
             float(final_stock.min()) / d if d > 0 and len(final_stock) else math.inf,
             float(final_stock.max()) / d if d > 0 and len(final_stock) else math.inf,
         )
-        after = corridor_position(
-            after_cover[0],
-            after_cover[0],
-            after_cover[1],
-            aged_now + aged_soon,
-            low_days,
-            high_days,
+        after = (
+            corridor_position(
+                after_cover[0],
+                after_cover[0],
+                after_cover[1],
+                aged_now + aged_soon,
+                low_days,
+                high_days,
+            )
+            if at_amazon
+            else NOT_AT_AMAZON
         )
         exempt = sold7 < fees.low_inventory_exempt_units(table)
         cf = inputs.cubic_feet(sku) or 0.0

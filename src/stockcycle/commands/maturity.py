@@ -68,12 +68,14 @@ def cmd_maturity(args: argparse.Namespace) -> int:
     for text in result.warnings:
         print(f"Note: {text}")
     f = result.fees
+    # No volume shipped (no cubic feet, or no sales at Amazon): the ratio is unknown.
+    weeks = f"{f['weeks_final']:,.1f}" if math.isfinite(f["weeks_final"]) else "unknown"
     print(
         f"{len(table):,} maturity SKUs; C-class cash cap {result.cap.cap:,.2f} "
         f"(class C holds {result.cap.c_total:,.2f}); low-inventory-level fee next "
         f"{maturity.CORRIDOR_HORIZON_DAYS} days {f['low_inventory_final']:,.2f} "
-        f"(restock plan {f['low_inventory_plan']:,.2f}); account {f['weeks_final']:,.1f} weeks "
-        f"of supply; capacity waiting cost {f['wait_cost']:,.2f}"
+        f"(restock plan {f['low_inventory_plan']:,.2f}); account {weeks} weeks of supply; "
+        f"capacity waiting cost {f['wait_cost']:,.2f}"
     )
     width = max([len("SKU"), *(len(str(s)) for s in table["sku"])])
     print(f"{'SKU':<{width}}  cls {'order':>7} {'restock':>7}  {'order date':<10}  reason")

@@ -290,7 +290,7 @@ def step_skus(ctx: Context) -> None:
     )
     c1, c2, c3 = st.columns(3)
     c1.metric("Products", f"{len(table):,}")
-    c2.metric("Cash in stock", _money(table["capital_tied_up"].sum(), currency))
+    c2.metric("Cash in stock", _money(table["capital_tied_up"].sum(min_count=1), currency))
     in_band = table["turnover_status"].eq("on target").sum()
     c3.metric("Turnover on target", f"{in_band:,} of {len(table):,}")
     explain(
@@ -868,7 +868,7 @@ def step_plan(ctx: Context) -> None:
         st.rerun()
     c1, c2, c3 = st.columns(3)
     c1.metric("Units to order", f"{int(plan['order_units'].fillna(0).sum()):,}")
-    c2.metric("Cash needed", _money(plan["cash_needed"].sum(), currency))
+    c2.metric("Cash needed", _money(plan["cash_needed"].sum(min_count=1), currency))
     c3.metric("Orders overdue", f"{len(overdue):,}")
     explain("the maturity plan", result.explain())
     planned = [s for s in plan["sku"] if s in result.skus]
