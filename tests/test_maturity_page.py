@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from statistics import NormalDist
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -108,6 +109,33 @@ def test_maturity_page_walks_every_step_on_the_sample(forecast_workspace):
     # Step 4: a capacity limit that binds makes deliveries wait.
     go(at, 3)
     assert metric(at, "Waiting cost (capacity)") == "0 USD"
+    # One corridor fee worked by hand: NW-CB-BAM-M (large standard) has 259 units available
+    # at FBA on the data date; its days of supply = 259 / (Amazon units of the last 30 / 90
+    # days / 30 / 90). Both under 28 -> the low-inventory-level fee applies, at the fee
+    # table's large-standard rate for 21-27 days of supply, 0.36 a unit.
+    sales = ws.read("sales")
+    amazon = sales[sales["channel"].str.lower().str.startswith("amazon.")]
+    inv = ws.read("inventory")
+    fba = inv[(inv["location"] == "FBA") & (inv["snapshot_date"] == inv["snapshot_date"].max())]
+    available = float(fba.loc[fba["sku"] == "NW-CB-BAM-M", "available"].sum())
+    assert available == 259
+
+    def supply_days(days: int) -> float:
+        start = pd.Timestamp(DATA_DATE) - pd.Timedelta(days=days)
+        sold = amazon[(amazon["sku"] == "NW-CB-BAM-M") & (amazon["date"] > start)]["units"].sum()
+        return available / (sold / days)
+
+    d30, d90 = supply_days(30), supply_days(90)
+    assert 21 <= max(d30, d90) < 28
+    corridor = frame_with(at, "low_inventory_fee_per_unit_now").set_index("sku")
+    assert corridor.loc["NW-CB-BAM-M", "days_of_supply_30"] == pytest.approx(d30)
+    assert corridor.loc["NW-CB-BAM-M", "days_of_supply_90"] == pytest.approx(d90)
+    assert corridor.loc["NW-CB-BAM-M", "position_now"] == "below 28 days"
+    assert corridor.loc["NW-CB-BAM-M", "low_inventory_fee_per_unit_now"] == pytest.approx(0.36)
+    d_bam = inputs.supplies["NW-CB-BAM-M"].daily_demand
+    assert corridor.loc["NW-CB-BAM-M", "low_inventory_fee_month_now"] == pytest.approx(
+        0.36 * 30 * d_bam
+    )
     next(w for w in at.number_input if w.label.startswith("Capacity, standard")).set_value(
         20.0
     ).run()

@@ -1212,6 +1212,13 @@ def plan_maturity(
             else NOT_AT_AMAZON
         )
         exempt = sold7 < fees.low_inventory_exempt_units(table)
+        # The fee as Amazon would charge it today: the band of the historical days of supply
+        # (health table), on a month of units shipped at the forecast rate.
+        per_unit_now = (
+            fees.low_inventory_fee_per_unit(tier, d30, d90, sold7, table=table)
+            if at_amazon
+            else 0.0
+        )
         cf = inputs.cubic_feet(sku) or 0.0
         aged_fee = (aged_now + aged_soon) * fees.aged_surcharge(cf, 181, table=table)
         corridor_rows.append(
@@ -1225,6 +1232,8 @@ def plan_maturity(
                 "highest_cover_after": after_cover[1],
                 "position_after": after,
                 "exempt_low_inventory": exempt,
+                "low_inventory_fee_per_unit_now": per_unit_now,
+                "low_inventory_fee_month_now": per_unit_now * 30 * float(supply.daily_demand),
                 "units_sold_7_days": sold7,
                 "aged_units_now": aged_now,
                 "aged_units_within_90_days": aged_soon,

@@ -632,6 +632,8 @@ def step_corridor(ctx: Context) -> None:
                 "highest_cover_after",
                 "position_after",
                 "exempt_low_inventory",
+                "low_inventory_fee_per_unit_now",
+                "low_inventory_fee_month_now",
                 "aged_units_now",
                 "aged_units_within_90_days",
                 "low_inventory_fee_plan",
@@ -654,6 +656,12 @@ def step_corridor(ctx: Context) -> None:
             ),
             "position_after": "With the plan",
             "exempt_low_inventory": st.column_config.CheckboxColumn("Exempt (few sales)"),
+            "low_inventory_fee_per_unit_now": st.column_config.NumberColumn(
+                f"Low-inventory fee a unit now ({currency})", format="%.2f"
+            ),
+            "low_inventory_fee_month_now": st.column_config.NumberColumn(
+                f"... a month at this rate ({currency})", format="%.0f"
+            ),
             "aged_units_now": st.column_config.NumberColumn("Units over 180 days", format="%.0f"),
             "aged_units_within_90_days": st.column_config.NumberColumn(
                 "Reach 181 days within 90", format="%.0f"
