@@ -285,3 +285,28 @@ def test_no_corridor_for_a_product_without_stock_at_amazon(inputs):
     assert r.fee_plan == 0 and r.fee_corridor == 0
     assert r.position_now == maturity.NOT_AT_AMAZON
     assert "no stock of it at Amazon" in r.corridor_note
+
+
+def test_an_edited_quantity_replaces_the_computed_one(inputs, result):
+    # The seller's quantity goes into the plan as typed, split into deliveries from the
+    # plan's first arrival (as the Growth page splits an override), and is what the capacity
+    # rule and the cash count.
+    sku = next(k for k, r in result.skus.items() if r.corridor_units > 0)
+    out = maturity.plan_maturity(inputs, result.choices, edits={sku: 600})
+    row = out.plan.set_index("sku").loc[sku]
+    assert row["order_units"] == 600
+    assert row["corridor_units"] == result.skus[sku].corridor_units  # what was proposed
+    assert int(out.skus[sku].deliveries["units"].sum()) == 600
+    assert out.skus[sku].deliveries["arrival"].min() == result.skus[sku].plan.first_arrival
+    assert row["cash_needed"] == pytest.approx(
+        fees.cash_needed(
+            600,
+            inputs.supplies[sku].unit_cost,
+            inputs.supplies[sku].freight_cost[row["shipping_mode"]],
+            inputs.settings.duty_rate,
+        )
+    )
+    # The other products keep their orders.
+    before = result.plan.set_index("sku")["order_units"]
+    after = out.plan.set_index("sku")["order_units"]
+    assert (after.drop(sku) == before.drop(sku)).all()
