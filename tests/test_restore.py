@@ -6,6 +6,7 @@ Each hostile file starts as a real workspace download, then gets one change made
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -150,3 +151,74 @@ def test_a_slow_file_is_stopped_by_the_time_budget(
     monkeypatch.setattr(store, "RESTORE_PROGRESS_STEPS", 1)
     with pytest.raises(InputError, match="took more than"):
         restore_workspace(_hostile(tmp_path), "slow.sqlite", tmp_path / "r")
+
+
+# -- shared mode: idle session folders and the per-visitor cap (issue 12 item 9) ---------------
+
+
+@pytest.fixture
+def session_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private session root for this test (the server's is per process)."""
+    from stockcycle.ui import shared
+
+    root = tmp_path / "sessions"
+    root.mkdir()
+    monkeypatch.setattr(shared, "_session_root", root)
+    monkeypatch.setattr(shared, "_last_sweep", 0.0)
+    return root
+
+
+def test_idle_session_folders_are_removed_and_used_ones_kept(session_root: Path) -> None:
+    from stockcycle.ui import shared
+
+    left = shared.new_session_dir()
+    ws_left = Workspace.open(left / "shop")
+    ws_left.import_files([parse_file(SALES, "sales.csv")])
+    kept = shared.new_session_dir()
+    Workspace.open(kept / "mine")
+    # The visitor who left last used the folder 4 hours and 1 minute ago; the other, 2 hours.
+    now = time.time()
+    old = now - shared.SESSION_IDLE_SECONDS - 60
+    os.utime(left, (old, old))
+    os.utime(kept, (now - 7200, now - 7200))
+    gone = shared.clean_idle_sessions(now=now, force=True)
+    assert gone == [left] and not left.exists()
+    assert (kept / "mine" / DB_FILE).is_file()
+    # A page run of the remaining visitor marks the folder as used now.
+    shared.touch_session(kept / "mine")
+    assert kept.stat().st_mtime >= now - 1
+
+
+def test_sweeps_are_throttled_unless_forced(session_root: Path) -> None:
+    from stockcycle.ui import shared
+
+    folder = shared.new_session_dir()  # a forced sweep: _last_sweep is now
+    old = time.time() - shared.SESSION_IDLE_SECONDS - 60
+    os.utime(folder, (old, old))
+    assert shared.clean_idle_sessions() == []  # within SWEEP_EVERY_SECONDS of the last one
+    assert folder.exists()
+    later = time.time() + shared.SWEEP_EVERY_SECONDS + 1
+    assert shared.clean_idle_sessions(now=later) == [folder]
+
+
+def test_a_session_workspace_past_the_cap_is_refused(
+    session_root: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from stockcycle.ui import shared
+
+    ws = _workspace(tmp_path)
+    data = workspace_bytes(ws.db_path)
+    monkeypatch.setattr(shared, "MAX_SESSION_BYTES", len(data) - 1)
+    folder = shared.new_session_dir() / "shop"
+    with pytest.raises(InputError, match="keeps at most") as exc:
+        restore_workspace(data, "shop.sqlite", folder)
+    assert exc.value.file == "shop.sqlite"
+    assert not (folder / DB_FILE).exists()
+    # An import into a session workspace that already holds the cap is refused too; local
+    # workspaces (outside the session root) have no cap.
+    monkeypatch.setattr(shared, "MAX_SESSION_BYTES", len(data) * 4)
+    restored = restore_workspace(data, "shop.sqlite", folder)
+    shared.check_session_size(restored.parent)
+    with pytest.raises(InputError, match="your workspace would hold"):
+        shared.check_session_size(restored.parent, adding=len(data) * 4)
+    shared.check_session_size(ws.path, adding=len(data) * 100)
