@@ -1405,26 +1405,30 @@ def load_alert_inputs(
     skus = ws.skus()
     if as_of is None or not skus:
         return empty
-    stages = stage_table(ws, settings=settings)
+    # A look back reads nothing after its day: stages, forecast and supply as they were then.
+    cut = as_of if as_of != data_date else None
+    stages = stage_table(ws, settings=settings, as_of=cut)
     problems: dict[str, str] = {}
     plan_of: dict[str, dict[str, Any]] = {}
     today_of: dict[str, dict[str, Any]] = {}
     supplies: dict[str, Any] = {}
     if has_sales(ws):  # no sales, no forecast: the stock and sales rules have nothing to read
         if batch is None:
-            batch = run_batch(ws)
+            batch = run_batch(ws, as_of=cut)
         supplies = restock.load_supply(
-            ws,
-            batch=batch,
-            settings=settings,
-            stages=stages,
-            errors=problems,
-            as_of=as_of if as_of != data_date else None,
+            ws, batch=batch, settings=settings, stages=stages, errors=problems, as_of=cut
         )
         plan = restock.restock_plan(ws, settings=settings, supplies=supplies, today=today)
         plan_of = {r["sku"]: r for r in plan.to_dict("records")}
         todays = today_mod.today_table(
-            ws, today=today, settings=settings, batch=batch, stages=stages
+            ws,
+            today=today,
+            settings=settings,
+            batch=batch,
+            stages=stages,
+            as_of=cut,
+            supplies=supplies,
+            plan=plan,
         ).table
         today_of = {r["sku"]: r for r in todays.to_dict("records")}
     try:

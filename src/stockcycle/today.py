@@ -329,6 +329,8 @@ def today_table(
     batch: Any | None = None,
     stages: pd.DataFrame | None = None,
     as_of: date | None = None,
+    supplies: dict[str, restock.SkuSupply] | None = None,
+    plan: pd.DataFrame | None = None,
 ) -> TodayResult:
     """One row per SKU of the workspace (every SKU of ``ws.skus()`` and of the stage table):
     its one current action, urgency, due date, overdue days, money at stake, data date
@@ -340,7 +342,9 @@ def today_table(
     before it is overdue. ``batch``/``stages``: a ``forecast.run_batch`` result and a
     ``lifecycle.stage_table`` to reuse (computed here when None: both are cached or cheap).
     ``as_of``: decide on the data up to that day only (a look back: forecast, stages, stock
-    and open orders as they were then); default all of it.
+    and open orders as they were then); default all of it. ``supplies`` and ``plan``: a
+    ``restock.load_supply`` result and its ``restock.restock_plan`` made on ``today``, to reuse
+    (the daily check has them already).
     """
     from stockcycle.forecast import run_batch
     from stockcycle.lifecycle import stage_table
@@ -350,16 +354,20 @@ def today_table(
     if stages is None:
         stages = stage_table(ws, settings=settings, as_of=as_of)
     problems: dict[str, str] = {}
-    supplies: dict[str, restock.SkuSupply] = {}
-    plan = pd.DataFrame(columns=restock.PLAN_COLUMNS)
     skus = sorted(set(ws.skus()) | set(stages["sku"]))
-    if skus:
+    if skus and supplies is None:
         if batch is None:
             batch = run_batch(ws, as_of=as_of)
         supplies = restock.load_supply(
             ws, batch=batch, settings=settings, stages=stages, errors=problems, as_of=as_of
         )
-        plan = restock.restock_plan(ws, settings=settings, supplies=supplies, today=today)
+    supplies = supplies or {}
+    if plan is None:
+        plan = (
+            restock.restock_plan(ws, settings=settings, supplies=supplies, today=today)
+            if supplies
+            else pd.DataFrame(columns=restock.PLAN_COLUMNS)
+        )
     rows_of = {r["sku"]: r for r in plan.to_dict("records")}
     stage_of = dict(zip(stages["sku"], stages["stage"], strict=True)) if len(stages) else {}
     for sku, problem in problems.items():
