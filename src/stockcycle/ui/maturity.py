@@ -431,7 +431,10 @@ def step_thresholds(ctx: Context) -> None:
     focus = st.selectbox("Stock line of", skus, key=ctx.wiz.widget_key("focus_sku", skus[0]))
     ctx.wiz.set("focus_sku", focus)
     row = table.set_index("sku").loc[focus]
-    sku_result = maturity.plan_maturity(inputs, choices, skus=[focus]).skus.get(focus)
+    # The product's plan alone, fast on any catalogue; the C-class cash cap weighs every
+    # product's order, so it is left to step 3 here.
+    alone = replace(choices, c_cap_share=1.0)
+    sku_result = maturity.plan_maturity(inputs, alone, skus=[focus]).skus.get(focus)
     d = float(row["daily_demand"])
     low = fees.low_inventory_threshold(inputs.fee_table) * d
     high_weeks = fees.storage_utilization_threshold_weeks(inputs.fee_table)
@@ -443,7 +446,8 @@ def step_thresholds(ctx: Context) -> None:
         )
         st.altair_chart(stock_line_chart(line, thr, low, high), width="stretch")
         st.caption(
-            "Stock: projected with the plan's deliveries. Stock + on order: what the reorder "
+            "Stock: projected with this product's order (before the class C cash cap of step "
+            "3). Stock + on order: what the reorder "
             "threshold is compared with (an order is due when it falls to the threshold, which "
             "rises before events). Shaded: the fee corridor, 28 days to 22 weeks of sales on "
             "hand."
