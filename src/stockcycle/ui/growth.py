@@ -37,7 +37,7 @@ from stockcycle.priority import (
 )
 from stockcycle.settings import Settings
 from stockcycle.store import Workspace
-from stockcycle.ui import data_version, read_table
+from stockcycle.ui import data_version, plain, read_table
 from stockcycle.ui.stages import stages_of
 from stockcycle.ui.wizard import Wizard, download_plan, explain
 
@@ -327,7 +327,10 @@ def show_not_planned(problems: dict[str, str]) -> None:
     """One warning listing the SKUs that could not be planned, each with why."""
     if problems:
         st.warning(
-            "\n\n".join(f"**{sku}**: Not planned: {why}" for sku, why in sorted(problems.items())),
+            "\n\n".join(
+                f"**{plain(sku)}**: Not planned: {plain(why)}"
+                for sku, why in sorted(problems.items())
+            ),
             icon=":material/warning:",
         )
 
@@ -396,7 +399,7 @@ def _explain_keywords(ctx: Context, table: pd.DataFrame, sku: str) -> str:
         f"{s.keyword_max_competition:.0%} (Settings: keyword competition)."
     )
     if part.empty:
-        return head + f"\n\n{sku} has no matched keyword."
+        return head + f"\n\n{plain(sku)} has no matched keyword."
     lines = [
         f"- *{r.keyword}*: volume {r.search_volume:,.0f} vs category average "
         f"{r.category_average:,.0f} -> {r.volume_premium:+.0%}; competition "
@@ -405,7 +408,9 @@ def _explain_keywords(ctx: Context, table: pd.DataFrame, sku: str) -> str:
         for r in part.itertuples()
     ]
     return (
-        head + f"\n\n**{sku}** ({part['category'].iloc[0] or 'no category'}):\n" + "\n".join(lines)
+        head
+        + f"\n\n**{plain(sku)}** ({plain(part['category'].iloc[0] or 'no category')}):\n"
+        + "\n".join(lines)
     )
 
 
@@ -763,8 +768,8 @@ def step_policy(ctx: Context) -> None:
     cv = kpi.demand_volatility(supply.sd_daily_demand, supply.daily_demand)
     if math.isfinite(cv) and cv > s.volatility_replan:
         st.info(
-            f"Daily sales volatility of {sku} is {cv:.0%} (standard deviation / mean of daily "
-            f"demand over the last 8 weeks), above the {s.volatility_replan:.0%} threshold "
+            f"Daily sales volatility of {plain(sku)} is {cv:.0%} (standard deviation / mean of "
+            f"daily demand over the last 8 weeks), above the {s.volatility_replan:.0%} threshold "
             "(R-K5): review this SKU's safety stock and reorder point now. They are computed "
             "from today's data on every visit (the measured forecast errors, or the 8-week "
             "volatility where there are none); their cash effect is the average cash tied up "
@@ -1051,7 +1056,7 @@ def step_plan(ctx: Context) -> None:
         )
         wiz.set("plan_explain_sku", focus)
         sku_plan = plans[focus]
-        explain(f"plan of {focus}", sku_plan.explain())
+        explain(f"plan of {plain(focus)}", sku_plan.explain())
         dl = deliveries[deliveries["sku"] == focus]
         explain(
             f"deliveries of {focus}",

@@ -28,7 +28,7 @@ from stockcycle import alerts, charts, datadate, fees, peers, policy
 from stockcycle.errors import InputError
 from stockcycle.settings import Settings
 from stockcycle.store import Workspace
-from stockcycle.ui import data_version, read_table, show_error
+from stockcycle.ui import data_version, plain, read_table, show_error
 from stockcycle.ui.wizard import Wizard, download_plan, explain
 
 STEPS = ["Peers", "Demand", "Economics", "Order", "Monitor"]
@@ -400,8 +400,8 @@ def build_plan(wiz: Wizard, data: Data, settings: Settings) -> tuple[Plan, pd.Da
 
 def no_search_text(sku: str | None) -> str:
     return (
-        f"{sku} has no Xray search of its own: choose its search in step 1, or import an Xray "
-        "export of the search its buyers use. Another product's competitors would size this "
+        f"{plain(sku)} has no Xray search of its own: choose its search in step 1, or import an "
+        "Xray export of the search its buyers use. Another product's competitors would size this "
         "launch on the wrong market."
     )
 
@@ -1437,7 +1437,7 @@ def monitor_step(wiz: Wizard, ws: Workspace, data: Data, settings: Settings, pla
     if source == "Sales in the workspace":
         actual = from_ws
         st.caption(
-            f"{sku}: {len(actual)} days from {start:%d %b %Y} to "
+            f"{plain(sku)}: {len(actual)} days from {start:%d %b %Y} to "
             f"{actual.index.max():%d %b %Y}, all channels summed."
         )
     else:
