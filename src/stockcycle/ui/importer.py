@@ -52,10 +52,10 @@ def parse_entry(entry: dict[str, Any]) -> None:
     from stockcycle.ingest import SearchNeeded, UnrecognisedFormat, parse_file
 
     name = entry["name"]
-    bar = st.progress(0.0, text=f"Reading {name}…")
+    bar = st.progress(0.0, text=f"Reading {plain(name)}…")  # the text is Markdown
 
     def progress(fraction: float, message: str) -> None:
-        bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"{name}: {message}")
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"{plain(name)}: {message}")
 
     try:
         parsed = parse_file(
