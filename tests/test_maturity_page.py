@@ -175,3 +175,14 @@ def test_maturity_page_walks_every_step_on_the_sample(forecast_workspace):
     _, table = ws.load_plan(int(saved["id"].iloc[0]))
     assert set(table["sku"]) == set(inputs.supplies)
     assert int(table["waiting_units"].sum()) > 0
+
+
+def test_maturity_page_on_an_empty_workspace_says_what_to_do():
+    from stockcycle.store import Workspace
+
+    ws = Workspace.named("empty")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["workspace_path"] = str(ws.path)
+    at.switch_page(PAGE).run()
+    ok(at)
+    assert [i.value for i in at.info] == ["No products yet: import sales on the Data page."]

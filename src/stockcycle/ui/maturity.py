@@ -1055,11 +1055,12 @@ def main(ws: Workspace) -> None:
         "mature products, how low their stock may run, how much each order should be, "
         "Amazon's fee corridor and capacity, and the plan to send."
     )
-    wiz = Wizard(WIZARD, STEPS, ws)
-    ctx = Context(ws, wiz)
-    if ctx.stages.empty:
+    # Before anything is read: an empty workspace gets a hint, not an error.
+    if stages_of(ws, ws.settings()).empty:
         st.info("No products yet: import sales on the Data page.")
         return
+    wiz = Wizard(WIZARD, STEPS, ws)
+    ctx = Context(ws, wiz)
     step = wiz.show_steps()
     if step == 0:
         step_skus(ctx)
