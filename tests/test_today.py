@@ -243,3 +243,28 @@ def test_page_is_listed_right_after_home(forecast_workspace) -> None:
     at = open_page(forecast_workspace)
     links = [p.proto.label for p in at.sidebar.get("page_link")]
     assert links[:3] == ["Home", "Today", "Data"]
+
+
+def test_fee_corridor_comes_from_the_fee_table(tmp_path) -> None:
+    """R-F1: 28 days of supply (low-inventory-level fee) and 22 weeks = 154 days (storage
+    utilization surcharge) in the 2026 table; a seller's table without the surcharge has no
+    upper edge, and the chart draws only the edge there is."""
+    from stockcycle import charts, fees
+    from stockcycle.today import corridor_days
+
+    assert corridor_days() == (28.0, 154.0)
+    rows = fees.load_fee_table().path.read_text(encoding="utf-8").splitlines()
+    own = tmp_path / "fees.csv"
+    own.write_text(
+        "\n".join(r for r in rows if not r.startswith("storage_utilization,")), encoding="utf-8"
+    )
+    low, high = corridor_days(fees.load_fee_table(own))
+    assert low == 28.0 and high == math.inf
+    table = pd.DataFrame(
+        {"sku": ["A", "B"], "days_of_cover": [10.0, math.inf], "action_type": ["Order", "Hold"]}
+    ).assign(action=["Order 5 units", "Hold"])
+    spec = charts.cover_corridor_chart(table, low, high).to_dict()
+    rules = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule"]
+    data = spec["datasets"]
+    drawn = [v for values in data.values() for v in values if "days" in v and "what" in v]
+    assert [d["days"] for d in drawn] == [28.0] and len(rules) == 1

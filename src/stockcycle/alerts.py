@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stockcycle import datadate
+from stockcycle import datadate, fees
 from stockcycle.errors import InputError
 
 BELOW, WITHIN, ABOVE, NO_DATA = "below", "within", "above", "no data"
@@ -1135,8 +1135,6 @@ def evaluate(inputs: AlertInputs, settings: Any) -> list[Alert]:
         cf = _opt(r["cubic_feet"])
         surcharge = None
         if cf is not None:
-            from stockcycle import fees
-
             surcharge = fees.aged_surcharge(cf, AGED_SURCHARGE_DAYS)
         out.append(
             aged_surcharge_alert(
@@ -1163,10 +1161,10 @@ def evaluate(inputs: AlertInputs, settings: Any) -> list[Alert]:
             )
         if sku in inputs.launches:
             out.append(launch_band_alert(sku, inputs.launches[sku]))
-    from stockcycle.today import STORAGE_UTILIZATION_WEEKS
-
     out.append(
-        storage_utilization_alert(inputs.fba_units, inputs.daily_sales, STORAGE_UTILIZATION_WEEKS)
+        storage_utilization_alert(
+            inputs.fba_units, inputs.daily_sales, fees.storage_utilization_threshold_weeks()
+        )
     )
     limits = {
         "standard": s.fba_capacity_cubic_feet,
@@ -1399,7 +1397,7 @@ def load_alert_inputs(
         arrivals_cubic_feet={},
         fba_units=0.0,
         daily_sales=0.0,
-        low_inventory_days=today_mod.low_inventory_threshold_days(),
+        low_inventory_days=fees.low_inventory_threshold(),
         problems={},
     )
     skus = ws.skus()

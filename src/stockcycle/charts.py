@@ -6,6 +6,8 @@ chart). No streamlit here; the page decides where and how to draw (``st.altair_c
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
@@ -553,7 +555,9 @@ def cover_corridor_chart(
     data = today[["sku", "days_of_cover", "action_type", "action"]].copy()
     cover = pd.to_numeric(data["days_of_cover"], errors="coerce")
     finite = cover.replace([float("inf")], float("nan"))
-    top = float(max(finite.max(skipna=True) if finite.notna().any() else 0.0, high_days) * 1.1)
+    # A fee table without the utilization surcharge gives an infinite upper edge: not drawn.
+    edges = [d for d in (low_days, high_days) if math.isfinite(d)]
+    top = float(max(finite.max(skipna=True) if finite.notna().any() else 0.0, *edges) * 1.1)
     data["cover_shown"] = cover.clip(upper=top)
     data = data[data["cover_shown"].notna()]
     base = alt.Chart(data).encode(y=alt.Y("sku:N", sort="-x", title=None))
@@ -575,6 +579,7 @@ def cover_corridor_chart(
             ],
         }
     )
+    lines = lines[lines["days"].map(math.isfinite)]
     rules = (
         alt.Chart(lines)
         .mark_rule(strokeDash=[6, 3], size=2)

@@ -81,13 +81,6 @@ def action_page(stage: str | None, action_type: str) -> str:
     return ACTION_PAGES.get(action_type) or pages.stage_page(stage) or "Growth"
 
 
-#: Amazon's storage utilization surcharge starts when the account holds more than 22 weeks of
-#: supply (R-F1). The fee table has no row for it yet, so it is a named constant here.
-STORAGE_UTILIZATION_WEEKS = 22
-STORAGE_UTILIZATION_DAYS = STORAGE_UTILIZATION_WEEKS * 7
-#: The low-inventory-level threshold when the fee table has none (R-F1: 28 days of supply).
-LOW_INVENTORY_DAYS_DEFAULT = 28.0
-
 TODAY_COLUMNS = [
     "sku",
     "title",
@@ -116,9 +109,25 @@ class TodayResult:
     table: pd.DataFrame
     today: date
     as_of: date | None  # the data date (R-T1)
-    low_inventory_days: float = LOW_INVENTORY_DAYS_DEFAULT
-    storage_utilization_days: float = STORAGE_UTILIZATION_DAYS
+    # The fee corridor in days of supply (``corridor_days``, from the fee table, R-F1).
+    low_inventory_days: float
+    storage_utilization_days: float
     warnings: list[str] = field(default_factory=list)
+
+    def corridor_text(self) -> str:
+        """The fee corridor in a seller's words: under N days of supply the low-inventory fee,
+        over M days (W weeks) the storage utilization surcharge."""
+        text = (
+            f"Under {self.low_inventory_days:g} days of supply Amazon may charge the "
+            "low-inventory-level fee"
+        )
+        if math.isfinite(self.storage_utilization_days):
+            weeks = self.storage_utilization_days / 7
+            text += (
+                f"; over {self.storage_utilization_days:g} days ({weeks:g} weeks) the storage "
+                "utilization surcharge starts"
+            )
+        return text + "."
 
     def dates_line(self) -> str:
         """ "As of <data date>, planned on <today>" (R-T1)."""
@@ -143,31 +152,28 @@ class TodayResult:
             "exit) > 4 Hold. The table is sorted by urgency, then by money at stake.\n\n"
             "**Money at stake**:\n"
             "- Order: margin at risk = lost units x (price - unit cost - freight of the "
-            "shipping mode). Lost units = forecast demand from the later of the day after the "
-            "stockout and today, to the day before an order placed on max(order date, today) "
-            "becomes sellable (placed + total lead time). 0 when the order lands in time. "
+            "shipping mode). Lost units = forecast demand that the stock on hand and on open "
+            "orders cannot serve, from today to the day before an order placed on max(order "
+            "date, today) becomes sellable (placed + total lead time). 0 when the order lands "
+            "in time. "
             "Amazon's referral and FBA fees are not taken off (the same margin as the plan's "
             "late-order note).\n"
             "- Clear stock, Exit: cash tied up = units on hand x unit cost.\n"
             "- Trim open order: cash on order = units on open purchase orders x unit cost.\n"
             "- Hold: 0. Blank when the price or unit cost it needs is missing.\n\n"
-            f"**Fee corridor** (R-F1): under {self.low_inventory_days:g} days of supply Amazon "
-            "may charge the low-inventory-level fee (fee table); over "
-            f"{self.storage_utilization_days:g} days ({STORAGE_UTILIZATION_WEEKS} weeks) the "
-            "storage utilization surcharge starts. Days of cover here = units on hand / "
+            f"**Fee corridor** (R-F1, fee table): {self.corridor_text()} Days of cover here = "
+            "units on hand / "
             "forecast daily demand over the lead time (the plan's figure); Amazon measures "
             "days of supply on the last 30 and 90 days' sales instead."
         )
 
 
-def low_inventory_threshold_days(table: fees.FeeTable | None = None) -> float:
-    """The low-inventory-level fee's days-of-supply threshold from the fee table (R-F1: 28
-    days in the 2026 table); ``LOW_INVENTORY_DAYS_DEFAULT`` if the table has no such row."""
-    try:
-        t = table or fees.load_fee_table()
-        return float(t.single("low_inventory_level", "days_of_supply").amount)
-    except (KeyError, IndexError):
-        return LOW_INVENTORY_DAYS_DEFAULT
+def corridor_days(table: fees.FeeTable | None = None) -> tuple[float, float]:
+    """The FBA fee corridor in days of supply, from the fee table (R-F1): the low-inventory-level
+    fee's threshold (28 days in the 2026 table) and the storage utilization surcharge's (22
+    weeks = 154 days; infinite when the table has no such surcharge)."""
+    t = table or fees.load_fee_table()
+    return fees.low_inventory_threshold(t), fees.storage_utilization_threshold_weeks(t) * 7
 
 
 def margin_at_risk(
@@ -402,9 +408,11 @@ def today_table(
             .drop(columns="_money")
             .reset_index(drop=True)
         )
+    low, high = corridor_days()
     return TodayResult(
         table=table,
         today=today,
         as_of=restock.table_as_of(table) or data_date,
-        low_inventory_days=low_inventory_threshold_days(),
+        low_inventory_days=low,
+        storage_utilization_days=high,
     )

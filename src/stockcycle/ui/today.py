@@ -136,11 +136,7 @@ def main(ws: Workspace) -> None:
     )
 
     st.subheader("Days of cover against the fee corridor")
-    st.caption(
-        f"Under {result.low_inventory_days:g} days of supply Amazon may charge the "
-        f"low-inventory-level fee; over {result.storage_utilization_days:g} days (22 weeks) the "
-        "storage utilization surcharge starts (R-F1)."
-    )
+    st.caption(result.corridor_text())
     st.altair_chart(
         charts.cover_corridor_chart(
             shown, result.low_inventory_days, result.storage_utilization_days
