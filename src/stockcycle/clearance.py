@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stockcycle import fees, policy, pricing
+from stockcycle import datadate, fees, policy, pricing
 from stockcycle.checks import optional_number
 from stockcycle.errors import InputError
 from stockcycle.health import data_end
@@ -1206,7 +1206,7 @@ def when_text(day: date, today: date) -> tuple[str, int]:
     already past is shown as overdue, never silently)."""
     late = (today - day).days
     if late > 0:
-        return f"now (overdue by {late} day{'s' if late != 1 else ''}, due {day})", late
+        return f"now (overdue by {datadate.days_text(late)}, due {day})", late
     if late == 0:
         return "today", 0
     return f"on {day}", 0

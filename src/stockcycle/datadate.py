@@ -57,6 +57,11 @@ def long_date(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
+def days_text(days: int) -> str:
+    """``1`` -> ``"1 day"``, ``36`` -> ``"36 days"`` (thousands separated)."""
+    return f"{days:,} day{'s' if abs(days) != 1 else ''}"
+
+
 def _age(days: int) -> str:
     if days == 0:
         return "today"

@@ -941,7 +941,7 @@ def plan_sku(
         )
     reason = supply.stock_note + reason
     if overdue:
-        reason = f"Overdue by {overdue:,} days: order now. {reason}"
+        reason = f"Overdue by {datadate.days_text(overdue)}: order now. {reason}"
     order_by = policy.order_by_date(stockout, lead, review_period_days) if stockout else None
     freight = supply.freight_cost.get(shipping_mode, 0.0)
     cash = (

@@ -295,7 +295,8 @@ def _decide(
         overdue = int(row["overdue_days"])
         due = row["order_date"]
         if overdue > 0:
-            action, urgency = f"Overdue by {overdue:,} days: order {units:,} units now", "Overdue"
+            action = f"Overdue by {datadate.days_text(overdue)}: order {units:,} units now"
+            urgency = "Overdue"
         else:
             action = f"Order {units:,} units by {datadate.long_date(due)}"
             soon = due <= today + timedelta(days=math.ceil(row["lead_time_days"]))

@@ -302,7 +302,9 @@ def step_signal(ctx: Context, inp: ClearanceInputs) -> None:
     else:
         shown = orders.assign(
             arrives=[
-                f"{e} (overdue by {(ctx.today - e).days} days)" if e < ctx.today else str(e)
+                f"{e} (overdue by {datadate.days_text((ctx.today - e).days)})"
+                if e < ctx.today
+                else str(e)
                 for e in orders["eta"]
             ]
         )

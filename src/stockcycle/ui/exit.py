@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from stockcycle import clearance
+from stockcycle import clearance, datadate
 from stockcycle.clearance import ClearanceInputs
 from stockcycle.store import Workspace
 from stockcycle.ui.decline import (
@@ -144,7 +144,7 @@ def step_signals(ctx: Context, inp: ClearanceInputs) -> None:
         )
     else:
         late = (ctx.today - inp.exit_date).days
-        when = f"overdue by {late} days" if late > 0 else f"on {inp.exit_date}"
+        when = f"overdue by {datadate.days_text(late)}" if late > 0 else f"on {inp.exit_date}"
         if late == 0:
             when = "today"
         st.warning(
