@@ -120,12 +120,19 @@ def _secrets() -> dict:
 # ("[", "]"), HTML tags and autolinks ("<"), entities ("&"), emphasis, code and strike-through
 # ("*", "`", "~", and "_" where it is not inside a word: "All_Orders.csv" stays as it is), math
 # ("$"), the backslash itself, and the web and e-mail addresses GitHub Markdown turns into
-# links by themselves ("http://", "www.", "name@host"). The marks of a line start (headings,
+# links by themselves ("http://", "www.", "name@host"), and a colon before a letter, which
+# Streamlit reads as a directive (":red[...]"; "mailto:help" lost its "help" on screen). The
+# marks of a line start (headings,
 # lists, quotes, code) are escaped only there, so dates, prices and file names read as written.
 _MARKDOWN_INLINE = re.compile(
-    r"[\\`*~$\[\]<&@]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|(?<=[A-Za-z]):(?=//)|(?i:(?<=www))\."
+    r"[\\`*~$\[\]<&@]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|:(?=[A-Za-z/])|(?i:(?<=www))\."
 )
 _MARKDOWN_LINE_START = re.compile(r"^([#>+=|-]|\d+(?=[.)])[.)])")
+# GitHub's autolinks (an e-mail address, "http://...", "www....") are found in the text after
+# backslash escapes are taken away (a browser showed "help\\@evil.example" as a mailto link),
+# so an invisible word joiner (U+2060) after "@", "://" and "www." keeps them from being one.
+_AUTOLINK_START = re.compile(r"(?<=@)|(?<=://)|(?i:(?<=www\.))")
+WORD_JOINER = "\u2060"
 
 
 def plain(text: object) -> str:
@@ -137,6 +144,7 @@ def plain(text: object) -> str:
     text stays on its line (a Markdown table or a heading needs a line of its own); a leading
     ``#``, ``-``, ``>`` or ``1.`` is escaped; leading spaces (a code block) are dropped."""
     one_line = " ".join(str(text).splitlines()).lstrip()
+    one_line = _AUTOLINK_START.sub(WORD_JOINER, one_line)
     escaped = _MARKDOWN_INLINE.sub(lambda m: "\\" + m.group(0), one_line)
     # "1." starts a list: the mark after the number is escaped (a digit cannot be).
     return _MARKDOWN_LINE_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], escaped)
