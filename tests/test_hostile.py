@@ -325,7 +325,7 @@ def test_home_shows_a_restored_import_log_literally(home: Path) -> None:
         ("[a](http://x.io)", "\\[a\\](http\\://WJx.io)"),
         ("![img](http://x.io/p.png)", "!\\[img\\](http\\://WJx.io/p.png)"),
         ("<http://x.io>", "\\<http\\://WJx.io>"),
-        ("visit www.x.io", "visit www\\.WJx.io"),
+        ("visit www.x.io", "visit wWJww.x.io"),
         ("mail me@x.io", "mail me\\@WJx.io"),
         ("# Heading", "\\# Heading"),
         ("- item", "\\- item"),

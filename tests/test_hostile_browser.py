@@ -97,7 +97,11 @@ def test_shared_server_refuses_a_bomb_and_serves_another_visitor(
         tmp_path / "bomb.xlsx", {"xl/sharedStrings.xml": lambda: _shared_strings(300 * MB)}
     )
     link_file = tmp_path / LINK_NAME
-    link_file.write_text("date,sku,units\n2026-10-30,A,x\n", encoding="utf-8")
+    # The bad cell quoted in the message is a web link and a bare address, also escaped.
+    link_file.write_text(
+        "date,sku,units\n2026-10-30,A,[sign in](https://evil.example/a) www.evil.example\n",
+        encoding="utf-8",
+    )
     first = browser.new_context(viewport={"width": 1400, "height": 2000})
     second = browser.new_context(viewport={"width": 1400, "height": 1200})
     try:
@@ -131,6 +135,7 @@ def test_shared_server_refuses_a_bomb_and_serves_another_visitor(
         link_error = next(a for a in alerts if "session expired" in a)
         assert LINK_NAME + ", row 2" in link_error  # after the icon's name ('error')
         assert "row 2" in link_error and "column 'units'" in link_error
+        assert "'[sign in](https://evil.example/a) www.evil.example' is not a number" in link_error
         links = page.locator("a[href*='evil.example']")
         assert links.count() == 0, [
             links.nth(i).evaluate("e => e.parentElement.outerHTML") for i in range(links.count())

@@ -120,18 +120,17 @@ def _secrets() -> dict:
 # ("[", "]"), HTML tags and autolinks ("<"), entities ("&"), emphasis, code and strike-through
 # ("*", "`", "~", and "_" where it is not inside a word: "All_Orders.csv" stays as it is), math
 # ("$"), the backslash itself, and the web and e-mail addresses GitHub Markdown turns into
-# links by themselves ("http://", "www.", "name@host"), and a colon before a letter, which
+# links by themselves ("http://", "name@host"; "www." below), and a colon before a letter, which
 # Streamlit reads as a directive (":red[...]"; "mailto:help" lost its "help" on screen). The
 # marks of a line start (headings,
 # lists, quotes, code) are escaped only there, so dates, prices and file names read as written.
-_MARKDOWN_INLINE = re.compile(
-    r"[\\`*~$\[\]<&@]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|:(?=[A-Za-z/])|(?i:(?<=www))\."
-)
+_MARKDOWN_INLINE = re.compile(r"[\\`*~$\[\]<&@]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|:(?=[A-Za-z/])")
 _MARKDOWN_LINE_START = re.compile(r"^([#>+=|-]|\d+(?=[.)])[.)])")
 # GitHub's autolinks (an e-mail address, "http://...", "www....") are found in the text after
 # backslash escapes are taken away (a browser showed "help\\@evil.example" as a mailto link),
-# so an invisible word joiner (U+2060) after "@", "://" and "www." keeps them from being one.
-_AUTOLINK_START = re.compile(r"(?<=@)|(?<=://)|(?i:(?<=www\.))")
+# so an invisible word joiner (U+2060) after "@" and "://", and inside "www." (after it, the
+# browser still linked "www.<joiner>evil.example"), keeps them from being one.
+_AUTOLINK_START = re.compile(r"(?<=@)|(?<=://)|(?i:(?<=w)(?=ww\.))")
 WORD_JOINER = "\u2060"
 
 
