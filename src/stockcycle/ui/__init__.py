@@ -318,7 +318,9 @@ def data_version(ws: Workspace) -> str:
     return f"{len(imports)}:{imports['id'].max() if len(imports) else 0}:{ws.edits_version()}"
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+# Cached frames also expire after an hour: on a shared server a visitor who left must not keep
+# their tables in the server's memory until 16 newer reads push them out.
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
 def read_table(path: str, table: str, version: str) -> pd.DataFrame:
     """``Workspace(path).read(table)``, cached per workspace, table and data version.
 
