@@ -8,6 +8,7 @@ The corpus is generated here (``hostile_corpus``), not committed: some files are
 from __future__ import annotations
 
 import json
+import resource
 import sqlite3
 import time
 from collections.abc import Callable
@@ -25,7 +26,8 @@ from stockcycle.store import DB_FILE, Workspace
 from stockcycle.ui import WORD_JOINER, plain
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-SECONDS = 30  # the bound for any one hostile file
+SECONDS = 30  # the bounds for any one hostile file
+MEMORY_MB = 1024
 ESC = "\x1b"
 
 
@@ -201,11 +203,15 @@ def test_hostile_file_through_the_cli(case: Case, tmp_path: Path, capsys) -> Non
     folder.mkdir()
     path = case.write(folder)
     ws_dir = tmp_path / "ws"
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     code = main(["import", "-w", str(ws_dir), str(path), *case.args])
     elapsed = time.perf_counter() - start
+    # Growth of this process's peak memory (KB on Linux): the bound is 1 GB.
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024
     out, err = capsys.readouterr()
     assert elapsed < SECONDS, f"{case.name} took {elapsed:.1f} s"
+    assert grown_mb < MEMORY_MB, f"{case.name} grew the peak memory by {grown_mb:,.0f} MB"
     assert ESC not in out + err and "\x07" not in out + err  # shown, never obeyed (item 8)
     assert "Traceback" not in err
     if case.units is not None:
