@@ -1014,6 +1014,22 @@ def plan_sku(
     )
 
 
+def plan_options(settings: Settings) -> dict[str, Any]:
+    """``plan_sku``'s keywords from the Settings, the one place they are read for a plan (the
+    CLI, Today, the Growth and Maturity pages): service level = 1 - the target stockout
+    probability (R-L4), review period, deliveries (R-G4), slow-mover cover (R-M3), duty rate,
+    ordering cost and holding cost rate (R-M5)."""
+    return {
+        "service_level": 1 - settings.stockout_probability,
+        "review_period_days": settings.review_period_days,
+        "shipments": settings.restock_shipments,
+        "slow_mover_cover_days": settings.slow_mover_cover_days,
+        "duty_rate": settings.duty_rate,
+        "ordering_cost": settings.ordering_cost,
+        "holding_cost_rate": settings.holding_cost_rate,
+    }
+
+
 def restock_plan(
     ws: Workspace,
     *,
@@ -1045,18 +1061,9 @@ def restock_plan(
         )
     elif skus is not None:
         supplies = {s: supplies[s] for s in skus if s in supplies}
-    options: dict[str, Any] = {
-        "today": today,
-        "service_level": (
-            service_level if service_level is not None else 1 - settings.stockout_probability
-        ),
-        "review_period_days": settings.review_period_days,
-        "shipments": settings.restock_shipments,
-        "slow_mover_cover_days": settings.slow_mover_cover_days,
-        "duty_rate": settings.duty_rate,
-        "ordering_cost": settings.ordering_cost,
-        "holding_cost_rate": settings.holding_cost_rate,
-    }
+    options: dict[str, Any] = {"today": today, **plan_options(settings)}
+    if service_level is not None:
+        options["service_level"] = service_level
     options.update(plan_kwargs)
     plans, failed = plan_each(supplies, functools.partial(plan_sku, **options))
     problems.update(failed)

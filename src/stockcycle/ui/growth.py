@@ -173,14 +173,9 @@ class Context:
 
     def fixed_options(self) -> dict[str, Any]:
         """``plan_sku`` keywords the page does not change: the Settings, as ``restock_plan``
-        passes them, so the page's plan is the CLI's plan."""
-        s = self.settings
-        return {
-            "slow_mover_cover_days": s.slow_mover_cover_days,
-            "duty_rate": s.duty_rate,
-            "ordering_cost": s.ordering_cost,
-            "holding_cost_rate": s.holding_cost_rate,
-        }
+        passes them (``restock.plan_options``), so the page's plan is the CLI's plan."""
+        chosen = self.policy_choice()
+        return {k: v for k, v in restock.plan_options(self.settings).items() if k not in chosen}
 
     def base_legs(self, supply: restock.SkuSupply) -> dict[str, float]:
         """Lead-time legs as the workspace has them (days)."""
@@ -216,15 +211,11 @@ class Context:
     def default_plan(self, supply: restock.SkuSupply) -> restock.SkuPlan:
         """The plan with every default, the row ``restock.restock_plan`` gives (the deltas on
         the Policy step compare against it)."""
-        s = self.settings
         return restock.plan_sku(
             supply,
             today=self.today,
-            service_level=self.default_service_level,
-            review_period_days=s.review_period_days,
             shipping_mode="auto",
-            shipments=s.restock_shipments,
-            **self.fixed_options(),
+            **restock.plan_options(self.settings),
         )
 
 
