@@ -327,18 +327,19 @@ class MaturityChoices:
     @classmethod
     def from_settings(cls, settings: Settings, **changes: Any) -> MaturityChoices:
         s = settings
+        plan = restock.plan_options(s)  # the restock plan's defaults, read in one place
         base = cls(
-            service_level=round(1 - s.stockout_probability, 4),
-            review_period_days=int(s.review_period_days),
+            service_level=float(plan["service_level"]),
+            review_period_days=int(plan["review_period_days"]),
             event_buffer=float(s.event_buffer),
             event_days_before=int(s.event_buffer_days_before),
-            slow_mover_cover_days=int(s.slow_mover_cover_days),
+            slow_mover_cover_days=int(plan["slow_mover_cover_days"]),
             volatility_limit=float(s.volatility_replan),
-            shipments=int(s.restock_shipments),
-            ordering_cost=float(s.ordering_cost),
-            holding_cost_rate=float(s.holding_cost_rate),
+            shipments=int(plan["shipments"]),
+            ordering_cost=float(plan["ordering_cost"]),
+            holding_cost_rate=float(plan["holding_cost_rate"]),
             c_cap_share=float(s.c_class_cash_cap),
-            duty_rate=float(s.duty_rate),
+            duty_rate=float(plan["duty_rate"]),
             capacity_standard_cuft=float(s.fba_capacity_cubic_feet),
             capacity_oversize_cuft=float(s.fba_capacity_oversize_cubic_feet),
             wait_rate_awd=float(s.awd_cost_per_cubic_foot_month),
