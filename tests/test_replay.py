@@ -344,3 +344,11 @@ def test_cli_refuses_a_window_after_the_data(hand: Workspace, capsys) -> None:
     code = main(["replay", "-w", str(hand.path), "--end", "2026-06-01", "--quiet"])
     assert code == 2
     assert "after the data" in capsys.readouterr().err
+
+
+def test_runs_in_processes_give_the_same_figures(hand: Workspace) -> None:
+    inputs = replay.load_replay(hand, start=START, end=END, forecasts=False)
+    alone = replay.replay(inputs=inputs, policies=("days-of-supply",), sweep=True)
+    forked = replay.replay(inputs=inputs, policies=("days-of-supply",), sweep=True, workers=2)
+    assert alone.runs_table().equals(forked.runs_table())
+    assert alone.sku_table().equals(forked.sku_table())
