@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from stockcycle import datadate
 from stockcycle.errors import InputError
 from stockcycle.lifecycle import SIGNAL_COLUMNS
 from stockcycle.settings import Settings
@@ -330,7 +331,7 @@ def test_data_snapshot_without_date_takes_the_as_of_date(home: Path) -> None:
     no_exception(at)
     entry_id = next(iter(at.session_state["data_pending"]))
     as_of = at.date_input(key=f"asof_{entry_id}")
-    assert as_of.value == date.today()
+    assert as_of.value == datadate.today()  # the app's today (fixed by the tests)
     as_of.set_value(date(2026, 3, 15)).run()
     import_button(at).click().run()
     inventory = ws.read("inventory")

@@ -103,7 +103,7 @@ def test_a_huge_shared_string_is_refused_from_the_zip_directory(tmp_path: Path) 
     err, seconds, grown = _refused(path)
     assert err.file == "bomb.xlsx"
     assert "expands to" in err.message and "MB" in err.message
-    assert seconds < 3 and grown < 200
+    assert seconds < 30 and grown < 200  # unbounded, this took minutes
 
 
 def test_a_string_longer_than_an_excel_cell_is_refused_while_streaming(tmp_path: Path) -> None:
@@ -115,7 +115,7 @@ def test_a_string_longer_than_an_excel_cell_is_refused_while_streaming(tmp_path:
     err, seconds, grown = _refused(path)
     assert err.file == "long.xlsx"
     assert "32,767 characters" in err.message and "xl/sharedStrings.xml" in err.message
-    assert seconds < 3 and grown < 200
+    assert seconds < 30 and grown < 200  # unbounded, this took minutes
 
 
 def test_a_zip_bomb_ratio_is_refused(tmp_path: Path) -> None:
@@ -124,7 +124,7 @@ def test_a_zip_bomb_ratio_is_refused(tmp_path: Path) -> None:
     )
     err, seconds, _ = _refused(path)
     assert "to 1" in err.message and "zip bomb" in err.message and err.file == "ratio.xlsx"
-    assert seconds < 3
+    assert seconds < 30  # unbounded, this took minutes
 
 
 def test_too_many_rows_are_refused_without_a_dimension(tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_too_many_rows_are_refused_without_a_dimension(tmp_path: Path) -> None:
     assert path.stat().st_size < 10 * MB
     err, seconds, grown = _refused(path)
     assert "more than 1,048,576 rows" in err.message and err.file == "rows.xlsx"
-    assert seconds < 10 and grown < 300
+    assert seconds < 60 and grown < 300  # unbounded: 174 s, accepted
 
 
 def test_a_declared_dimension_past_the_limits_is_refused_at_once(tmp_path: Path) -> None:
@@ -144,14 +144,14 @@ def test_a_declared_dimension_past_the_limits_is_refused_at_once(tmp_path: Path)
     )
     err, seconds, _ = _refused(path)
     assert "2,000,000 rows" in err.message
-    assert seconds < 2
+    assert seconds < 20  # refused from the declared size, before reading
     # Within Excel's row and column limits, but a grid openpyxl would pad to 17 billion cells.
     path = _write_xlsx(
         tmp_path / "grid.xlsx",
         {"xl/worksheets/sheet1.xml": lambda: _rows(3, dimension="A1:XFD1048576")},
     )
     err, seconds, _ = _refused(path)
-    assert "cells" in err.message and seconds < 2
+    assert "cells" in err.message and seconds < 20
 
 
 def test_the_total_size_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
