@@ -22,7 +22,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from stockcycle import alerts, datadate, notify
 from stockcycle.errors import InputError
 from stockcycle.store import OPEN_ALERT_STATES, Workspace
-from stockcycle.ui import data_version, flash, show_error
+from stockcycle.ui import data_version, flash, plain, show_error
 from stockcycle.ui.wizard import download_plan, explain
 
 SEVERITY_LABELS = {"high": "High", "medium": "Medium", "low": "Low"}
@@ -111,9 +111,11 @@ def why(shown: pd.DataFrame) -> None:
     fn = getattr(alerts, f"{row['rule']}_alert", None)
     formula = " ".join((fn.__doc__ or "").split()) if fn else ""
     money = row["money_at_stake"]
+    # SKUs come from the seller's files: shown literally, never as markdown (links, images).
     explain(
-        f"{row['sku']}, {row['title'].lower()}",
-        f"{row['message']}\n\n**Figure**: {row['figure']}. **Action**: {row['action']}. "
+        f"{plain(row['sku'])}, {row['title'].lower()}",
+        f"{plain(row['message'])}\n\n**Figure**: {plain(row['figure'])}. **Action**: "
+        f"{plain(row['action'])}. "
         f"**Money at stake**: {'not counted' if pd.isna(money) else f'{money:,.2f}'}.\n\n"
         f"**Rule {row['spec']}**: {formula}",
     )

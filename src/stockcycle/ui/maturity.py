@@ -24,7 +24,7 @@ import streamlit as st
 from stockcycle import datadate, fees, maturity
 from stockcycle.maturity import MaturityChoices, MaturityInputs, MaturityResult
 from stockcycle.store import Workspace
-from stockcycle.ui import data_version, page_files, page_label
+from stockcycle.ui import data_version, page_files, page_label, plain
 from stockcycle.ui.stages import stages_of
 from stockcycle.ui.wizard import Wizard, download_plan, explain
 
@@ -452,7 +452,7 @@ def step_thresholds(ctx: Context) -> None:
             "rises before events). Shaded: the fee corridor, 28 days to 22 weeks of sales on "
             "hand."
         )
-    explain(f"thresholds of {focus}", th.explain(focus))
+    explain(f"thresholds of {plain(focus)}", th.explain(focus))
 
 
 # -- step 3: ABC and EOQ -------------------------------------------------------------------------
@@ -889,7 +889,7 @@ def step_plan(ctx: Context) -> None:
             "Explain the order of", planned, key=ctx.wiz.widget_key("plan_focus", planned[0])
         )
         ctx.wiz.set("plan_focus", focus)
-        explain(f"order of {focus}", result.skus[focus].plan.explain())
+        explain(f"order of {plain(focus)}", result.skus[focus].plan.explain())
     stem = f"maturity_plan_{ctx.ws.name}_{inputs.today:%Y%m%d}"
     export = plan.assign(today=inputs.today)
     download_plan(export, stem, label="plan", key="maturity_plan")
