@@ -227,17 +227,8 @@ def test_stockcycle_replay_orders_what_the_restock_plan_orders(hand: Workspace) 
     stages = stage_table(hand).assign(stage=inputs.stages[replay.PRE_DAYS]["HAND"])
     supply = restock.load_supply(hand, batch=batch, as_of=START, stages=stages)["HAND"]
     assert supply.on_hand == 100 and supply.total_lead_time("sea") == 15
-    s = hand.settings()
-    plan = restock.plan_sku(
-        supply,
-        service_level=0.95,
-        review_period_days=s.review_period_days,
-        shipping_mode="sea",
-        shipments=s.restock_shipments,
-        slow_mover_cover_days=s.slow_mover_cover_days,
-        ordering_cost=s.ordering_cost,
-        holding_cost_rate=s.holding_cost_rate,
-    )
+    options = {**restock.plan_options(hand.settings()), "service_level": 0.95}
+    plan = restock.plan_sku(supply, shipping_mode="sea", **options)
     assert plan.row["order_date"] == START and plan.row["order_units"] > 0
     first = run.orders[run.orders["placed"] == START]
     assert first["units"].sum() == plan.row["order_units"]

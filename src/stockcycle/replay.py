@@ -485,15 +485,12 @@ def _stockcycle_decider(
     inputs: ReplayInputs, service_level: float, stage_rules: bool = True
 ) -> Callable[..., Decision]:
     s = inputs.settings
+    # The restock plan's own keywords from the settings (``restock.plan_options``), at the
+    # replayed service level, by sea (both policies wait the same lead time).
     options = {
+        **restock.plan_options(s),
         "service_level": service_level,
-        "review_period_days": s.review_period_days,
         "shipping_mode": "sea",
-        "shipments": s.restock_shipments,
-        "slow_mover_cover_days": s.slow_mover_cover_days,
-        "duty_rate": s.duty_rate,
-        "ordering_cost": s.ordering_cost,
-        "holding_cost_rate": s.holding_cost_rate,
     }
 
     def decide(i: int, day: int, stock: float, arrivals: np.ndarray) -> Decision:
