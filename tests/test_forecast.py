@@ -415,7 +415,15 @@ def test_peer_levels_read_only_the_search_named_like_the_category() -> None:
 
         def read(self, table: str) -> pd.DataFrame:
             if table == "products":
-                return pd.DataFrame({"sku": ["LAMP", "MUG"], "category": ["lamps", "Mugs"]})
+                return pd.DataFrame(
+                    {
+                        "sku": ["LAMP", "MUG", "PAN"],
+                        "category": ["lamps", "Mugs", "Kitchen"],
+                        # The Xray search the seller named for the product (the Data page's
+                        # product editor) wins over a search named like its category.
+                        "search": [None, None, " SPATULAS "],
+                    }
+                )
             return pd.DataFrame(
                 {
                     "snapshot_date": pd.to_datetime(["2026-09-30", "2026-10-31"]),
@@ -425,9 +433,15 @@ def test_peer_levels_read_only_the_search_named_like_the_category() -> None:
             )
 
     panel = pd.DataFrame(
-        {"sku": ["LAMP", "MUG"], "date": pd.to_datetime(["2026-10-31"] * 2), "demand": [0.0] * 2}
+        {
+            "sku": ["LAMP", "MUG", "PAN"],
+            "date": pd.to_datetime(["2026-10-31"] * 3),
+            "demand": [0.0] * 3,
+        }
     )
-    out = peer_levels(Stub(), panel, ["LAMP", "MUG"])  # type: ignore[arg-type]
+    out = peer_levels(Stub(), panel, ["LAMP", "MUG", "PAN"])  # type: ignore[arg-type]
+    # PAN: the spatulas search it was given, 3,000 / 30 = 100/day.
+    assert out["PAN"][0] == pytest.approx(100.0)
     # LAMP: its own search only, though an older snapshot: 30 / 30 = 1/day, never 100/day.
     assert out["LAMP"][0] == pytest.approx(1.0)
     # MUG has no search of its own: no competitor level at all, not the spatulas'.
