@@ -95,7 +95,11 @@ def test_a_look_back_reads_nothing_after_its_day(tmp_path: Path, capsys, verb: s
     full = _workspace(tmp_path / "full", END)
     cut = _workspace(tmp_path / "cut", CUT)
     assert full.data_date() == END and cut.data_date() == CUT
+    assert main(["forecast", "-w", str(full.path)]) == 0
+    stored = full.load_result("forecast")[1]
     back = _json(capsys, verb, "-w", str(full.path), "--as-of", CUT.isoformat(), "--json")
+    # The look back leaves the workspace's current forecast as it was.
+    pd.testing.assert_frame_equal(full.load_result("forecast")[1], stored)
     then = _json(capsys, verb, "-w", str(cut.path), "--today", CUT.isoformat(), "--json")
     assert back == then
     assert {r["as_of"] for r in back} == {CUT.isoformat()}

@@ -383,7 +383,7 @@ def load_replay(
         day = days[r].date()
         panel_r = demand_panel(sales, inventory, end=day)
         panel_r = panel_r[panel_r["sku"].astype(str).isin(names)]
-        recent_sd[r] = restock._recent_sd(panel_r)
+        recent_sd[r] = restock.recent_sd(panel_r)
         cut = pd.Timestamp(day) - pd.Timedelta(days=max(PRE_DAYS, 30))
         seen[r] = panel_r[panel_r["date"] > cut]
 

@@ -262,7 +262,7 @@ def _extended_forecast(result: Any, as_of: date) -> pd.Series:
     return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="D"))
 
 
-def _recent_sd(panel: pd.DataFrame) -> dict[str, float]:
+def recent_sd(panel: pd.DataFrame) -> dict[str, float]:
     """Per SKU: standard deviation of its in-stock daily demand over its last
     ``VOLATILITY_WINDOW_DAYS`` days (stockout days left out; 0 with fewer than 2 days)."""
     if panel.empty:
@@ -458,7 +458,7 @@ def load_supply(
         settings=settings,
         stage_of=stage_of,
         product_rows=ws.product_rows(),
-        recent_sd=_recent_sd(panel),
+        recent_sd=recent_sd(panel),
         stock_of=_by_sku(stock),
         pooled=pooled,
         orders_of=_by_sku(orders),

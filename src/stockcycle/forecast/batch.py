@@ -614,7 +614,9 @@ def run_batch(
             CACHE_NAMESPACE,
             {tables_key: pickle.dumps((batch.summary, batch.quantiles), protocol=5)},
         )
-    if extra.get(saved_key) != digest.encode():
+    # A look back (``as_of``: a plan or replay as of an earlier day) is not the workspace's
+    # current forecast: the stored tables keep the forecast from all the data.
+    if as_of is None and extra.get(saved_key) != digest.encode():
         params: dict[str, Any] = {"horizon": horizon, "skus": len(final), "computed": computed}
         table = batch.forecast_table()
         # No SKU (a workspace without sales yet): an empty column of no dtype has no .dt.
