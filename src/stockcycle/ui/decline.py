@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import altair as alt
@@ -699,24 +701,28 @@ def main(ws: Workspace) -> None:
         "the decline signal and open orders, competitors' prices, the clearance scenarios, "
         "and how the profit moves with the promotion's length and ad budget."
     )
-    wiz = Wizard(WIZARD, STEPS, ws)
-    ctx = Context(ws, wiz)
+    run_wizard(
+        Wizard(WIZARD, STEPS, ws),
+        FOCUS_STAGES,
+        (step_signal, step_price, step_scenarios, step_sensitivity),
+    )
+
+
+def run_wizard(
+    wiz: Wizard,
+    focus: tuple[str, ...],
+    draws: tuple[Callable[[Context, ClearanceInputs], None], ...],
+) -> None:
+    """The Decline or Exit wizard (``wiz``): pick a SKU (those in ``focus`` stages first), read
+    its clearance inputs once, then ``Wizard.run`` with ``draws[i](ctx, inputs)`` as step i."""
+    ctx = Context(wiz.ws, wiz)
     if ctx.stages.empty:
         st.info("No SKUs yet: import sales on the Data page.")
         return
-    sku = pick_sku(ctx)
+    sku = pick_sku(ctx, focus)
     if sku is None:
         return
     inp = ctx.inputs(sku)
     for note in inp.notes:
         st.info(note.split(": clearance")[0] + ": this page is meant for decline and exit SKUs.")
-    step = wiz.show_steps()
-    if step == 0:
-        step_signal(ctx, inp)
-    elif step == 1:
-        step_price(ctx, inp)
-    elif step == 2:
-        step_scenarios(ctx, inp)
-    else:
-        step_sensitivity(ctx, inp)
-    wiz.nav_buttons()
+    wiz.run([partial(draw, ctx, inp) for draw in draws])

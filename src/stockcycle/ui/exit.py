@@ -23,9 +23,9 @@ from stockcycle.ui.decline import (
     describe_elasticity,
     inputs_table,
     pct,
-    pick_sku,
     plan_dates,
     price_response,
+    run_wizard,
 )
 from stockcycle.ui.wizard import Wizard, download_plan, explain
 
@@ -410,24 +410,8 @@ def main(ws: Workspace) -> None:
         "exit signals, the markdown price path, where the last units go, and the decision "
         "with its order list."
     )
-    wiz = Wizard(WIZARD, STEPS, ws)
-    ctx = Context(ws, wiz)
-    if ctx.stages.empty:
-        st.info("No SKUs yet: import sales on the Data page.")
-        return
-    sku = pick_sku(ctx, FOCUS_STAGES)
-    if sku is None:
-        return
-    inp = ctx.inputs(sku)
-    for note in inp.notes:
-        st.info(note.split(": clearance")[0] + ": this page is meant for decline and exit SKUs.")
-    step = wiz.show_steps()
-    if step == 0:
-        step_signals(ctx, inp)
-    elif step == 1:
-        step_markdown(ctx, inp)
-    elif step == 2:
-        step_dispositions(ctx, inp)
-    else:
-        step_decision(ctx, inp)
-    wiz.nav_buttons()
+    run_wizard(
+        Wizard(WIZARD, STEPS, ws),
+        FOCUS_STAGES,
+        (step_signals, step_markdown, step_dispositions, step_decision),
+    )
