@@ -127,6 +127,8 @@ def test_low_inventory_fee_on_a_line_worked_by_hand():
 
 
 def test_event_buffer_covers_the_days_before_each_event():
+    """The event threshold's buffer (R-M2: +30% from 7 days before) is on from 7 days before
+    each event through the event day, and nowhere without events."""
     days = pd.date_range("2026-11-01", periods=30, freq="D")
     mask = maturity.event_buffer_mask(days, [pd.Timestamp("2026-11-27")], 7)
     on = [d.day for d, m in zip(days, mask, strict=True) if m]
