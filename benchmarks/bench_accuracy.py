@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from stockcycle.demand import workspace_panel
 from stockcycle.forecast import backtest_workspace, run_batch
-from stockcycle.forecast.demand import workspace_panel
 from stockcycle.ingest import parse_file
 from stockcycle.sample import load_sample
 from stockcycle.store import Workspace

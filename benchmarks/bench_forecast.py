@@ -132,7 +132,7 @@ def comparison_series(
     ``with_sample``, every smooth or erratic SKU of the sample workspace with 150+ days:
     (name, dates, demand with NaN on stockout days)."""
     from stockcycle.curves import labelled_curves
-    from stockcycle.forecast.demand import demand_panel, sku_series
+    from stockcycle.demand import demand_panel, sku_series
     from stockcycle.forecast.intermittent import classify_demand
 
     out = []

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from stockcycle.demand import demand_panel
 from stockcycle.forecast import catalogue, global_model
-from stockcycle.forecast.demand import demand_panel
 from stockcycle.forecast.global_model import Panel
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from stockcycle.demand import closed_days, demand_panel, sku_series
 from stockcycle.errors import InputError
-from stockcycle.forecast.demand import closed_days, demand_panel, sku_series
 
 
 def _sales(

@@ -50,6 +50,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from stockcycle.demand import sku_series, workspace_panel
 from stockcycle.errors import InputError
 from stockcycle.settings import Settings
 from stockcycle.store import Workspace
@@ -313,7 +314,7 @@ def classify(
     """Stage of one SKU from its daily demand (R-S1), with a one-sentence reason.
 
     ``series``: columns ``date, units`` and optionally ``in_stock`` (bool) and ``demand``
-    (units/day, NaN on stockout days, as ``stockcycle.forecast.demand`` builds it; it wins over
+    (units/day, NaN on stockout days, as ``stockcycle.demand`` builds it; it wins over
     ``in_stock``). ``end``: the classification date (default: the last date in ``series``).
     The rules and signals are in the module docstring; ``signals`` holds every number the
     reason quotes.
@@ -521,15 +522,13 @@ def stage_table(
     the workspace, writes nothing. ``as_of``: classify on the data up to that day only (the
     stage a plan made then would have seen), default all of it.
 
-    Demand comes from ``stockcycle.forecast.demand.demand_panel`` (sales summed over channels,
+    Demand comes from ``stockcycle.demand.demand_panel`` (sales summed over channels,
     stockout days masked from the inventory history, closed days left out), classified as of
     the workspace's data date (``table.attrs["end"]``, ISO text or None). SKUs with no
     sales (a product not launched yet) are launches. Columns: ``TABLE_COLUMNS``;
     ``auto_stage``/``auto_reason`` are the classifier's view, ``stage``/``reason`` what the
     seller sees (the override wins).
     """
-    from stockcycle.forecast.demand import workspace_panel
-
     settings = settings or ws.settings()
     panel = workspace_panel(ws, end=as_of)
     end = panel["date"].max().date() if not panel.empty else None
@@ -592,8 +591,6 @@ def sku_level_history(ws: Workspace, sku: str) -> pd.DataFrame:
     """``level_history`` of one SKU of the workspace, up to the workspace's data date (the
     date ``stage_table`` classifies at, so a product that stopped selling shows its silent
     weeks). Empty when the SKU has no sales."""
-    from stockcycle.forecast.demand import sku_series, workspace_panel
-
     panel = workspace_panel(ws, skus=[sku])
     if panel.empty or not (panel["sku"] == sku).any():
         return pd.DataFrame(

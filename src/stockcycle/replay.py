@@ -11,7 +11,7 @@ The replay, day by day (every choice a documented simplification):
 
 - Reviews: on the window's first day and every review period after it (the settings'
   ``review_period_days``, 7 by default: weekly). At a review on day t a policy sees only
-  data up to t: the demand panel as of t (``forecast.demand.demand_panel(end=t)``: stockout
+  data up to t: the demand panel as of t (``demand.demand_panel(end=t)``: stockout
   days from inventory evidence and closed days left out, R-T2), the forecast made on the
   last refit day <= t (``forecast.run_batch(as_of=...)``, refitted every ``refit_weeks``
   = 4 weeks and rolled forward in between, as ``restock`` extends a forecast), the
@@ -328,8 +328,8 @@ def load_replay(
     ``forecast.run_batch(as_of=...)``, cached in the workspace), the starting stock.
     ``skus`` restricts the products; ``forecasts`` False skips the refits (only the
     days-of-supply rule can then be replayed). See the module doc."""
+    from stockcycle.demand import demand_panel
     from stockcycle.forecast import run_batch
-    from stockcycle.forecast.demand import demand_panel
     from stockcycle.lifecycle import OVERRIDE_NAME, classify_panel
 
     settings = settings or ws.settings()

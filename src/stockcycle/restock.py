@@ -431,8 +431,8 @@ def load_supply(
     so one bad row does not stop the plan of every other SKU. With ``errors``, any other
     exception from one SKU is put there too (``sku_problem``: a plain line, the traceback in
     the log); without it, every exception propagates."""
+    from stockcycle.demand import workspace_panel
     from stockcycle.forecast import run_batch
-    from stockcycle.forecast.demand import workspace_panel
     from stockcycle.lifecycle import stage_table
 
     settings = settings or ws.settings()

@@ -32,6 +32,7 @@ batch no longer picks among them per SKU, which on real sales was worse than the
 average (see the README's accuracy section).
 """
 
+from stockcycle.demand import demand_panel, sku_series
 from stockcycle.forecast.batch import (
     BacktestResult,
     BatchResult,
@@ -39,7 +40,6 @@ from stockcycle.forecast.batch import (
     run_batch,
 )
 from stockcycle.forecast.core import SkuForecast, forecast_sku, lead_time_quantiles
-from stockcycle.forecast.demand import demand_panel, sku_series
 
 __all__ = [
     "BacktestResult",

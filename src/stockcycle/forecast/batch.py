@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stockcycle import lifecycle
+from stockcycle.demand import workspace_panel
 from stockcycle.forecast import catalogue
 from stockcycle.forecast.backtest import Backtest, cumulative_relative_errors, mase_scale, metrics
 from stockcycle.forecast.core import (
@@ -31,7 +33,6 @@ from stockcycle.forecast.core import (
     pool_errors,
     prophet_candidate,
 )
-from stockcycle.forecast.demand import workspace_panel
 from stockcycle.forecast.events import events_path
 from stockcycle.forecast.global_model import Panel
 from stockcycle.forecast.models import MODEL_LABELS
@@ -116,8 +117,6 @@ _LIFECYCLE_DIGEST: str | None = None
 def _lifecycle_digest() -> str:
     global _LIFECYCLE_DIGEST
     if _LIFECYCLE_DIGEST is None:
-        import stockcycle.lifecycle as lifecycle
-
         _LIFECYCLE_DIGEST = hashlib.sha256(Path(lifecycle.__file__).read_bytes()).hexdigest()
     return _LIFECYCLE_DIGEST
 
@@ -127,9 +126,7 @@ def _forecast_one(task: SkuTask) -> SkuForecast:
     if stage is None and task.classify:
         # In the worker, so the classifier runs in parallel and only for SKUs not cached;
         # only where the stage shapes the forecast (Prophet's growth model).
-        from stockcycle.lifecycle import classify
-
-        stage = classify(task.series, settings=task.settings).stage
+        stage = lifecycle.classify(task.series, settings=task.settings).stage
     return forecast_sku(
         task.series,
         horizon=task.horizon,
@@ -209,19 +206,13 @@ class BatchResult:
         )
 
 
-def stage_overrides(ws: Workspace) -> tuple[dict[str, str], bool]:
-    """The seller's stage overrides (R-S1: the seller can override the stage) and whether
-    the life-cycle classifier exists. Without ``stockcycle.lifecycle`` every stage is unknown
-    (linear growth); any other error propagates, since a wrong stage would silently change
-    the growth model. Where no override exists, each SKU that Prophet may forecast
-    (``prophet_candidate``) is classified in the worker with ``stockcycle.lifecycle.classify``
-    on the same demand panel ``classify_workspace`` uses."""
-    try:
-        from stockcycle.lifecycle import OVERRIDE_NAME
-    except ImportError:
-        return {}, False
-    pinned = {sku: str(v[OVERRIDE_NAME]) for sku, v in ws.overrides(OVERRIDE_NAME).items()}
-    return pinned, True
+def stage_overrides(ws: Workspace) -> dict[str, str]:
+    """The seller's stage overrides (R-S1: the seller can override the stage). Where no
+    override exists, each SKU that Prophet may forecast (``prophet_candidate``) is classified
+    in the worker with ``stockcycle.lifecycle.classify`` on the same demand panel
+    ``classify_workspace`` uses."""
+    name = lifecycle.OVERRIDE_NAME
+    return {sku: str(v[name]) for sku, v in ws.overrides(name).items()}
 
 
 def peer_levels(
@@ -304,7 +295,7 @@ def build_tasks(
     if panel is None:
         panel = workspace_panel(ws)
     promotions = ws.read("promotions")
-    pinned, can_classify = stage_overrides(ws)
+    pinned = stage_overrides(ws)
     lengths = panel.groupby("sku", sort=False).size()
     short = [str(s) for s, n in lengths.items() if is_young(n, settings)]
     peers = peer_levels(ws, panel, short) if short else {}
@@ -332,11 +323,7 @@ def build_tasks(
                 peer,
                 source,
                 origins,
-                classify=(
-                    can_classify
-                    and sku not in pinned
-                    and prophet_candidate(series, settings, origins)
-                ),
+                classify=sku not in pinned and prophet_candidate(series, settings, origins),
             )
         )
     return tasks
@@ -572,7 +559,7 @@ def run_batch(
     if cat_key in cached:
         results.extend(pickle.loads(cached[cat_key]))
     elif cat_key:
-        pinned, _ = stage_overrides(ws)
+        pinned = stage_overrides(ws)
         fresh_cat = catalogue_results(grown, horizon, settings, pinned, progress)
         ws.cache_put_many(CACHE_NAMESPACE, {cat_key: pickle.dumps(fresh_cat, protocol=5)})
         results.extend(fresh_cat)

@@ -7,10 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from stockcycle import charts
+from stockcycle.demand import workspace_panel
 from stockcycle.errors import InputError
 from stockcycle.forecast import backtest_workspace, run_batch, sku_series
 from stockcycle.forecast.core import daily_interval, lead_time_bands
-from stockcycle.forecast.demand import workspace_panel
 from stockcycle.store import Workspace
 from stockcycle.ui import show_error
 

@@ -98,7 +98,7 @@ def _supply(
 def _history(path: str, version: str, sku: str) -> pd.DataFrame:
     """Daily demand of one SKU (``date, demand``; stockout and closed days NaN), last
     ``HISTORY_DAYS``."""
-    from stockcycle.forecast.demand import sku_series, workspace_panel
+    from stockcycle.demand import sku_series, workspace_panel
 
     del version  # cache key only
     ws = Workspace(path)
