@@ -579,7 +579,7 @@ def step_forecast(ctx: Context) -> None:
     inventory = ctx.table("inventory")
     mine = inventory[inventory["sku"] == sku]
     if len(mine):
-        st.markdown("**Stock by location, latest snapshot of each (R-A4: pooled into on hand)**")
+        st.markdown("**Stock by location, latest snapshot of each (all pooled into on hand)**")
         st.dataframe(
             policy.pooled_position(mine).drop(columns=["sku"]),
             hide_index=True,
@@ -678,7 +678,7 @@ def step_policy(ctx: Context) -> None:
         )
         wiz.field(
             st.slider,
-            "Deliveries per order (R-G4)",
+            "Deliveries per order",
             "shipments",
             int(s.restock_shipments),
             min_value=1,
@@ -1201,7 +1201,7 @@ def step_review(ctx: Context) -> None:
 # -- the page --------------------------------------------------------------------------------------
 def main(ws: Workspace) -> None:
     st.caption(
-        "Growth: scale up with the forecast; stockouts are the main risk (R-S2). Five steps: "
+        "Growth: scale up with the forecast; stockouts are the main risk. Five steps: "
         "which SKUs first, their forecast and stock line, the policy behind each order, the "
         "plan to send to your supplier, and the weekly review of what the last restock did."
     )

@@ -1051,7 +1051,7 @@ def show_alerts(ctx: Context, result: MaturityResult) -> None:
 # -- the page ------------------------------------------------------------------------------------
 def main(ws: Workspace) -> None:
     st.caption(
-        "Maturity: steady sellers; the money is in turnover and cost (R-S2). Five steps: your "
+        "Maturity: steady sellers; the money is in turnover and cost. Five steps: your "
         "mature products, how low their stock may run, how much each order should be, "
         "Amazon's fee corridor and capacity, and the plan to send."
     )
