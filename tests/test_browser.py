@@ -64,19 +64,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app served by ``streamlit run`` on a free port with its own empty data directory."""
+def serve_app(folders: pytest.TempPathFactory, env: dict[str, str]) -> Iterator[str]:
+    """The app served by ``streamlit run`` on a free port, with ``env`` over this process's
+    environment and its own empty data directory; yields its URL, stops it afterwards."""
     port = _free_port()
-    env = {
-        **os.environ,
-        "STOCKCYCLE_HOME": str(tmp_path_factory.mktemp("browser-home")),
-        # The app's today: the day after the sample's data, so the sample loads as written
-        # (not moved to end yesterday) and what the pages show can be checked in-process.
-        TODAY_VARIABLE: APP_TODAY.isoformat(),
-    }
-    env.pop("STOCKCYCLE_SHARED", None)
-    log = (tmp_path_factory.mktemp("browser-log") / "streamlit.log").open("w")
+    env = {**os.environ, "STOCKCYCLE_HOME": str(folders.mktemp("browser-home")), **env}
+    log = (folders.mktemp("browser-log") / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -118,6 +111,16 @@ def server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app in local mode. Its today is the day after the sample's data, so the sample
+    loads as written (not moved to end yesterday) and what the pages show can be checked
+    in-process."""
+    yield from serve_app(
+        tmp_path_factory, {"STOCKCYCLE_SHARED": "", TODAY_VARIABLE: APP_TODAY.isoformat()}
+    )
 
 
 @pytest.fixture(scope="module")

@@ -6,21 +6,16 @@ shown as text, never as a link, in the real browser.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from test_browser import (  # noqa: F401 - pytest fixtures
-    ROOT,
     STEP_MS,
-    _free_port,
     browser,
     chromium,
+    serve_app,
     settle,
 )
 from test_ingest_limits import MB, _shared_strings, _write_xlsx
@@ -37,55 +32,8 @@ def shared_server(
     chromium: Path,  # noqa: F811
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
-    """``streamlit run`` in shared mode on a free port (as test_browser.server, shared on)."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "STOCKCYCLE_HOME": str(tmp_path_factory.mktemp("shared-home")),
-        "STOCKCYCLE_SHARED": "1",
-    }
-    log = (tmp_path_factory.mktemp("shared-log") / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"streamlit did not start: see {log.name}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    """The app in shared mode (``test_browser.serve_app`` with STOCKCYCLE_SHARED on)."""
+    yield from serve_app(tmp_path_factory, {"STOCKCYCLE_SHARED": "1"})
 
 
 def test_shared_server_refuses_a_bomb_and_serves_another_visitor(

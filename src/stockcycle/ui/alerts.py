@@ -89,6 +89,19 @@ def filtered(table: pd.DataFrame, titles: list[str], severities: list[str]) -> p
     return table[keep]
 
 
+#: The alert-tuning table's columns (``alerts.tuning_table``), here and on the Maturity page.
+TUNING_COLUMNS = {
+    "sku": "SKU",
+    "alerts": st.column_config.NumberColumn("Alerts started", format="%d"),
+    "days": st.column_config.NumberColumn("Days with a new alert", format="%d"),
+    "rules": "Rules",
+    "turnover_first": st.column_config.NumberColumn("Turnover then", format="%.1f"),
+    "turnover_now": st.column_config.NumberColumn("Turnover now", format="%.1f"),
+    "improving": st.column_config.CheckboxColumn("Improving"),
+    "noisy": st.column_config.CheckboxColumn("Flagged"),
+}
+
+
 def _label(row: pd.Series) -> str:
     return f"#{row['id']} {row['sku']}: {row['title']} ({row['severity']})"
 
@@ -202,16 +215,7 @@ def tuning(ws: Workspace, today: date) -> None:
         table,
         hide_index=True,
         width="stretch",
-        column_config={
-            "sku": "SKU",
-            "alerts": st.column_config.NumberColumn("Alerts started", format="%d"),
-            "days": st.column_config.NumberColumn("Days with a new alert", format="%d"),
-            "rules": "Rules",
-            "turnover_first": st.column_config.NumberColumn("Turnover then", format="%.1f"),
-            "turnover_now": st.column_config.NumberColumn("Turnover now", format="%.1f"),
-            "improving": st.column_config.CheckboxColumn("Improving"),
-            "noisy": st.column_config.CheckboxColumn("Flagged"),
-        },
+        column_config=TUNING_COLUMNS,
     )
     explain(
         "alert tuning",

@@ -25,6 +25,7 @@ from stockcycle import datadate, fees, maturity
 from stockcycle.maturity import MaturityChoices, MaturityInputs, MaturityResult
 from stockcycle.store import Workspace
 from stockcycle.ui import data_version, page_files, page_label, plain
+from stockcycle.ui.alerts import TUNING_COLUMNS
 from stockcycle.ui.stages import stages_of
 from stockcycle.ui.wizard import Wizard, download_plan, explain
 
@@ -1015,16 +1016,7 @@ def show_alerts(ctx: Context, result: MaturityResult) -> None:
             tuning,
             hide_index=True,
             width="stretch",
-            column_config={
-                "sku": "Product",
-                "alerts": st.column_config.NumberColumn("Alerts started", format="%d"),
-                "days": st.column_config.NumberColumn("Days with a new alert", format="%d"),
-                "rules": "Rules",
-                "turnover_first": st.column_config.NumberColumn("Turnover then", format="%.1f"),
-                "turnover_now": st.column_config.NumberColumn("Turnover now", format="%.1f"),
-                "improving": st.column_config.CheckboxColumn("Improving"),
-                "noisy": st.column_config.CheckboxColumn("Flagged"),
-            },
+            column_config=TUNING_COLUMNS,
         )
     alerts_page = next((f for f in page_files() if page_label(f) == "Alerts"), None)
     if alerts_page:
