@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from stockcycle.commands.data import _parse_date, add_workspace_arg, open_existing
+from stockcycle.commands.data import add_workspace_arg, open_existing, parse_date
 
 
 def _line(row: dict) -> str:
@@ -29,7 +29,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from stockcycle import alerts, datadate, notify
 
     ws = open_existing(args.workspace)
-    as_of = _parse_date(args.as_of, "--as-of") if args.as_of else None
+    as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
     config = notify.load_config() if args.notify else None
     if config is not None:
         for problem in config.problems:

@@ -79,7 +79,7 @@ def add_as_of_arg(p: argparse.ArgumentParser, what: str) -> None:
 
 
 def as_of_arg(args: argparse.Namespace) -> date | None:
-    return _parse_date(args.as_of, "--as-of") if args.as_of else None
+    return parse_date(args.as_of, "--as-of") if args.as_of else None
 
 
 def today_arg(args: argparse.Namespace) -> date:
@@ -88,7 +88,7 @@ def today_arg(args: argparse.Namespace) -> date:
     from stockcycle import datadate
 
     if args.today:
-        return _parse_date(args.today, "--today")
+        return parse_date(args.today, "--today")
     return as_of_arg(args) or datadate.today()
 
 
@@ -115,7 +115,7 @@ def json_value(value: object) -> object:
     return value
 
 
-def _parse_date(text: str, what: str) -> date:
+def parse_date(text: str, what: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -231,8 +231,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     period = None
     if args.period:
         start, _, end = args.period.partition(":")
-        period = (_parse_date(start, "--period start"), _parse_date(end or start, "--period end"))
-    as_of = _parse_date(args.as_of, "--as-of") if args.as_of else None
+        period = (parse_date(start, "--period start"), parse_date(end or start, "--period end"))
+    as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
     from stockcycle.ingest import parse_file  # after the option checks, so a typo fails fast
 
     # Parse every file before writing anything: one bad file leaves the workspace untouched.

@@ -24,7 +24,7 @@ from stockcycle.forecast.core import daily_interval
 from stockcycle.forecast.models import MODEL_LABELS
 
 
-def _progress_line(frac: float, msg: str) -> None:
+def progress_line(frac: float, msg: str) -> None:
     end = "\n" if frac >= 1 else ""
     print(f"\r{msg} {frac:4.0%}", end=end, file=sys.stderr, flush=True)
 
@@ -73,7 +73,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     ws = open_existing(args.workspace)
     as_of = _as_of(args.as_of)
     batch = run_batch(
-        ws, horizon=args.horizon, progress=_progress_line, workers=args.workers, as_of=as_of
+        ws, horizon=args.horizon, progress=progress_line, workers=args.workers, as_of=as_of
     )
     first = min((r.start for r in batch.results.values()), default=None)
     as_of_text = (first - pd.Timedelta(days=1)).date().isoformat() if first is not None else None
@@ -118,7 +118,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         ws,
         horizon=args.horizon,
         origins=args.origins,
-        progress=_progress_line,
+        progress=progress_line,
         as_of=_as_of(args.as_of),
     )
     if args.json:

@@ -11,13 +11,13 @@ import math
 from pathlib import Path
 
 from stockcycle.commands.data import (
-    _parse_date,
     add_workspace_arg,
     json_value,
     open_existing,
+    parse_date,
     write_table,
 )
-from stockcycle.commands.forecast import _progress_line
+from stockcycle.commands.forecast import progress_line
 
 
 def _num(value: float | None, digits: int = 0) -> str:
@@ -32,10 +32,10 @@ def cmd_maturity(args: argparse.Namespace) -> int:
     from stockcycle import datadate, maturity, restock
     from stockcycle.forecast import run_batch
 
-    today = _parse_date(args.today, "--today") if args.today else datadate.today()
-    as_of = _parse_date(args.as_of, "--as-of") if args.as_of else None
+    today = parse_date(args.today, "--today") if args.today else datadate.today()
+    as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
     ws = open_existing(args.workspace)
-    batch = run_batch(ws, progress=None if args.json else _progress_line)
+    batch = run_batch(ws, progress=None if args.json else progress_line)
     inputs = maturity.load_maturity(ws, as_of=as_of, today=today, batch=batch)
     result = maturity.plan_maturity(inputs, maturity.MaturityChoices.from_settings(inputs.settings))
     table = result.plan

@@ -19,12 +19,12 @@ from typing import Any
 import pandas as pd
 
 from stockcycle.commands.data import (
-    _parse_date,
     add_as_of_arg,
     add_workspace_arg,
     as_of_arg,
     json_value,
     open_existing,
+    parse_date,
     write_table,
 )
 from stockcycle.errors import InputError
@@ -99,7 +99,7 @@ def cmd_health(args: argparse.Namespace) -> int:
     from stockcycle.health import cash_figures, health_json, health_report
 
     ws = open_existing(args.workspace)
-    as_of = _parse_date(args.as_of, "--as-of") if args.as_of else None
+    as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
     settings = ws.settings()
     report = health_report(ws, as_of=as_of, period_days=args.period_days, settings=settings)
     wants_cash = any(

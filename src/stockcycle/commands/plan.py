@@ -16,7 +16,7 @@ from stockcycle.commands.data import (
     today_arg,
     write_table,
 )
-from stockcycle.commands.forecast import _progress_line
+from stockcycle.commands.forecast import progress_line
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -27,7 +27,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     ws = open_existing(args.workspace)
     if not has_data(ws, args.json):
         return 0
-    batch = run_batch(ws, progress=None if args.json else _progress_line, as_of=cut)
+    batch = run_batch(ws, progress=None if args.json else progress_line, as_of=cut)
     options: dict[str, Any] = {}
     if args.mode:
         options["shipping_mode"] = args.mode

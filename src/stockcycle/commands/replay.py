@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 from stockcycle.commands.data import (
-    _parse_date,
     add_workspace_arg,
     json_value,
     open_existing,
+    parse_date,
     write_table,
 )
-from stockcycle.commands.forecast import _progress_line
+from stockcycle.commands.forecast import progress_line
 from stockcycle.errors import InputError
 
 POLICY_CHOICES = ("stockcycle", "days-of-supply", "both", "stockcycle-no-stages")
@@ -50,11 +50,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
         service_level=args.service_level,
         target_days=args.target_days,
         target_fill_rate=args.target_fill,
-        start=_parse_date(args.start, "--start") if args.start else None,
-        end=_parse_date(args.end, "--end") if args.end else None,
+        start=parse_date(args.start, "--start") if args.start else None,
+        end=parse_date(args.end, "--end") if args.end else None,
         weeks=args.weeks,
         workers=args.workers,
-        progress=None if args.quiet else _progress_line,
+        progress=None if args.quiet else progress_line,
     )
     table = result.sku_table()
     write_table(table, args.out, "replay")

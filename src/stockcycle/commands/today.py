@@ -17,7 +17,7 @@ from stockcycle.commands.data import (
     today_arg,
     write_table,
 )
-from stockcycle.commands.forecast import _progress_line
+from stockcycle.commands.forecast import progress_line
 
 
 def _money(value: float) -> str:
@@ -32,7 +32,7 @@ def cmd_today(args: argparse.Namespace) -> int:
     ws = open_existing(args.workspace)
     if not has_data(ws, args.json):
         return 0
-    batch = run_batch(ws, progress=None if args.json else _progress_line, as_of=cut)
+    batch = run_batch(ws, progress=None if args.json else progress_line, as_of=cut)
     result = today_table(ws, today=today, batch=batch, as_of=cut)
     table = result.table[TODAY_COLUMNS]
     stale = result.stale_warning()
