@@ -151,3 +151,16 @@ def test_an_older_workspace_file_restores(tmp_path: Path) -> None:
     restored = Workspace(target.parent).product_rows()
     assert restored["NW-MAT-01"]["unit_cost"] == pytest.approx(3.10)
     assert "shipping_weight_lb" not in restored["NW-MAT-01"]
+
+
+def test_every_change_of_typed_figures_changes_the_cache_version(tmp_path: Path) -> None:
+    """The pages' cached reads are keyed by ``edits_version``: a save in the same second, or a
+    figure cleared while another is set, must still show the new figures."""
+    ws = Workspace.open(tmp_path / "w")
+    versions = [ws.edits_version()]
+    for edit in ({"unit_cost": 1.0}, {"unit_cost": None, "moq": 1.0}, {"moq": 2.0}):
+        ws.set_product_values({"A": edit})
+        versions.append(ws.edits_version())
+    assert len(set(versions)) == len(versions)
+    ws.set_product_values({"A": {"moq": 2.0}})  # the same figure again: nothing changed
+    assert ws.edits_version() == versions[-1]

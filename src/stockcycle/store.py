@@ -20,6 +20,7 @@ failed or killed import leaves the workspace exactly as it was (SQLite's rollbac
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -685,12 +686,14 @@ class Workspace:
         return out
 
     def edits_version(self) -> str:
-        """Changes whenever a stage pin or a product value is set or removed (cache keys)."""
+        """Changes whenever a stage pin or a product value is set, changed or removed (cache
+        keys): a digest of the overrides themselves, so two saves within one second, or a
+        value cleared and another set, still give a new version."""
+        digest = hashlib.sha1(usedforsecurity=False)
         with self._connect() as con:
-            count, latest = con.execute(
-                "SELECT COUNT(*), MAX(updated_at) FROM overrides"
-            ).fetchone()
-        return f"{count}:{latest or ''}"
+            for row in con.execute("SELECT sku, name, value FROM overrides ORDER BY sku, name"):
+                digest.update("\x1f".join(row).encode() + b"\x1e")
+        return digest.hexdigest()
 
     def overrides(self, name: str | None = None) -> dict[str, dict[str, Any]]:
         """``{sku: {name: value}}`` of every override (only those called ``name`` if given)."""
