@@ -268,3 +268,27 @@ def test_fee_corridor_comes_from_the_fee_table(tmp_path) -> None:
     data = spec["datasets"]
     drawn = [v for values in data.values() for v in values if "days" in v and "what" in v]
     assert [d["days"] for d in drawn] == [28.0] and len(rules) == 1
+
+
+def test_sales_without_any_stock_figures_are_said_once(tmp_path) -> None:
+    """A workspace with sales and no inventory report: every product asks for its stock
+    figures (its row), and the page says why once, at the top; with one snapshot it does not."""
+    from stockcycle.ingest import parse_file
+    from stockcycle.store import Workspace
+    from stockcycle.today import NO_STOCK_WARNING, today_table
+
+    days = pd.date_range("2026-03-01", "2026-10-31", freq="D")
+    sales = pd.DataFrame(
+        {"date": days.strftime("%Y-%m-%d").repeat(2), "sku": ["A", "B"] * len(days), "units": 3}
+    )
+    (tmp_path / "sales.csv").write_text(sales.to_csv(index=False), encoding="utf-8")
+    ws = Workspace.open(tmp_path / "w")
+    ws.import_files([parse_file(tmp_path / "sales.csv")])
+    result = today_table(ws, today=date(2026, 11, 1))
+    assert result.warnings == [NO_STOCK_WARNING]
+    assert set(result.table["action_type"]) == {"Fix data"}
+    (tmp_path / "stock.csv").write_text(
+        "sku,available,snapshot_date\nA,50,2026-10-31\n", encoding="utf-8"
+    )
+    ws.import_files([parse_file(tmp_path / "stock.csv")])
+    assert today_table(ws, today=date(2026, 11, 1)).warnings == []

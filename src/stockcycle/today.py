@@ -81,6 +81,13 @@ def action_page(stage: str | None, action_type: str) -> str:
     return ACTION_PAGES.get(action_type) or pages.stage_page(stage) or "Growth"
 
 
+#: Said once when no product has stock figures (sales imported, no inventory report).
+NO_STOCK_WARNING = (
+    "No stock figures in this workspace: every product is planned as if nothing were on hand, "
+    "so each one asks for its data first. Import an FBA inventory report (Manage FBA "
+    "Inventory) or an inventory table on the Data page."
+)
+
 TODAY_COLUMNS = [
     "sku",
     "title",
@@ -112,7 +119,7 @@ class TodayResult:
     # The fee corridor in days of supply (``corridor_days``, from the fee table, R-F1).
     low_inventory_days: float
     storage_utilization_days: float
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # about the whole workspace
 
     def corridor_text(self) -> str:
         """The fee corridor in a seller's words: under N days of supply the low-inventory fee,
@@ -410,10 +417,15 @@ def today_table(
             .reset_index(drop=True)
         )
     low, high = corridor_days()
+    warnings = []
+    if supplies and not any(s.stock_known for s in supplies.values()):
+        # Sales without any inventory report: say it once, not only on every row.
+        warnings.append(NO_STOCK_WARNING)
     return TodayResult(
         table=table,
         today=today,
         as_of=restock.table_as_of(table) or data_date,
         low_inventory_days=low,
         storage_utilization_days=high,
+        warnings=warnings,
     )

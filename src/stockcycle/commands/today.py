@@ -41,8 +41,9 @@ def cmd_today(args: argparse.Namespace) -> int:
         print_dated_rows(table, today, stale)
         return 0
     print(result.dates_line())
-    if stale:
-        print(f"Warning: {stale}")
+    for warning in [stale, *result.warnings]:
+        if warning:
+            print(f"Warning: {warning}")
     counts = table["urgency"].value_counts()
     summary = ", ".join(f"{counts[u]:,} {u.lower()}" for u in table["urgency"].unique())
     print(f"{len(table):,} SKUs: {summary or 'none'}")

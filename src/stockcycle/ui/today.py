@@ -99,6 +99,8 @@ def main(ws: Workspace) -> None:
     if table.empty:
         st.info("No products yet: import your sales and inventory on the Data page.")
         return
+    for warning in result.warnings:
+        st.warning(warning, icon=":material/inventory:")
     counts = table["urgency"].value_counts()
     for col, label in zip(st.columns(4), ("Overdue", "Due soon", "Later", "Hold"), strict=True):
         col.metric(label, int(counts.get(label, 0)))
