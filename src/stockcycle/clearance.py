@@ -992,6 +992,18 @@ def scenarios(
     ``ad_budget_per_day`` of extra ads on the coupon scenario."""
     d = _check_days(days, ad_budget_per_day)
     return pricing.clearance_scenarios(
+        *_scenario_economics(inp, elasticity),
+        d,
+        scenarios=scenario_set,
+        ad_cost_per_day=ad_budget_per_day,
+    )
+
+
+def _scenario_economics(inp: ClearanceInputs, elasticity: pricing.Elasticity | None) -> tuple:
+    """The positional inputs ``pricing.clearance_scenarios`` and ``pricing.sensitivity`` share:
+    stock, base rate, price, unit cost, elasticity (the loaded one unless given), FBA fee,
+    referral rate, storage and aged surcharge per unit-month."""
+    return (
         inp.on_hand,
         inp.rate,
         inp.price,
@@ -1001,9 +1013,6 @@ def scenarios(
         inp.referral,
         inp.storage,
         inp.surcharge,
-        d,
-        scenarios=scenario_set,
-        ad_cost_per_day=ad_budget_per_day,
     )
 
 
@@ -1043,15 +1052,7 @@ def sensitivity_grid(
     """Profit of ``scenario`` (default a 15% coupon with ads) over promotion length (rows) x
     ad budget per day (columns), ``pricing.sensitivity`` (R-D5)."""
     return pricing.sensitivity(
-        inp.on_hand,
-        inp.rate,
-        inp.price,
-        inp.cost,
-        elasticity or inp.elasticity,
-        inp.fba,
-        inp.referral,
-        inp.storage,
-        inp.surcharge,
+        *_scenario_economics(inp, elasticity),
         scenario=scenario,
         durations_days=durations,
         ad_costs_per_day=ad_budgets,
