@@ -164,3 +164,14 @@ def test_every_change_of_typed_figures_changes_the_cache_version(tmp_path: Path)
     assert len(set(versions)) == len(versions)
     ws.set_product_values({"A": {"moq": 2.0}})  # the same figure again: nothing changed
     assert ws.edits_version() == versions[-1]
+
+
+def test_a_products_sheet_carries_the_weight_and_the_search(tmp_path: Path) -> None:
+    sheet = tmp_path / "products.csv"
+    sheet.write_text(
+        "sku,unit_cost,shipping_weight_lb,search\nK-1,2.50,1.8,garlic press\n", encoding="utf-8"
+    )
+    ws = Workspace.open(tmp_path / "w")
+    ws.import_files([parse_file(sheet)])
+    row = ws.product_rows()["K-1"]
+    assert (row["shipping_weight_lb"], row["search"]) == (1.8, "garlic press")

@@ -10,8 +10,9 @@ renames the file's columns to stockcycle's and ignores the rest.
     inventory        sku, available [, inbound, reserved, unfulfillable, location,
                      snapshot_date]        location defaults to FBA, snapshot_date to as_of
     products         sku [, asin, title, brand, category, unit_cost, freight_cost, price,
-                     fba_fee, referral_pct, cubic_feet, size_tier, lead_time_days, case_pack,
-                     moq, air_days, air_cost, sea_days, sea_cost, launch_date]
+                     fba_fee, referral_pct, cubic_feet, size_tier, shipping_weight_lb, search,
+                     lead_time_days, case_pack, moq, air_days, air_cost, sea_days, sea_cost,
+                     launch_date]
     keywords         keyword, search_volume [, trend, competing_products, snapshot_date]
     promotions       sku, start, end [, name, expected_lift]
     purchase_orders  po, sku, units [, ordered, eta, location, status]
